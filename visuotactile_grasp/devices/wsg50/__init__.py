@@ -1,0 +1,1 @@
+"""Weiss Robotics WSG-50 parallel gripper: binary TCP protocol, client and emulator."""

@@ -1,0 +1,163 @@
+"""The simulated cell behind the node graph, as Gazebo would be.
+
+Publishes /clock and the sensor streams a real cell produces (Kinect RGB-D,
+the GelSight webcams, the arm's end-effector state), accepts the arm's
+Cartesian command, and serves the WSG-50 TCP protocol so the real gripper
+driver talks to the simulated fingers.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+from geometry_msgs.msg import PoseStamped
+from rclpy.node import Node
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import CameraInfo, Image
+from visuotactile_grasp_msgs.srv import ResetObject
+
+from .. import topics
+from ..devices.wsg50.emulator import WsgEmulator
+from ..ros import qos
+from ..ros.conversions import pose_stamped, pose_to_xyzyaw
+from ..ros.image_conversion import numpy_to_image
+from ..ros.node_main import run_node
+from ..ros.params import Param, declare_params
+from ..sim.kinematic_cell import CellConfig, KinematicCell
+
+PARAMS = [
+    Param("time_step", 0.005, "Physics step in simulated seconds.", (0.0005, 0.05)),
+    Param("real_time_factor", 4.0, "Simulated seconds per wall second; 0 runs as fast as possible.", (0.0, 1000.0)),
+    Param("camera_rate", 10.0, "Kinect RGB-D frame rate in simulated Hz.", (0.1, 60.0)),
+    Param("gelsight_rate", 15.0, "GelSight frame rate in simulated Hz (30 on the real sensor).", (0.1, 60.0)),
+    Param("ee_state_rate", 100.0, "End-effector state rate in simulated Hz.", (1.0, 1000.0)),
+    Param("camera_width", 320, "Kinect image width in pixels.", (32, 1920)),
+    Param("camera_height", 240, "Kinect image height in pixels.", (24, 1080)),
+    Param("gelsight_width", 320, "GelSight image width in pixels (1280 native).", (32, 1280)),
+    Param("gelsight_height", 240, "GelSight image height in pixels (960 native).", (24, 960)),
+    Param("depth_encoding", "32FC1", "Depth image encoding: 32FC1 (metres) or 16UC1 (millimetres)."),
+    Param("wsg_host", "127.0.0.1", "Address the simulated WSG-50 listens on."),
+    Param("wsg_port", 11000, "TCP port the simulated WSG-50 listens on (1000 on the real gripper).", (1, 65535)),
+    Param("object_id", "train_000", "Object on the table at start."),
+    Param("seed", 0, "Seed of the cell's random placement and sensor noise.", (0, 2**31 - 1)),
+    Param("frame_id", "base", "Robot base frame."),
+]
+
+
+class SimCellNode(Node):
+    def __init__(self) -> None:
+        super().__init__("sim_cell")
+        self.p = declare_params(self, PARAMS)
+        if self.p.depth_encoding not in ("32FC1", "16UC1"):
+            raise ValueError(f"depth_encoding must be 32FC1 or 16UC1, got {self.p.depth_encoding!r}")
+        self.cell = KinematicCell(CellConfig(self.p.camera_width, self.p.camera_height,
+                                             self.p.gelsight_width, self.p.gelsight_height, self.p.seed))
+        self.cell.reset_object(self.p.object_id)
+        self.clock_pub = self.create_publisher(Clock, topics.CLOCK, 10)
+        self.rgb_pub = self.create_publisher(Image, topics.KINECT_RGB, qos.IMAGE)
+        self.depth_pub = self.create_publisher(Image, topics.KINECT_DEPTH, qos.IMAGE)
+        self.info_pub = self.create_publisher(CameraInfo, topics.KINECT_DEPTH_INFO, qos.IMAGE)
+        self.gel_pubs = {side: self.create_publisher(Image, topics.gelsight_raw_source(side),
+                                                     qos.IMAGE) for side in topics.SIDES}
+        self.ee_pub = self.create_publisher(PoseStamped, topics.ROBOT_EE_STATE, qos.RELIABLE)
+        self.create_subscription(PoseStamped, topics.ROBOT_EE_COMMAND, self.on_ee_command, qos.RELIABLE)
+        self.create_service(ResetObject, topics.SIM_RESET_OBJECT, self.on_reset_object)
+        self.emulator = WsgEmulator(self.cell.gripper, self.p.wsg_host, self.p.wsg_port).start()
+        self.get_logger().info(f"simulated WSG-50 on {self.emulator.host}:{self.emulator.port}")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sim-loop", daemon=True)
+        self._thread.start()
+
+    # ROS inputs ---------------------------------------------------------------
+    def on_ee_command(self, msg: PoseStamped) -> None:
+        try:
+            self.cell.command_ee(pose_to_xyzyaw(msg.pose))
+        except ValueError as exc:
+            self.get_logger().error(f"rejected end-effector command: {exc}")
+
+    def on_reset_object(self, request, response):
+        pose = pose_to_xyzyaw(request.pose)
+        try:
+            object_id, xy = self.cell.reset_object(request.object_id or None,
+                                                   None if request.random_pose else pose[:2])
+        except ValueError as exc:
+            response.success, response.message = False, str(exc)
+            return response
+        response.success, response.object_id = True, object_id
+        response.pose = pose_stamped([xy[0], xy[1], 0.0, 0.0], self._stamp()).pose
+        response.message = f"{object_id} at ({xy[0]:.3f}, {xy[1]:.3f})"
+        return response
+
+    # simulation loop -------------------------------------------------------------
+    def _stamp(self):
+        t = self.cell.time
+        clock = Clock()
+        clock.clock.sec = int(t)
+        clock.clock.nanosec = int(round((t - int(t)) * 1e9)) % 1_000_000_000
+        return clock.clock
+
+    def _run(self) -> None:
+        p = self.p
+        periods = {"camera": 1.0 / p.camera_rate, "gel": 1.0 / p.gelsight_rate, "ee": 1.0 / p.ee_state_rate}
+        next_due = dict.fromkeys(periods, 0.0)
+        wall0, sim0 = time.monotonic(), self.cell.time
+        while not self._stop.is_set():
+            self.cell.step(p.time_step)
+            now = self.cell.time
+            clock = Clock()
+            clock.clock = self._stamp()
+            self.clock_pub.publish(clock)
+            for name, period in periods.items():
+                if now + 1e-9 >= next_due[name]:
+                    next_due[name] = now + period
+                    self._publish(name, clock.clock)
+            if p.real_time_factor > 0:
+                ahead = (now - sim0) / p.real_time_factor - (time.monotonic() - wall0)
+                if ahead > 0:
+                    time.sleep(ahead)
+
+    def _publish(self, what: str, stamp) -> None:
+        fid = self.p.frame_id
+        if what == "ee":
+            with self.cell.lock:
+                ee = self.cell.ee.copy()
+            self.ee_pub.publish(pose_stamped(ee, stamp, fid))
+        elif what == "camera":
+            rgb, depth = self.cell.render_camera()
+            header = pose_stamped([0, 0, 0, 0], stamp, "kinect_optical").header
+            self.rgb_pub.publish(numpy_to_image(rgb, "rgb8", header))
+            if self.p.depth_encoding == "16UC1":
+                self.depth_pub.publish(numpy_to_image(np.round(depth * 1000).astype(np.uint16), "16UC1", header))
+            else:
+                self.depth_pub.publish(numpy_to_image(depth, "32FC1", header))
+            self.info_pub.publish(self._camera_info(header))
+        elif what == "gel":
+            for side, pub in self.gel_pubs.items():
+                header = pose_stamped([0, 0, 0, 0], stamp, f"gelsight_{side}").header
+                pub.publish(numpy_to_image(self.cell.render_gel(side), "rgb8", header))
+
+    def _camera_info(self, header) -> CameraInfo:
+        K = self.cell.camera.K
+        info = CameraInfo()
+        info.header = header
+        info.width, info.height = K.width, K.height
+        info.distortion_model = "plumb_bob"
+        info.d = [0.0] * 5
+        info.k = [K.fx, 0.0, K.cx, 0.0, K.fy, K.cy, 0.0, 0.0, 1.0]
+        info.r = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+        info.p = [K.fx, 0.0, K.cx, 0.0, 0.0, K.fy, K.cy, 0.0, 0.0, 0.0, 1.0, 0.0]
+        return info
+
+    def on_shutdown(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2.0)
+        self.emulator.shutdown()
+
+
+def main(args=None) -> int:
+    return run_node(SimCellNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Pure perception cores: cylinder fitting from depth, tactile contact from GelSight images."""

@@ -1,0 +1,1 @@
+"""Simulated robot cell: objects, cameras, tactile rendering and the cell's physics."""
