@@ -43,4 +43,5 @@ EXECUTE_GRASP_ACTION = "/grasp_executive/execute_grasp"
 GRASP_OUTCOME = "/grasp_executive/outcome"
 
 SIM_RESET_OBJECT = "/sim/reset_object"
+SIM_OBJECT_HELD = "/sim/ground_truth/object_held"  # simulator only: is the object really held?
 SIDES = ("left", "right")

@@ -15,6 +15,7 @@ from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Bool
 from visuotactile_grasp_msgs.srv import ResetObject
 
 from .. import topics
@@ -61,6 +62,7 @@ class SimCellNode(Node):
         self.gel_pubs = {side: self.create_publisher(Image, topics.gelsight_raw_source(side),
                                                      qos.IMAGE) for side in topics.SIDES}
         self.ee_pub = self.create_publisher(PoseStamped, topics.ROBOT_EE_STATE, qos.RELIABLE)
+        self.held_pub = self.create_publisher(Bool, topics.SIM_OBJECT_HELD, qos.RELIABLE)
         self.create_subscription(PoseStamped, topics.ROBOT_EE_COMMAND, self.on_ee_command, qos.RELIABLE)
         self.create_service(ResetObject, topics.SIM_RESET_OBJECT, self.on_reset_object)
         self.emulator = WsgEmulator(self.cell.gripper, self.p.wsg_host, self.p.wsg_port).start()
@@ -123,6 +125,7 @@ class SimCellNode(Node):
             with self.cell.lock:
                 ee = self.cell.ee.copy()
             self.ee_pub.publish(pose_stamped(ee, stamp, fid))
+            self.held_pub.publish(Bool(data=self.cell.ground_truth_held()))
         elif what == "camera":
             rgb, depth = self.cell.render_camera()
             header = pose_stamped([0, 0, 0, 0], stamp, "kinect_optical").header

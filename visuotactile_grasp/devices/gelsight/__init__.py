@@ -1,0 +1,1 @@
+"""GelSight optical tactile sensor: frame sources (webcam, video file, image folder)."""

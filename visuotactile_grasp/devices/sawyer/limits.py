@@ -1,0 +1,38 @@
+"""Workspace and goal checks for the arm: the last line of defence, whatever the planner says."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...geometry import all_finite, gripper_to_world
+
+
+class GoalRejected(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ArmLimits:
+    lower: tuple[float, float, float]
+    upper: tuple[float, float, float]
+    max_speed: float  # m/s
+
+    def resolve_goal(self, current: np.ndarray, target: np.ndarray, relative: bool) -> np.ndarray:
+        """Absolute (x, y, z, yaw) target for a goal, or GoalRejected with the reason."""
+        if not all_finite(*target):
+            raise GoalRejected(f"goal has non-finite values: {np.round(target, 4).tolist()}")
+        if relative:
+            if not all_finite(*current):
+                raise GoalRejected("current pose unknown, cannot apply a relative goal")
+            target = gripper_to_world(current, target)
+        xyz = target[:3]
+        for axis, v, lo, hi in zip("xyz", xyz, self.lower, self.upper):
+            if not lo <= v <= hi:
+                raise GoalRejected(f"target {axis}={v:.3f} m outside the workspace [{lo:.3f}, {hi:.3f}]")
+        return target
+
+    def speed(self, requested: float) -> float:
+        if not np.isfinite(requested) or requested <= 0:
+            return self.max_speed
+        return min(requested, self.max_speed)

@@ -1,0 +1,116 @@
+"""Play a rosbag2 bag (MCAP or sqlite3) into the graph, at recorded speed or as fast as possible.
+
+Messages are published as their raw CDR bytes with the recorded type, so any
+type this installation knows can be replayed without deserialising. Topics
+whose type is unknown here are skipped with a warning; a bag that cannot be
+read ends the node with a clear error.
+"""
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+
+from rclpy.node import Node
+
+from ..ros.node_main import run_node
+from ..ros.params import Param, declare_params
+
+PARAMS = [
+    Param("bag", "", "Path of the bag folder (with metadata.yaml) or a single .mcap/.db3 file."),
+    Param("rate", 1.0, "Playback speed relative to recorded time; 0 plays as fast as possible.", (0.0, 1000.0)),
+    Param("topics", [""], "Topics to play; [''] plays every topic."),
+    Param("start_delay", 1.0, "Wait this long for subscribers before playing (steady s).", (0.0, 60.0)),
+    Param("shutdown_when_done", True, "Exit after the last message."),
+]
+
+
+class BagError(RuntimeError):
+    pass
+
+
+def message_class(type_name: str):
+    """rclpy message class for 'pkg/msg/Type', or None if not installed here."""
+    parts = type_name.split("/")
+    if len(parts) == 2:
+        parts = [parts[0], "msg", parts[1]]
+    if len(parts) != 3:
+        return None
+    try:
+        return getattr(importlib.import_module(f"{parts[0]}.{parts[1]}"), parts[2])
+    except (ImportError, AttributeError):
+        return None
+
+
+class BagPlayerNode(Node):
+    def __init__(self) -> None:
+        super().__init__("bag_player")
+        self.p = declare_params(self, PARAMS)
+        if not self.p.bag:
+            raise BagError("parameter 'bag' is empty: give the bag to play")
+        self.done = False
+        self.published = 0
+        self.create_timer(0.01, self._start_once)
+        self._started = False
+
+    def _start_once(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        try:
+            self.play()
+        except BagError as exc:
+            self.get_logger().error(str(exc))
+        finally:
+            self.done = True
+            if self.p.shutdown_when_done:
+                raise SystemExit(0)
+
+    def play(self) -> None:
+        from rosbags.highlevel import AnyReader, AnyReaderError
+
+        path = Path(self.p.bag)
+        if not path.exists():
+            raise BagError(f"bag {path} does not exist")
+        wanted = {t for t in self.p.topics if t}
+        try:
+            with AnyReader([path]) as reader:
+                connections = [c for c in reader.connections if not wanted or c.topic in wanted]
+                missing = wanted - {c.topic for c in connections}
+                if missing:
+                    self.get_logger().warn(f"bag has no topics {sorted(missing)}")
+                pubs = {}
+                for c in connections:
+                    cls = message_class(c.msgtype)
+                    if cls is None:
+                        self.get_logger().warn(f"skipping {c.topic}: type {c.msgtype} unknown here")
+                        continue
+                    pubs[c.topic] = self.create_publisher(cls, c.topic, 10)
+                if not pubs:
+                    raise BagError("nothing to play: no readable topic of a known type")
+                time.sleep(self.p.start_delay)
+                t_bag0 = t_wall0 = None
+                for conn, stamp, raw in reader.messages(connections=[c for c in connections if c.topic in pubs]):
+                    if self.p.rate > 0:
+                        if t_bag0 is None:
+                            t_bag0, t_wall0 = stamp, time.monotonic()
+                        delay = (stamp - t_bag0) * 1e-9 / self.p.rate - (time.monotonic() - t_wall0)
+                        if delay > 0:
+                            time.sleep(delay)
+                    pubs[conn.topic].publish(bytes(raw))
+                    self.published += 1
+        except AnyReaderError as exc:
+            raise BagError(f"cannot read bag {path}: {exc}") from exc
+        except Exception as exc:  # rosbags raises many kinds for damaged files
+            if isinstance(exc, BagError):
+                raise
+            raise BagError(f"cannot read bag {path}: {type(exc).__name__}: {exc}") from exc
+        self.get_logger().info(f"played {self.published} messages from {path}")
+
+
+def main(args=None) -> int:
+    return run_node(BagPlayerNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

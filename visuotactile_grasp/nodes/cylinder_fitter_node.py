@@ -1,0 +1,112 @@
+"""Kinect cylinder fitter: depth image + camera_info -> CylinderFit and a marker."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from rclpy.node import Node
+from sensor_msgs.msg import CameraInfo, Image
+from visualization_msgs.msg import Marker
+from visuotactile_grasp_msgs.msg import CylinderFit
+
+from .. import topics
+from ..perception.cylinder_fit import FitConfig, Intrinsics, depth_to_meters, fit_cylinder, quaternion_to_matrix
+from ..ros import qos
+from ..ros.clocks import steady_timer
+from ..ros.diagnostics import ERROR, OK, WARN, Diagnostics
+from ..ros.image_conversion import ImageConversionError, image_to_numpy
+from ..ros.node_main import run_node
+from ..ros.params import Param, declare_params
+
+PARAMS = [
+    Param("camera_position", [1.35, 0.0, 0.55], "Optical frame origin in the base frame (m), from extrinsic calibration."),
+    Param("camera_orientation", [-0.623438, -0.623438, 0.333654, 0.333654],
+          "Optical frame orientation in the base frame, quaternion x, y, z, w."),
+    Param("roi", [0.35, 0.9, -0.35, 0.35], "Region of interest on the table: x min, x max, y min, y max (m)."),
+    Param("plane_threshold", 0.008, "RANSAC inlier distance to the table plane (m).", (0.001, 0.05)),
+    Param("object_min_height", 0.01, "Points this far above the table belong to the object (m).", (0.002, 0.1)),
+    Param("min_period", 0.2, "Minimum wall time between two fits (s); frames in between are skipped.", (0.0, 10.0)),
+    Param("stale_timeout", 2.0, "Warn when no depth image arrived for this long (steady s).", (0.1, 60.0)),
+    Param("frame_id", "base", "Frame of the published fit."),
+]
+
+
+class CylinderFitterNode(Node):
+    def __init__(self) -> None:
+        super().__init__("cylinder_fitter")
+        self.p = declare_params(self, PARAMS)
+        self.R = quaternion_to_matrix(self.p.camera_orientation)
+        self.t = np.asarray(self.p.camera_position, float)
+        self.config = FitConfig(plane_threshold=self.p.plane_threshold,
+                                object_min_height=self.p.object_min_height, roi=tuple(self.p.roi))
+        self.intrinsics: Intrinsics | None = None
+        self.last_depth_wall = None
+        self.last_fit_wall = 0.0
+        self.fit_pub = self.create_publisher(CylinderFit, topics.CYLINDER_FIT, qos.LATCHED)
+        self.marker_pub = self.create_publisher(Marker, topics.CYLINDER_MARKER, qos.RELIABLE)
+        self.create_subscription(CameraInfo, topics.KINECT_DEPTH_INFO, self.on_info, qos.IMAGE)
+        self.create_subscription(Image, topics.KINECT_DEPTH, self.on_depth, qos.IMAGE)
+        self.diag = Diagnostics(self, "cylinder_fitter", "kinect")
+        steady_timer(self, 1.0, self.watchdog)
+
+    def on_info(self, msg: CameraInfo) -> None:
+        k = msg.k
+        if k[0] <= 0 or k[4] <= 0:
+            self.get_logger().error("camera_info has no valid intrinsics (fx, fy <= 0)", throttle_duration_sec=5.0)
+            return
+        self.intrinsics = Intrinsics(k[0], k[4], k[2], k[5])
+
+    def on_depth(self, msg: Image) -> None:
+        self.last_depth_wall = time.monotonic()
+        if self.intrinsics is None or time.monotonic() - self.last_fit_wall < self.p.min_period:
+            return
+        self.last_fit_wall = time.monotonic()
+        try:
+            depth = depth_to_meters(image_to_numpy(msg), msg.encoding)
+            result = fit_cylinder(depth, self.intrinsics, self.R, self.t, self.config)
+        except (ImageConversionError, ValueError) as exc:
+            self.get_logger().error(f"bad depth image: {exc}", throttle_duration_sec=5.0)
+            self.diag.publish(ERROR, f"bad depth image: {exc}")
+            return
+        fit = CylinderFit()
+        fit.header.stamp = msg.header.stamp
+        fit.header.frame_id = self.p.frame_id
+        fit.valid = result.valid
+        fit.num_points = result.num_points
+        fit.fit_quality = result.quality
+        if result.valid:
+            fit.center.x, fit.center.y, fit.center.z = result.center
+            fit.radius, fit.height = result.radius, result.height
+            self.diag.publish(OK, "object found", radius=f"{result.radius:.4f}", height=f"{result.height:.4f}")
+        else:
+            fit.radius = fit.height = float("nan")
+            fit.center.x = fit.center.y = fit.center.z = float("nan")
+            self.diag.publish(WARN, result.reason)
+        self.fit_pub.publish(fit)
+        self.marker_pub.publish(self._marker(fit))
+
+    def _marker(self, fit: CylinderFit) -> Marker:
+        m = Marker()
+        m.header = fit.header
+        m.ns, m.id, m.type = "cylinder_fit", 0, Marker.CYLINDER
+        m.action = Marker.ADD if fit.valid else Marker.DELETE
+        if fit.valid:
+            m.pose.position.x, m.pose.position.y = fit.center.x, fit.center.y
+            m.pose.position.z = fit.center.z + fit.height / 2
+            m.scale.x = m.scale.y = 2 * fit.radius
+            m.scale.z = fit.height
+            m.color.r, m.color.g, m.color.b, m.color.a = 0.1, 0.8, 0.3, 0.6
+        return m
+
+    def watchdog(self) -> None:
+        if self.last_depth_wall is None or time.monotonic() - self.last_depth_wall > self.p.stale_timeout:
+            self.get_logger().warn("no depth image received recently", throttle_duration_sec=10.0)
+            self.diag.publish(WARN, "depth stream stale")
+
+
+def main(args=None) -> int:
+    return run_node(CylinderFitterNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,181 @@
+"""One GelSight sensor (run twice: left and right).
+
+Reads frames from the webcam, a video, an image folder, or the simulator's
+topic; keeps the no-contact background (captured at start and on request);
+publishes the raw image, the background-subtracted image the model uses, and
+the contact state; reports latency and dropped frames on /diagnostics.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+from visuotactile_grasp_msgs.msg import TactileContact
+from visuotactile_grasp_msgs.srv import CaptureBackground
+
+from .. import topics
+from ..devices.gelsight.sources import SourceError, open_source
+from ..perception.tactile import detect_contact, difference_image
+from ..ros import qos
+from ..ros.clocks import steady_timer
+from ..ros.diagnostics import ERROR, OK, WARN, Diagnostics
+from ..ros.image_conversion import ImageConversionError, image_to_numpy, numpy_to_image
+from ..ros.node_main import run_node
+from ..ros.params import Param, declare_params
+
+PARAMS = [
+    Param("side", "left", "Which finger this sensor is on: left or right."),
+    Param("source", "topic", "Frame source: topic (simulator), v4l2:/dev/videoN, file:PATH or folder:PATH."),
+    Param("frame_rate", 30.0, "Capture rate for camera, file and folder sources (Hz).", (1.0, 120.0)),
+    Param("width", 1280, "Requested capture width for webcams (pixels).", (32, 4096)),
+    Param("height", 960, "Requested capture height for webcams (pixels).", (24, 4096)),
+    Param("skip_initial_frames", 10, "Frames dropped after opening a webcam (the first ones can be black).", (0, 300)),
+    Param("background_frames", 3, "Frames averaged into the no-contact background.", (1, 100)),
+    Param("contact_threshold", 18.0, "Intensity change (0-255) that counts as contact.", (1.0, 255.0)),
+    Param("contact_min_area", 0.01, "Fraction of the pad that must change to report contact.", (0.0, 1.0)),
+    Param("stale_timeout", 1.0, "Report the stream stale after this long without a frame (steady s).", (0.05, 60.0)),
+]
+
+
+class GelSightNode(Node):
+    def __init__(self) -> None:
+        super().__init__("gelsight")
+        self.p = declare_params(self, PARAMS)
+        if self.p.side not in topics.SIDES:
+            raise ValueError(f"side must be one of {topics.SIDES}, got {self.p.side!r}")
+        side = self.p.side
+        self.raw_pub = self.create_publisher(Image, topics.gelsight(side, "image_raw"), qos.IMAGE)
+        self.diff_pub = self.create_publisher(Image, topics.gelsight(side, "image_diff"), qos.IMAGE)
+        self.contact_pub = self.create_publisher(TactileContact, topics.gelsight(side, "contact"), qos.RELIABLE)
+        # own callback group: the service waits for frames that the subscription delivers
+        self.create_service(CaptureBackground, topics.gelsight(side, "capture_background"), self.on_capture,
+                            callback_group=MutuallyExclusiveCallbackGroup())
+        self.diag = Diagnostics(self, f"gelsight_{side}", f"gelsight_{side}")
+        self.lock = threading.Lock()
+        self.background: np.ndarray | None = None
+        self.pending_background: list[np.ndarray] = []
+        self.capture_requested = True  # capture once at start
+        self.frames = self.dropped = 0
+        self.latency_sum = 0.0
+        self.last_frame_wall: float | None = None
+        self.source = None
+        self._stop = threading.Event()
+        if self.p.source == "topic":
+            self.create_subscription(Image, topics.gelsight_raw_source(side), self.on_image, qos.IMAGE)
+        else:
+            self.source = open_source(self.p.source, self.p.width, self.p.height, self.p.frame_rate)
+            self._thread = threading.Thread(target=self._capture_loop, daemon=True)
+            self._thread.start()
+        steady_timer(self, 1.0, self.report)
+
+    # inputs ------------------------------------------------------------------
+    def on_image(self, msg: Image) -> None:
+        try:
+            frame = image_to_numpy(msg)
+        except ImageConversionError as exc:
+            self.dropped += 1
+            self.get_logger().error(f"malformed GelSight image: {exc}", throttle_duration_sec=5.0)
+            return
+        if frame.ndim != 3:
+            self.dropped += 1
+            self.get_logger().error(f"GelSight image must be colour, got {msg.encoding}", throttle_duration_sec=5.0)
+            return
+        if msg.encoding == "bgr8":
+            frame = frame[..., ::-1]
+        now = self.get_clock().now().nanoseconds * 1e-9
+        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        self.latency_sum += max(0.0, now - stamp)
+        self.process(frame, msg.header)
+
+    def _capture_loop(self) -> None:
+        try:
+            self.source.connect()
+            for _ in range(self.p.skip_initial_frames):
+                self.source.read()
+        except SourceError as exc:
+            self.get_logger().error(str(exc))
+            self.diag.publish(ERROR, str(exc))
+            return
+        period = 1.0 / self.p.frame_rate
+        while not self._stop.is_set():
+            t0 = time.monotonic()
+            try:
+                frame = self.source.read()
+            except SourceError as exc:  # a V4L2 select() timeout, say: count it, keep going
+                self.dropped += 1
+                self.get_logger().warn(str(exc), throttle_duration_sec=5.0)
+            else:
+                header = Image().header
+                header.stamp = self.get_clock().now().to_msg()
+                header.frame_id = f"gelsight_{self.p.side}"
+                self.process(frame, header)
+            time.sleep(max(0.0, period - (time.monotonic() - t0)))
+
+    # processing ------------------------------------------------------------------
+    def process(self, frame: np.ndarray, header) -> None:
+        self.frames += 1
+        self.last_frame_wall = time.monotonic()
+        with self.lock:
+            if self.capture_requested:
+                self.pending_background.append(frame.astype(np.float32))
+                if len(self.pending_background) >= self.p.background_frames:
+                    self.background = np.mean(self.pending_background, axis=0).round().astype(np.uint8)
+                    self.pending_background, self.capture_requested = [], False
+            background = self.background
+        self.raw_pub.publish(numpy_to_image(frame, "rgb8", header))
+        if background is None:
+            return
+        if background.shape != frame.shape:
+            self.get_logger().error("frame size changed; recapturing the background", throttle_duration_sec=5.0)
+            with self.lock:
+                self.capture_requested = True
+            return
+        self.diff_pub.publish(numpy_to_image(difference_image(frame, background), "rgb8", header))
+        c = detect_contact(frame, background, self.p.contact_threshold, self.p.contact_min_area)
+        msg = TactileContact(header=header, sensor=self.p.side, in_contact=c.in_contact, contact_area=c.area,
+                             centroid_u=c.centroid_u, centroid_v=c.centroid_v, intensity=c.intensity)
+        self.contact_pub.publish(msg)
+
+    def on_capture(self, request, response):
+        with self.lock:
+            self.capture_requested = True
+            self.pending_background = []
+        ok = self._wait_background(timeout_s=2.0)
+        response.success = ok
+        response.message = "background captured" if ok else "no frames arrived to capture a background"
+        return response
+
+    def _wait_background(self, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self.lock:
+                if not self.capture_requested:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def report(self) -> None:
+        stale = self.last_frame_wall is None or time.monotonic() - self.last_frame_wall > self.p.stale_timeout
+        latency = self.latency_sum / self.frames if self.frames else float("nan")
+        values = {"frames": self.frames, "dropped": self.dropped, "mean_latency_s": f"{latency:.4f}"}
+        if stale:
+            self.diag.publish(WARN, "GelSight stream stale", **values)
+        else:
+            self.diag.publish(OK, "streaming", **values)
+
+    def on_shutdown(self) -> None:
+        self._stop.set()
+        if self.source is not None:
+            self.source.disconnect()
+
+
+def main(args=None) -> int:
+    return run_node(GelSightNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

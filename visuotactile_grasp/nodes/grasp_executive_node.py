@@ -1,0 +1,239 @@
+"""Grasp executive: runs whole grasp attempts through the arm, gripper, GelSight and planner nodes.
+
+Action /grasp_executive/execute_grasp: capture the gel backgrounds, approach
+from the cylinder fit (centre plus a random offset, random height and yaw,
+fingers open), close, then ask the planner until it says lift (regrasping in
+between), lift, hold, label the outcome from the GelSight contacts, put the
+object down and (in sim) place it back at a random spot. Publishes the outcome.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+from rclpy.action import ActionClient, ActionServer, GoalResponse
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.node import Node
+from std_msgs.msg import Bool, Header
+from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand, MoveToPose
+from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, TactileContact
+from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
+
+from .. import topics
+from ..planning.approach import ApproachConfig, sample_force, sample_initial_grasp
+from ..ros import qos
+from ..ros.clocks import sim_seconds, wait_for
+from ..ros.conversions import pose_stamped, pose_to_xyzyaw
+from ..ros.node_main import run_node
+from ..ros.params import Param, declare_params
+
+PARAMS = [
+    Param("mode", "grasp", "grasp: forces from the planner; collect: random initial force, no regrasp."),
+    Param("initial_force", 10.0, "Grip force of the initial grasp in grasp mode (N).", (5.0, 80.0)),
+    Param("force_range", [5.0, 40.0], "Random initial force range in collect mode (N)."),
+    Param("max_offset", 0.01, "Random offset of the initial grasp from the cylinder centre (m).", (0.0, 0.05)),
+    Param("yaw_range", 1.5708, "Random initial yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
+    Param("approach_clearance", 0.05, "Approach from this far above the object's top (m).", (0.01, 0.3)),
+    Param("lift_height", 0.1, "Lift by this much (m).", (0.01, 0.3)),
+    Param("hold_time", 4.0, "Hold the object this long after lifting before labelling (sim s).", (0.0, 30.0)),
+    Param("max_regrasps", 5, "Most regrasps before lifting anyway.", (0, 50)),
+    Param("planner_timeout", 5.0, "Time to wait for the planner's answer (steady s).", (0.1, 60.0)),
+    Param("step_timeout", 20.0, "Time limit for each arm or gripper step (steady s).", (0.5, 120.0)),
+    Param("reset_object", True, "After each attempt, ask the simulator to put the object at a random place."),
+    Param("seed", 0, "Seed of the random initial grasps.", (0, 2**31 - 1)),
+    Param("open_width", 0.11, "Finger opening before approaching (m).", (0.01, 0.11)),
+]
+
+
+class StepFailed(RuntimeError):
+    pass
+
+
+class GraspExecutiveNode(Node):
+    def __init__(self) -> None:
+        super().__init__("grasp_executive")
+        self.p = declare_params(self, PARAMS)
+        if self.p.mode not in ("grasp", "collect"):
+            raise ValueError(f"mode must be grasp or collect, got {self.p.mode!r}")
+        self.rng = np.random.default_rng(self.p.seed)
+        self.approach = ApproachConfig(max_offset=self.p.max_offset, yaw_range=self.p.yaw_range,
+                                       force_range=tuple(self.p.force_range))
+        group = ReentrantCallbackGroup()
+        self.fit: CylinderFit | None = None
+        self.contacts: dict[str, TactileContact] = {}
+        self.goals: dict[str, GraspGoal] = {}
+        self.sim_held: bool | None = None
+        self.trial_id = 0
+        self.create_subscription(CylinderFit, topics.CYLINDER_FIT, self._on_fit, qos.LATCHED, callback_group=group)
+        for side in topics.SIDES:
+            self.create_subscription(TactileContact, topics.gelsight(side, "contact"),
+                                     lambda m, s=side: self.contacts.__setitem__(s, m), qos.RELIABLE,
+                                     callback_group=group)
+        self.create_subscription(GraspGoal, topics.GRASP_GOAL, self._on_goal, qos.RELIABLE, callback_group=group)
+        self.create_subscription(Bool, topics.SIM_OBJECT_HELD, lambda m: setattr(self, "sim_held", m.data),
+                                 qos.RELIABLE, callback_group=group)
+        self.request_pub = self.create_publisher(Header, topics.PLAN_REQUEST, qos.RELIABLE)
+        self.outcome_pub = self.create_publisher(GraspOutcome, topics.GRASP_OUTCOME, qos.RELIABLE)
+        self.arm = ActionClient(self, MoveToPose, topics.ARM_MOVE_ACTION, callback_group=group)
+        self.gripper = ActionClient(self, GripperCommand, topics.GRIPPER_ACTION, callback_group=group)
+        self.capture = {s: self.create_client(CaptureBackground, topics.gelsight(s, "capture_background"),
+                                              callback_group=group) for s in topics.SIDES}
+        self.reset_client = self.create_client(ResetObject, topics.SIM_RESET_OBJECT, callback_group=group)
+        self.busy = threading.Lock()
+        self.server = ActionServer(self, ExecuteGrasp, topics.EXECUTE_GRASP_ACTION, self.execute,
+                                   goal_callback=self._accept, callback_group=group)
+
+    def _on_fit(self, msg: CylinderFit) -> None:
+        self.fit = msg
+
+    def _on_goal(self, msg: GraspGoal) -> None:
+        self.goals[msg.header.frame_id + f"@{msg.header.stamp.sec}.{msg.header.stamp.nanosec}"] = msg
+
+    def _accept(self, _goal) -> GoalResponse:
+        return GoalResponse.REJECT if self.busy.locked() else GoalResponse.ACCEPT
+
+    # blocking helpers (run in the action's worker thread) ------------------------------
+    def _call_action(self, client: ActionClient, goal, what: str):
+        if not client.wait_for_server(timeout_sec=self.p.step_timeout):
+            raise StepFailed(f"{what}: action server not available")
+        send = client.send_goal_async(goal)
+        if not wait_for(send.done, self.p.step_timeout):
+            raise StepFailed(f"{what}: goal not acknowledged")
+        handle = send.result()
+        if not handle.accepted:
+            raise StepFailed(f"{what}: goal rejected")
+        result_future = handle.get_result_async()
+        if not wait_for(result_future.done, self.p.step_timeout + 5.0):
+            handle.cancel_goal_async()
+            raise StepFailed(f"{what}: no result in time")
+        return result_future.result().result, result_future.result().status
+
+    def move(self, pose, relative: bool = False, what: str = "move") -> None:
+        goal = MoveToPose.Goal(target=pose_stamped(pose, self.get_clock().now().to_msg()), relative=relative,
+                               timeout=self.p.step_timeout)
+        result, _ = self._call_action(self.arm, goal, what)
+        if not result.success:
+            raise StepFailed(f"{what}: {result.message}")
+
+    def grip(self, command: int, width: float = 0.0, force: float = 0.0, what: str = "gripper"):
+        goal = GripperCommand.Goal(command=command, width=width, speed=0.1, force=force)
+        result, _ = self._call_action(self.gripper, goal, what)
+        return result
+
+    def sleep_sim(self, seconds: float) -> None:
+        end = sim_seconds(self) + seconds
+        wait_for(lambda: sim_seconds(self) >= end, seconds * 50 + 5.0)
+
+    # the attempt -----------------------------------------------------------------------------
+    def execute(self, goal_handle):
+        with self.busy:
+            outcome = self.run_attempt(goal_handle)
+        result = ExecuteGrasp.Result(outcome=outcome)
+        goal_handle.succeed()
+        return result
+
+    def feedback(self, goal_handle, phase: str, index: int = 0, p: float = float("nan")) -> None:
+        goal_handle.publish_feedback(ExecuteGrasp.Feedback(phase=phase, regrasp_index=index, success_probability=p))
+
+    def run_attempt(self, goal_handle) -> GraspOutcome:
+        self.trial_id += 1
+        req = goal_handle.request
+        outcome = GraspOutcome(trial_id=self.trial_id, object_id=req.object_id, policy=req.policy,
+                               final_probability=float("nan"))
+        G = GripperCommand.Goal
+        try:
+            self.feedback(goal_handle, "open")
+            self.grip(G.MOVE, width=self.p.open_width, what="open")
+            for side, client in self.capture.items():
+                if client.wait_for_service(timeout_sec=2.0):
+                    future = client.call_async(CaptureBackground.Request())
+                    wait_for(future.done, 3.0)
+            self.feedback(goal_handle, "fit")
+            request_time = sim_seconds(self)
+            if not wait_for(lambda: self.fit is not None and self.fit.valid
+                            and _stamp(self.fit.header.stamp) >= request_time - 0.5, self.p.step_timeout):
+                raise StepFailed("no valid cylinder fit (is there an object on the table?)")
+            fit = self.fit
+            grasp = sample_initial_grasp((fit.center.x, fit.center.y), fit.center.z, fit.height, self.rng,
+                                         self.approach)
+            force = sample_force(self.rng, self.approach) if self.p.mode == "collect" else self.p.initial_force
+            above = grasp.copy()
+            above[2] = fit.center.z + fit.height + self.p.approach_clearance
+            self.feedback(goal_handle, "approach")
+            self.move(above, what="pre-grasp")
+            self.move(grasp, what="descend")
+            self.feedback(goal_handle, "close")
+            self.grip(G.GRASP, width=0.0, force=force, what="close")
+            index = 0
+            while self.p.mode == "grasp":
+                goal = self.ask_planner(index)
+                outcome.final_probability = goal.success_probability
+                force = goal.grip_force
+                self.feedback(goal_handle, "plan", index, goal.success_probability)
+                if goal.lift or index >= self.p.max_regrasps:
+                    if not goal.lift:
+                        self.get_logger().info("regrasp limit reached: lifting anyway")
+                    self.grip(G.GRASP, width=0.0, force=force, what="set force")
+                    break
+                index += 1
+                self.feedback(goal_handle, "regrasp", index)
+                self.grip(G.RELEASE, width=self.p.open_width, what="open for regrasp")
+                self.move(pose_to_xyzyaw(goal.target_pose), what="regrasp move")
+                self.grip(G.GRASP, width=0.0, force=force, what="regrasp close")
+            outcome.num_regrasps = index
+            outcome.grip_force = float(force)
+            self.feedback(goal_handle, "lift")
+            self.move(np.array([0.0, 0.0, self.p.lift_height, 0.0]), relative=True, what="lift")
+            self.sleep_sim(self.p.hold_time)
+            contacts = [self.contacts.get(s) for s in topics.SIDES]
+            outcome.success = all(c is not None and c.in_contact for c in contacts)
+            outcome.label_source = "tactile"
+            outcome.ground_truth_success = outcome.success if self.sim_held is None else bool(self.sim_held)
+            if not outcome.success:
+                outcome.failure_reason = "no contact after hold"
+            self.feedback(goal_handle, "release")
+            self.move(np.array([0.0, 0.0, -self.p.lift_height, 0.0]), relative=True, what="put down")
+        except StepFailed as exc:
+            outcome.success = False
+            outcome.failure_reason = str(exc)
+            self.get_logger().warn(f"attempt {self.trial_id} failed: {exc}")
+        finally:
+            self.finish_attempt()
+        outcome.header.stamp = self.get_clock().now().to_msg()
+        self.outcome_pub.publish(outcome)
+        return outcome
+
+    def ask_planner(self, index: int) -> GraspGoal:
+        self.sleep_sim(0.2)  # let fresh images of the current contact arrive
+        header = Header(stamp=self.get_clock().now().to_msg(), frame_id=str(index))
+        key = header.frame_id + f"@{header.stamp.sec}.{header.stamp.nanosec}"
+        self.request_pub.publish(header)
+        if not wait_for(lambda: key in self.goals, self.p.planner_timeout):
+            raise StepFailed("planner did not answer (inputs stale, or planner down)")
+        return self.goals.pop(key)
+
+    def finish_attempt(self) -> None:
+        """Open the fingers, back away, and put the object at a new place (sim)."""
+        G = GripperCommand.Goal
+        try:
+            self.grip(G.RELEASE, width=self.p.open_width, what="release")
+            self.move(np.array([0.0, 0.0, 0.12, 0.0]), relative=True, what="retreat")
+        except StepFailed as exc:
+            self.get_logger().warn(f"could not retreat cleanly: {exc}")
+        if self.p.reset_object and self.reset_client.wait_for_service(timeout_sec=1.0):
+            future = self.reset_client.call_async(ResetObject.Request(random_pose=True))
+            wait_for(future.done, 5.0)
+        self.fit = None
+
+
+def _stamp(stamp) -> float:
+    return stamp.sec + stamp.nanosec * 1e-9
+
+
+def main(args=None) -> int:
+    return run_node(GraspExecutiveNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,146 @@
+"""Sawyer arm node: end-effector pose goals with workspace, speed and time limits.
+
+Action /arm/move_to_pose takes absolute goals or goals relative to the current
+gripper frame (as the regrasp planner issues them); rejects non-finite and
+out-of-workspace goals; sends Cartesian commands to the low-level interface
+(the simulator, or a relay to the Sawyer's SDK on the robot) and reports
+reached or failed. Publishes the end-effector pose.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from geometry_msgs.msg import PoseStamped
+from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.node import Node
+from visuotactile_grasp_msgs.action import MoveToPose
+
+from .. import topics
+from ..devices.sawyer.limits import ArmLimits, GoalRejected
+from ..geometry import wrap_angle
+from ..ros import qos
+from ..ros.clocks import steady_timer
+from ..ros.conversions import pose_stamped, pose_to_xyzyaw
+from ..ros.diagnostics import OK, WARN, Diagnostics
+from ..ros.node_main import run_node
+from ..ros.params import Param, declare_params
+
+PARAMS = [
+    Param("workspace_lower", [0.35, -0.35, 0.0], "Workspace lower corner x, y, z in the base frame (m)."),
+    Param("workspace_upper", [0.90, 0.35, 0.60], "Workspace upper corner x, y, z in the base frame (m)."),
+    Param("max_speed", 0.3, "Cartesian speed limit (m/s).", (0.01, 1.0)),
+    Param("default_timeout", 10.0, "Time limit for a motion when the goal gives none (steady s).", (0.1, 120.0)),
+    Param("position_tolerance", 0.002, "Distance at which a goal counts as reached (m).", (0.0001, 0.05)),
+    Param("yaw_tolerance", 0.02, "Yaw error at which a goal counts as reached (rad).", (0.001, 0.5)),
+    Param("state_timeout", 1.0, "End-effector state older than this is stale (steady s).", (0.05, 30.0)),
+    Param("frame_id", "base", "Robot base frame."),
+]
+
+
+class SawyerArmNode(Node):
+    def __init__(self) -> None:
+        super().__init__("sawyer_arm")
+        self.p = declare_params(self, PARAMS)
+        self.limits = ArmLimits(tuple(self.p.workspace_lower), tuple(self.p.workspace_upper), self.p.max_speed)
+        self.pose = np.full(4, np.nan)
+        self.pose_wall: float | None = None
+        self.cmd_pub = self.create_publisher(PoseStamped, topics.ROBOT_EE_COMMAND, qos.RELIABLE)
+        self.pose_pub = self.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE)
+        self.create_subscription(PoseStamped, topics.ROBOT_EE_STATE, self.on_state, qos.RELIABLE,
+                                 callback_group=ReentrantCallbackGroup())
+        self.diag = Diagnostics(self, "sawyer_arm", "sawyer")
+        self.action = ActionServer(self, MoveToPose, topics.ARM_MOVE_ACTION, self.execute,
+                                   goal_callback=self.on_goal, cancel_callback=lambda _: CancelResponse.ACCEPT,
+                                   callback_group=ReentrantCallbackGroup())
+        steady_timer(self, 1.0, self.watchdog)
+
+    def on_state(self, msg: PoseStamped) -> None:
+        pose = pose_to_xyzyaw(msg.pose)
+        if not np.all(np.isfinite(pose)):
+            self.get_logger().error("end-effector state with NaN ignored", throttle_duration_sec=5.0)
+            return
+        self.pose, self.pose_wall = pose, time.monotonic()
+        out = PoseStamped(header=msg.header, pose=msg.pose)
+        out.header.frame_id = self.p.frame_id
+        self.pose_pub.publish(out)
+
+    def sim_now(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
+
+    def state_fresh(self) -> bool:
+        return self.pose_wall is not None and time.monotonic() - self.pose_wall < self.p.state_timeout
+
+    def on_goal(self, goal) -> GoalResponse:
+        if not self.state_fresh():
+            self.get_logger().error("rejected arm goal: end-effector state is stale")
+            return GoalResponse.REJECT
+        try:
+            self.limits.resolve_goal(self.pose, pose_to_xyzyaw(goal.target.pose), goal.relative)
+        except GoalRejected as exc:
+            self.get_logger().error(f"rejected arm goal: {exc}")
+            return GoalResponse.REJECT
+        return GoalResponse.ACCEPT
+
+    def execute(self, goal_handle):
+        goal = goal_handle.request
+        result = MoveToPose.Result()
+        try:
+            target = self.limits.resolve_goal(self.pose, pose_to_xyzyaw(goal.target.pose), goal.relative)
+        except GoalRejected as exc:  # the pose moved between acceptance and execution
+            result.message = str(exc)
+            goal_handle.abort()
+            return result
+        timeout = goal.timeout if goal.timeout > 0 else self.p.default_timeout
+        speed = self.limits.speed(goal.max_speed)
+        start, t0 = self.pose.copy(), self.sim_now()
+        path = target - start
+        path[3] = wrap_angle(path[3])
+        length = float(np.linalg.norm(path[:3]))
+        deadline = time.monotonic() + timeout
+        feedback = MoveToPose.Feedback()
+        while True:
+            # Stream set-points along the straight line no faster than the speed limit (sim time).
+            frac = 1.0 if length < 1e-9 else min(1.0, speed * (self.sim_now() - t0) / length)
+            setpoint = start + frac * path
+            self.cmd_pub.publish(pose_stamped(setpoint, self.get_clock().now().to_msg(), self.p.frame_id))
+            err = float(np.linalg.norm(self.pose[:3] - target[:3]))
+            yaw_err = abs(wrap_angle(self.pose[3] - target[3]))
+            if err <= self.p.position_tolerance and yaw_err <= self.p.yaw_tolerance:
+                result.success = True
+                break
+            if goal_handle.is_cancel_requested or time.monotonic() > deadline or not self.state_fresh():
+                reason = ("cancelled" if goal_handle.is_cancel_requested else
+                          "timed out" if time.monotonic() > deadline else "end-effector state went stale")
+                # hold where we are rather than keep chasing the target
+                if np.all(np.isfinite(self.pose)):
+                    self.cmd_pub.publish(pose_stamped(self.pose, self.get_clock().now().to_msg(), self.p.frame_id))
+                result.message = f"{reason} {err * 1000:.1f} mm from the target"
+                break
+            feedback.distance_remaining = err
+            goal_handle.publish_feedback(feedback)
+            time.sleep(0.005)
+        result.final_pose = pose_stamped(self.pose, self.get_clock().now().to_msg(), self.p.frame_id)
+        if result.success:
+            goal_handle.succeed()
+        elif goal_handle.is_cancel_requested:
+            goal_handle.canceled()
+        else:
+            goal_handle.abort()
+        return result
+
+    def watchdog(self) -> None:
+        if self.state_fresh():
+            self.diag.publish(OK, "tracking", x=f"{self.pose[0]:.3f}", y=f"{self.pose[1]:.3f}", z=f"{self.pose[2]:.3f}")
+        else:
+            self.get_logger().warn("no end-effector state from the robot", throttle_duration_sec=10.0)
+            self.diag.publish(WARN, "end-effector state stale")
+
+
+def main(args=None) -> int:
+    return run_node(SawyerArmNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,39 @@
+"""The initial grasp from the cylinder fit, as the paper collects it.
+
+Gripper at the cylinder centre plus a small random offset, at a random height
+between the floor and the top, with a random yaw and (when collecting) a random
+grip force.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ApproachConfig:
+    max_offset: float = 0.01  # m, uniform in x and y around the centre
+    min_height: float = 0.015  # m above the table (fingertip clearance)
+    top_margin: float = 0.01  # m below the top of the object
+    yaw_range: float = math.pi / 2  # uniform in [-yaw_range, yaw_range]
+    force_range: tuple[float, float] = (5.0, 40.0)  # N, random force when collecting
+
+
+def sample_initial_grasp(center_xy, table_z: float, height: float, rng: np.random.Generator,
+                         config: ApproachConfig = ApproachConfig()) -> np.ndarray:
+    """(x, y, z, yaw) of the initial grasp."""
+    if not (np.all(np.isfinite(center_xy)) and np.isfinite(table_z) and np.isfinite(height)):
+        raise ValueError("cylinder fit has non-finite values")
+    x = center_xy[0] + rng.uniform(-config.max_offset, config.max_offset)
+    y = center_xy[1] + rng.uniform(-config.max_offset, config.max_offset)
+    lo = table_z + config.min_height
+    hi = max(lo, table_z + height - config.top_margin)
+    z = rng.uniform(lo, hi)
+    yaw = rng.uniform(-config.yaw_range, config.yaw_range)
+    return np.array([x, y, z, yaw])
+
+
+def sample_force(rng: np.random.Generator, config: ApproachConfig = ApproachConfig()) -> float:
+    return float(rng.uniform(*config.force_range))

@@ -1,0 +1,46 @@
+"""Regrasp policies: given the state, choose the next action or decide to lift.
+
+A decision holds the action (dx, dy, dz, dyaw in the gripper frame, force change),
+the resulting absolute force, the lift flag and the predicted probability.
+The learned policies (issue 5/6) plug in here; the cylinder-fitting baseline of
+the paper needs no model: keep the initial grasp, use a constant force, lift.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: np.ndarray  # 5: dx, dy, dz, dyaw, dforce
+    force: float
+    lift: bool
+    probability: float
+
+
+class CylinderBaselinePolicy:
+    name = "cylinder_baseline"
+
+    def __init__(self, force: float = 10.0) -> None:
+        if not math.isfinite(force) or force <= 0:
+            raise ValueError(f"baseline force must be positive, got {force}")
+        self.force = force
+
+    def decide(self, current_force: float) -> Decision:
+        return Decision(np.array([0.0, 0.0, 0.0, 0.0, self.force - current_force]), self.force, True, float("nan"))
+
+
+LEARNED_POLICIES = ("tactile_vision", "vision", "tactile", "tactile_vision_no_action")
+
+
+def make_policy(name: str, baseline_force: float = 10.0):
+    if name == CylinderBaselinePolicy.name:
+        return CylinderBaselinePolicy(baseline_force)
+    if name in LEARNED_POLICIES:
+        raise NotImplementedError(
+            f"policy {name!r} needs a trained checkpoint; the learned planner arrives with the model "
+            f"(train one with `vtg train`, then pass checkpoint:=...). Use policy:=cylinder_baseline meanwhile.")
+    raise ValueError(f"unknown policy {name!r}; expected cylinder_baseline or one of {LEARNED_POLICIES}")
