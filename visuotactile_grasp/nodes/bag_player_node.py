@@ -7,12 +7,12 @@ read ends the node with a clear error.
 """
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
 
 from rclpy.node import Node
 
+from ..ros.msg_types import message_class
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 
@@ -27,19 +27,6 @@ PARAMS = [
 
 class BagError(RuntimeError):
     pass
-
-
-def message_class(type_name: str):
-    """rclpy message class for 'pkg/msg/Type', or None if not installed here."""
-    parts = type_name.split("/")
-    if len(parts) == 2:
-        parts = [parts[0], "msg", parts[1]]
-    if len(parts) != 3:
-        return None
-    try:
-        return getattr(importlib.import_module(f"{parts[0]}.{parts[1]}"), parts[2])
-    except (ImportError, AttributeError):
-        return None
 
 
 class BagPlayerNode(Node):

@@ -12,8 +12,8 @@ class Diagnostics:
         self.node, self.name, self.hardware_id = node, name, hardware_id
         self.pub = node.create_publisher(DiagnosticArray, "/diagnostics", 10)
 
-    def publish(self, level: int, message: str, **values) -> None:
-        status = DiagnosticStatus(level=bytes([level]), name=self.name, message=message,
+    def publish(self, level: bytes, message: str, **values) -> None:
+        status = DiagnosticStatus(level=level, name=self.name, message=message,
                                   hardware_id=self.hardware_id)
         status.values = [KeyValue(key=k, value=str(v)) for k, v in values.items()]
         array = DiagnosticArray()

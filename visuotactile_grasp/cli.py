@@ -1,0 +1,99 @@
+"""vtg: run the node graph on the simulated cell, and the offline jobs.
+
+    vtg demo                     the main job: grasp graph on the simulated cell, a few attempts, tables
+    vtg run MODE [--check]       start the grasp/collect/replay graph here (each node its own process)
+    vtg graph MODE               print the nodes, parameter files and edges of a graph
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _cmd_graph(args) -> int:
+    from .graph import build_graph
+    from .paths import config_dir
+
+    graph = build_graph(args.mode, sim=not args.robot, bag=args.bag or "")
+    print(f"{args.mode} graph ({'robot' if args.robot else 'simulated cell'}):")
+    for spec in graph.nodes:
+        print(f"  {spec.name:18s} {spec.executable:22s} params: {', '.join(spec.parameter_files)}")
+    print("edges:")
+    for topic, msg_type, pubs, subs in graph.edges():
+        print(f"  {topic:38s} {msg_type:42s} {','.join(pubs)} -> {','.join(subs)}")
+    missing = [str(p) for s in graph.nodes for p in s.parameter_paths(config_dir()) if not p.exists()]
+    if missing:
+        print(f"missing parameter files: {missing}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from .tools.graph_session import GraphSession
+
+    with GraphSession(args.mode, sim=not args.robot, bag=args.bag or "", log_dir=args.log_dir) as session:
+        print(f"started {len(session.graph.nodes)} nodes; logs in {session.log_dir}")
+        if not session.wait_until_up(args.startup_timeout):
+            print(session.monitor.report())
+            print("not every node came up", file=sys.stderr)
+            return 1
+        if args.check and args.mode != "replay":
+            outcome = session.execute_grasp("train_000", "cylinder_baseline")
+            print(f"check attempt: success={outcome.success} force={outcome.grip_force:.1f} N "
+                  f"{outcome.failure_reason}")
+            session.spin_for(1.0)
+            print(session.monitor.report())
+            silent = session.monitor.silent_edges()
+            if silent:
+                print(f"edges that carried no message: {silent}", file=sys.stderr)
+                return 1
+            return 0
+        try:
+            session.spin_for(args.duration if args.duration > 0 else float("inf"))
+        except KeyboardInterrupt:
+            pass
+        print(session.monitor.report())
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    from .tools.demo import run_demo
+
+    return run_demo(attempts=args.attempts, objects=args.objects, out=args.out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vtg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    demo = verbs.add_parser("demo", help="grasp graph on the simulated cell: attempts, outcome and graph tables")
+    demo.add_argument("--attempts", type=int, default=2, help="grasp attempts per object")
+    demo.add_argument("--objects", default="easy_00,easy_01,hard_00", help="comma-separated object ids")
+    demo.add_argument("--out", default="out/demo", help="folder for logs and the report")
+    demo.set_defaults(func=_cmd_demo)
+
+    run = verbs.add_parser("run", help="start a mode's node graph here, each node in its own process")
+    run.add_argument("mode", choices=("grasp", "collect", "replay"))
+    run.add_argument("--robot", action="store_true", help="no simulator: hardware parameters (needs the robot)")
+    run.add_argument("--bag", help="replay: the bag to play")
+    run.add_argument("--check", action="store_true", help="run one attempt, require a message on every edge, exit")
+    run.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0: until Ctrl-C)")
+    run.add_argument("--startup-timeout", type=float, default=60.0)
+    run.add_argument("--log-dir", help="per-node logs (default: a temporary folder)")
+    run.set_defaults(func=_cmd_run)
+
+    graph = verbs.add_parser("graph", help="print a mode's nodes, parameter files and edges")
+    graph.add_argument("mode", choices=("grasp", "collect", "replay"))
+    graph.add_argument("--robot", action="store_true")
+    graph.add_argument("--bag")
+    graph.set_defaults(func=_cmd_graph)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""The three graphs: grasp (robot experiments), collect (self-supervised data), replay (bags).
+
+This is the one definition of which nodes run with which parameter files and
+how they connect; launch/*.launch.py and `vtg run` both read it.
+"""
+from __future__ import annotations
+
+from .. import topics as t
+from .spec import Graph, NodeSpec
+
+MODES = ("grasp", "collect", "replay")
+
+IMG, CLOCK = "sensor_msgs/msg/Image", "rosgraph_msgs/msg/Clock"
+POSE, INFO = "geometry_msgs/msg/PoseStamped", "sensor_msgs/msg/CameraInfo"
+M = "visuotactile_grasp_msgs/msg/"
+
+
+def _sim_cell() -> NodeSpec:
+    return NodeSpec(
+        "sim_cell", "sim_cell_node", ("sim_cell.yaml",), sim_only=True,
+        publishes=((t.CLOCK, CLOCK), (t.KINECT_RGB, IMG), (t.KINECT_DEPTH, IMG), (t.KINECT_DEPTH_INFO, INFO),
+                   (t.ROBOT_EE_STATE, POSE), (t.SIM_OBJECT_HELD, "std_msgs/msg/Bool"))
+        + tuple((t.gelsight_raw_source(s), IMG) for s in t.SIDES),
+        subscribes=((t.ROBOT_EE_COMMAND, POSE),))
+
+
+def _hardware() -> list[NodeSpec]:
+    nodes = [
+        NodeSpec("sawyer_arm", "sawyer_arm_node", ("sawyer_arm.yaml",),
+                 publishes=((t.ROBOT_EE_COMMAND, POSE), (t.ARM_EE_POSE, POSE)),
+                 subscribes=((t.ROBOT_EE_STATE, POSE),)),
+        NodeSpec("wsg50_gripper", "wsg50_gripper_node", ("wsg50_gripper.yaml",),
+                 publishes=((t.GRIPPER_STATUS, M + "GripperStatus"), (t.GRIPPER_JOINTS, "sensor_msgs/msg/JointState"))),
+    ]
+    for side in t.SIDES:
+        nodes.append(NodeSpec(
+            f"gelsight_{side}", "gelsight_node", ("gelsight.yaml",),
+            publishes=((t.gelsight(side, "image_raw"), IMG), (t.gelsight(side, "image_diff"), IMG),
+                       (t.gelsight(side, "contact"), M + "TactileContact")),
+            subscribes=((t.gelsight_raw_source(side), IMG),)))
+    nodes.append(_cylinder_fitter())
+    return nodes
+
+
+def _cylinder_fitter() -> NodeSpec:
+    return NodeSpec("cylinder_fitter", "cylinder_fitter_node", ("cylinder_fitter.yaml",),
+                    publishes=((t.CYLINDER_FIT, M + "CylinderFit"), (t.CYLINDER_MARKER, "visualization_msgs/msg/Marker")),
+                    subscribes=((t.KINECT_DEPTH, IMG), (t.KINECT_DEPTH_INFO, INFO)))
+
+
+def _planner() -> NodeSpec:
+    return NodeSpec("regrasp_planner", "regrasp_planner_node", ("regrasp_planner.yaml",),
+                    publishes=((t.GRASP_GOAL, M + "GraspGoal"),),
+                    subscribes=((t.ARM_EE_POSE, POSE), (t.KINECT_RGB, IMG), (t.PLAN_REQUEST, "std_msgs/msg/Header"),
+                                (t.GRIPPER_STATUS, M + "GripperStatus"))
+                    + tuple((t.gelsight(s, "image_diff"), IMG) for s in t.SIDES))
+
+
+def _executive(mode: str) -> NodeSpec:
+    return NodeSpec("grasp_executive", "grasp_executive_node", ("grasp_executive.yaml",),
+                    parameters={"mode": mode},
+                    publishes=((t.PLAN_REQUEST, "std_msgs/msg/Header"), (t.GRASP_OUTCOME, M + "GraspOutcome")),
+                    subscribes=((t.CYLINDER_FIT, M + "CylinderFit"), (t.GRASP_GOAL, M + "GraspGoal"),
+                                (t.SIM_OBJECT_HELD, "std_msgs/msg/Bool"))
+                    + tuple((t.gelsight(s, "contact"), M + "TactileContact") for s in t.SIDES))
+
+
+def build_graph(mode: str, sim: bool = True, bag: str = "") -> Graph:
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
+    overlay = ("sim.yaml",) if sim else ()
+    if mode == "replay":
+        player = NodeSpec("bag_player", "bag_player_node", ("bag_player.yaml",), parameters={"bag": bag},
+                          required=False)
+        nodes = [player, _cylinder_fitter(), _planner()]
+        overlay = ()  # replay runs on the bag's own time base, no simulator
+    else:
+        nodes = ([_sim_cell()] if sim else []) + _hardware() + [_executive(mode)]
+        if mode == "grasp":
+            nodes.append(_planner())
+    nodes = [NodeSpec(n.name, n.executable, n.parameter_files + overlay, n.parameters, n.publishes,
+                      n.subscribes, n.sim_only, n.required) for n in nodes]
+    return Graph(mode, sim, tuple(nodes))

@@ -1,0 +1,47 @@
+"""Watch a running graph: which nodes are up, and how many messages crossed each edge."""
+from __future__ import annotations
+
+import time
+
+from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+
+from ..ros.msg_types import message_class
+from .spec import Graph
+
+
+class GraphMonitor(Node):
+    def __init__(self, graph: Graph) -> None:
+        super().__init__("vtg_graph_monitor")
+        self.graph = graph
+        self.counts: dict[str, int] = {}
+        self.first_wall: dict[str, float] = {}
+        # best effort matches every publisher's reliability; one message per edge is all we need
+        qos = QoSProfile(depth=5, reliability=ReliabilityPolicy.BEST_EFFORT)
+        for topic, msg_type, _, _ in graph.edges():
+            cls = message_class(msg_type)
+            if cls is None:
+                raise RuntimeError(f"edge {topic}: message type {msg_type} is not installed")
+            self.counts[topic] = 0
+            self.create_subscription(cls, topic, lambda _m, t=topic: self._count(t), qos, raw=True)
+
+    def _count(self, topic: str) -> None:
+        self.counts[topic] += 1
+        self.first_wall.setdefault(topic, time.monotonic())
+
+    def nodes_up(self) -> dict[str, bool]:
+        names = {name for name, _ns in self.get_node_names_and_namespaces()}
+        return {spec.name: spec.name in names for spec in self.graph.nodes}
+
+    def silent_edges(self) -> list[str]:
+        return [t for t, n in self.counts.items() if n == 0]
+
+    def report(self) -> str:
+        up = self.nodes_up()
+        lines = [f"nodes ({sum(up.values())}/{len(up)} up):"]
+        lines += [f"  {'up  ' if ok else 'DOWN'} {name}" for name, ok in up.items()]
+        lines.append(f"edges ({len(self.counts) - len(self.silent_edges())}/{len(self.counts)} carried messages):")
+        for topic, msg_type, pubs, subs in self.graph.edges():
+            n = self.counts[topic]
+            lines.append(f"  {n:6d} msgs  {topic}  [{msg_type.split('/')[-1]}]  {','.join(pubs)} -> {','.join(subs)}")
+        return "\n".join(lines)

@@ -1,0 +1,73 @@
+"""Run a graph here: each node in its own process, as launch would, with clean shutdown."""
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ..paths import config_dir
+from .spec import Graph
+
+
+def executable_path(name: str) -> str:
+    """The node's console script: next to this interpreter (venv), else on PATH."""
+    candidate = Path(sys.executable).parent / name
+    if candidate.is_file():
+        return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise FileNotFoundError(f"node executable {name!r} not found; is the package installed (make setup)?")
+    return found
+
+
+class GraphRunner:
+    def __init__(self, graph: Graph, env: dict, log_dir: Path) -> None:
+        self.graph, self.env, self.log_dir = graph, env, Path(log_dir)
+        self.procs: dict[str, subprocess.Popen] = {}
+        self._logs = []
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        cfg = config_dir()
+        for spec in self.graph.nodes:
+            cmd = [executable_path(spec.executable)] + spec.ros_arguments(cfg)
+            log = open(self.log_dir / f"{spec.name}.log", "wb")
+            self._logs.append(log)
+            self.procs[spec.name] = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                                     stdin=subprocess.DEVNULL)
+
+    def dead_required(self) -> list[str]:
+        required = {s.name for s in self.graph.nodes if s.required}
+        return [n for n, p in self.procs.items() if p.poll() is not None and n in required]
+
+    def stop(self, grace_s: float = 8.0) -> dict[str, int]:
+        """SIGINT (nodes leave the hardware safe), then SIGTERM, then SIGKILL. Returns exit codes."""
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + grace_s
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for proc in self.procs.values():
+                remaining = deadline - time.monotonic()
+                try:
+                    proc.wait(timeout=max(0.05, remaining))
+                except subprocess.TimeoutExpired:
+                    proc.send_signal(sig)
+            deadline = time.monotonic() + 3.0
+        for log in self._logs:
+            log.close()
+        return {n: p.wait() for n, p in self.procs.items()}
+
+    def log_tail(self, name: str, lines: int = 15) -> str:
+        path = self.log_dir / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def clean_exit(code: int) -> bool:
+    # rclpy nodes exit 0 on SIGINT; -SIGINT / 130 also mean "stopped by the signal we sent"
+    return code in (0, -signal.SIGINT, 128 + signal.SIGINT)

@@ -1,0 +1,1 @@
+"""Offline and orchestration jobs behind the vtg command."""

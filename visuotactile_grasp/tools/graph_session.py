@@ -1,0 +1,96 @@
+"""Start a graph on this machine, watch it, drive grasp attempts through it, stop it cleanly."""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from ..graph import build_graph
+from ..graph.runner import GraphRunner, clean_exit
+from ..ros.dds import localhost_env
+
+
+class GraphSession:
+    """Context manager: the graph's processes plus an in-process monitor/driver node."""
+
+    def __init__(self, mode: str, sim: bool = True, bag: str = "", log_dir: str | None = None,
+                 domain_id: int | None = None) -> None:
+        self.graph = build_graph(mode, sim=sim, bag=bag)
+        self.env = localhost_env(domain_id=domain_id)
+        os.environ.update({k: self.env[k] for k in ("FASTDDS_DEFAULT_PROFILES_FILE", "ROS_AUTOMATIC_DISCOVERY_RANGE",
+                                                    "ROS_DOMAIN_ID", "RMW_IMPLEMENTATION")})
+        self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix=f"vtg_{mode}_"))
+        self.runner = GraphRunner(self.graph, self.env, self.log_dir)
+        self.exit_codes: dict[str, int] = {}
+
+    def __enter__(self) -> "GraphSession":
+        import rclpy
+        from rclpy.executors import SingleThreadedExecutor
+
+        from ..graph.monitor import GraphMonitor
+
+        rclpy.init()
+        self.monitor = GraphMonitor(self.graph)
+        self.executor = SingleThreadedExecutor()
+        self.executor.add_node(self.monitor)
+        self.runner.start()
+        return self
+
+    def spin_for(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.executor.spin_once(timeout_sec=min(0.05, max(0.0, end - time.monotonic())))
+
+    def spin_until(self, predicate, timeout_s: float) -> bool:
+        end = time.monotonic() + timeout_s
+        while time.monotonic() < end:
+            if predicate():
+                return True
+            self.executor.spin_once(timeout_sec=0.05)
+            dead = self.runner.dead_required()
+            if dead:
+                raise RuntimeError(f"node(s) {dead} exited early:\n" +
+                                   "\n".join(f"--- {n} ---\n{self.runner.log_tail(n)}" for n in dead))
+        return predicate()
+
+    def wait_until_up(self, timeout_s: float = 60.0) -> bool:
+        return self.spin_until(lambda: all(self.monitor.nodes_up().values()), timeout_s)
+
+    def execute_grasp(self, object_id: str, policy: str, timeout_s: float = 180.0):
+        """Place object_id (sim) and run one ExecuteGrasp attempt; return the GraspOutcome."""
+        from rclpy.action import ActionClient
+        from visuotactile_grasp_msgs.action import ExecuteGrasp
+        from visuotactile_grasp_msgs.srv import ResetObject
+
+        from .. import topics
+
+        if not hasattr(self, "_grasp_client"):
+            self._grasp_client = ActionClient(self.monitor, ExecuteGrasp, topics.EXECUTE_GRASP_ACTION)
+            self._reset_client = self.monitor.create_client(ResetObject, topics.SIM_RESET_OBJECT)
+        if self.graph.sim:
+            if not self._reset_client.wait_for_service(timeout_sec=10.0):
+                raise RuntimeError("simulator reset service not available")
+            future = self._reset_client.call_async(ResetObject.Request(object_id=object_id, random_pose=True))
+            self.spin_until(future.done, 10.0)
+            if not future.done() or not future.result().success:
+                raise RuntimeError(f"could not place {object_id}: {future.result().message if future.done() else 'timeout'}")
+        if not self._grasp_client.wait_for_server(timeout_sec=20.0):
+            raise RuntimeError("grasp executive action server not available")
+        send = self._grasp_client.send_goal_async(ExecuteGrasp.Goal(object_id=object_id, policy=policy))
+        if not self.spin_until(send.done, 20.0) or not send.result().accepted:
+            raise RuntimeError("grasp goal was not accepted")
+        result = send.result().get_result_async()
+        if not self.spin_until(result.done, timeout_s):
+            raise RuntimeError(f"grasp attempt on {object_id} did not finish in {timeout_s} s")
+        return result.result().result.outcome
+
+    def __exit__(self, *exc) -> None:
+        import rclpy
+
+        self.exit_codes = self.runner.stop()
+        self.monitor.destroy_node()
+        rclpy.try_shutdown()
+
+    def clean_shutdown(self) -> bool:
+        return all(clean_exit(c) for c in self.exit_codes.values())
