@@ -1,0 +1,52 @@
+import math
+
+import numpy as np
+import pytest
+
+from visuotactile_grasp.devices.sawyer.limits import ArmLimits, GoalRejected
+from visuotactile_grasp.sim.kinematic_cell import KinematicCell
+
+LIMITS = ArmLimits((0.35, -0.35, 0.0), (0.9, 0.35, 0.6), 0.3)
+HERE = np.array([0.6, 0.0, 0.2, 0.0])
+
+
+@pytest.mark.parametrize("target", [
+    [math.nan, 0, 0.2, 0], [0.6, math.inf, 0.2, 0], [0.6, 0, 0.2, math.nan],
+    [2.0, 0, 0.2, 0], [0.6, 0, -0.1, 0], [0.6, 0.5, 0.2, 0]])
+def test_bad_absolute_goals_rejected(target):
+    with pytest.raises(GoalRejected):
+        LIMITS.resolve_goal(HERE, np.array(target, float), relative=False)
+
+
+def test_relative_goal_in_gripper_frame():
+    current = np.array([0.6, 0.0, 0.2, math.pi / 2])
+    target = LIMITS.resolve_goal(current, np.array([0.01, 0.0, 0.02, 0.1]), relative=True)
+    np.testing.assert_allclose(target, [0.6, 0.01, 0.22, math.pi / 2 + 0.1], atol=1e-12)
+
+
+def test_relative_goal_leaving_workspace_rejected():
+    with pytest.raises(GoalRejected, match="workspace"):
+        LIMITS.resolve_goal(np.array([0.6, 0.0, 0.58, 0.0]), np.array([0, 0, 0.05, 0]), relative=True)
+
+
+def test_relative_goal_without_pose_rejected():
+    with pytest.raises(GoalRejected, match="unknown"):
+        LIMITS.resolve_goal(np.full(4, np.nan), np.zeros(4), relative=True)
+
+
+def test_speed_never_above_limit():
+    assert LIMITS.speed(5.0) == 0.3
+    assert LIMITS.speed(math.nan) == 0.3
+    assert LIMITS.speed(0.1) == 0.1
+
+
+def test_simulated_arm_rejects_bad_commands_and_respects_speed():
+    cell = KinematicCell()
+    with pytest.raises(ValueError):
+        cell.command_ee([math.nan, 0, 0.2, 0])
+    with pytest.raises(ValueError):
+        cell.command_ee([0.6, 0, 5.0, 0])
+    start = cell.ee.copy()
+    cell.command_ee([0.8, 0.0, 0.35, 0.0])
+    cell.step(0.1)
+    assert np.linalg.norm(cell.ee[:3] - start[:3]) <= cell.config.workspace.max_speed * 0.1 + 1e-9

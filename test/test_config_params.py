@@ -1,0 +1,56 @@
+"""Every parameter file in config/ sets only declared parameters, with values that fit them."""
+import importlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from visuotactile_grasp.graph import MODES, build_graph
+
+CONFIG = Path(__file__).resolve().parent.parent / "config"
+SETUP_PY = (Path(__file__).resolve().parent.parent / "setup.py").read_text()
+
+
+def _node_params(executable):
+    module = importlib.import_module(f"visuotactile_grasp.nodes.{executable}")
+    return {p.name: p for p in module.PARAMS}
+
+
+def _all_specs():
+    seen = {}
+    for mode in MODES:
+        for sim in (True, False):
+            for spec in build_graph(mode, sim=sim).nodes:
+                seen[(spec.name, spec.parameter_files)] = spec
+    return list(seen.values())
+
+
+@pytest.mark.parametrize("spec", _all_specs(), ids=lambda s: f"{s.name}:{'+'.join(s.parameter_files)}")
+def test_parameter_files_match_declarations(spec):
+    declared = _node_params(spec.executable)
+    for filename in spec.parameter_files:
+        data = yaml.safe_load((CONFIG / filename).read_text())
+        for section in (spec.name, "/**"):
+            values = data.get(section, {}).get("ros__parameters", {})
+            for key, value in values.items():
+                if key == "use_sim_time":
+                    continue
+                assert key in declared, f"{filename}: {spec.name}.{key} is not declared by {spec.executable}"
+                if not isinstance(value, list):
+                    declared[key].check(value)
+    for key, value in spec.parameters.items():
+        assert key in declared
+
+
+def test_every_parameter_has_description_and_type():
+    for path in Path(importlib.import_module("visuotactile_grasp.nodes").__file__).parent.glob("*_node.py"):
+        for param in _node_params(path.stem).values():
+            assert param.description.strip(), f"{path.stem}.{param.name} has no description"
+            param.descriptor()  # raises for an untyped (empty list) default
+            param.check(param.default)
+
+
+def test_every_node_file_is_a_console_script():
+    nodes = Path(importlib.import_module("visuotactile_grasp.nodes").__file__).parent
+    for path in nodes.glob("*_node.py"):
+        assert f'"{path.stem}": "{path.stem}"' in SETUP_PY, f"{path.stem} has no console script"
