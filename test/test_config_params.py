@@ -38,7 +38,7 @@ def test_parameter_files_match_declarations(spec):
                 assert key in declared, f"{filename}: {spec.name}.{key} is not declared by {spec.executable}"
                 if not isinstance(value, list):
                     declared[key].check(value)
-    for key, value in spec.parameters.items():
+    for key in spec.parameters:
         assert key in declared
 
 

@@ -1,7 +1,7 @@
 """Where the package's data lives: the repository (development) or the ament share dir (robot)."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from . import PACKAGE_NAME
@@ -9,7 +9,7 @@ from . import PACKAGE_NAME
 _SOURCE_ROOT = Path(__file__).resolve().parent.parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def share_dir() -> Path:
     """Folder holding config/ and launch/: the source tree if present, else the installed share."""
     if (_SOURCE_ROOT / "config").is_dir() and (_SOURCE_ROOT / "package.xml").is_file():

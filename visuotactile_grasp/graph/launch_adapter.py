@@ -18,9 +18,12 @@ def launch_description(mode: str):
         bag = LaunchConfiguration("bag").perform(context)
         graph = build_graph(mode, sim=sim, bag=bag)
         cfg = config_dir()
-        return [Node(package=PACKAGE_NAME, executable=spec.executable, name=spec.name, output="screen",
-                     parameters=[str(p) for p in spec.parameter_paths(cfg)] + ([spec.parameters] if spec.parameters else []))
-                for spec in graph.nodes]
+        nodes = []
+        for spec in graph.nodes:
+            parameters = [str(p) for p in spec.parameter_paths(cfg)] + ([spec.parameters] if spec.parameters else [])
+            nodes.append(Node(package=PACKAGE_NAME, executable=spec.executable, name=spec.name, output="screen",
+                              parameters=parameters))
+        return nodes
 
     return LaunchDescription([
         DeclareLaunchArgument("sim", default_value="false",

@@ -44,7 +44,8 @@ def _hardware() -> list[NodeSpec]:
 
 def _cylinder_fitter() -> NodeSpec:
     return NodeSpec("cylinder_fitter", "cylinder_fitter_node", ("cylinder_fitter.yaml",),
-                    publishes=((t.CYLINDER_FIT, M + "CylinderFit"), (t.CYLINDER_MARKER, "visualization_msgs/msg/Marker")),
+                    publishes=((t.CYLINDER_FIT, M + "CylinderFit"),
+                               (t.CYLINDER_MARKER, "visualization_msgs/msg/Marker")),
                     subscribes=((t.KINECT_DEPTH, IMG), (t.KINECT_DEPTH_INFO, INFO)))
 
 

@@ -19,7 +19,8 @@ from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 
 PARAMS = [
-    Param("camera_position", [1.35, 0.0, 0.55], "Optical frame origin in the base frame (m), from extrinsic calibration."),
+    Param("camera_position", [1.35, 0.0, 0.55],
+          "Optical frame origin in the base frame (m), from extrinsic calibration."),
     Param("camera_orientation", [-0.623438, -0.623438, 0.333654, 0.333654],
           "Optical frame orientation in the base frame, quaternion x, y, z, w."),
     Param("roi", [0.35, 0.9, -0.35, 0.35], "Region of interest on the table: x min, x max, y min, y max (m)."),

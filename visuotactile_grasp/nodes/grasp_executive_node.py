@@ -9,7 +9,6 @@ object down and (in sim) place it back at a random spot. Publishes the outcome.
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 from rclpy.action import ActionClient, ActionServer, GoalResponse
@@ -145,7 +144,7 @@ class GraspExecutiveNode(Node):
         try:
             self.feedback(goal_handle, "open")
             self.grip(G.MOVE, width=self.p.open_width, what="open")
-            for side, client in self.capture.items():
+            for _side, client in self.capture.items():
                 if client.wait_for_service(timeout_sec=2.0):
                     future = client.call_async(CaptureBackground.Request())
                     wait_for(future.done, 3.0)

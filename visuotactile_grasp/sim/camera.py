@@ -16,7 +16,7 @@ class CameraIntrinsics:
     cy: float
 
     @classmethod
-    def kinect_like(cls, width: int = 320, height: int = 240) -> "CameraIntrinsics":
+    def kinect_like(cls, width: int = 320, height: int = 240) -> CameraIntrinsics:
         # Kinect2 SD: fx = fy = 364.506 at 512x424; scale to the requested width.
         f = 364.506 * width / 512.0
         return cls(width, height, f, f, width / 2.0 - 0.5, height / 2.0 - 0.5)

@@ -37,7 +37,7 @@ class Workspace:
     max_yaw_rate: float = 1.5  # rad/s
 
     def contains(self, xyz) -> bool:
-        return all(lo <= v <= hi for v, lo, hi in zip(xyz, self.lower, self.upper))
+        return all(lo <= v <= hi for v, lo, hi in zip(xyz, self.lower, self.upper, strict=False))
 
 
 @dataclass
@@ -53,7 +53,7 @@ class CellConfig:
 class CellGripper(GripperModel):
     """The gripper the WSG-50 emulator serves in sim: its motion is stepped by the cell."""
 
-    def __init__(self, cell: "KinematicCell") -> None:
+    def __init__(self, cell: KinematicCell) -> None:
         self.limits = GripperLimits()
         self.cell = cell
         self.force_limit = 20.0

@@ -24,7 +24,7 @@ class GraphSession:
         self.runner = GraphRunner(self.graph, self.env, self.log_dir)
         self.exit_codes: dict[str, int] = {}
 
-    def __enter__(self) -> "GraphSession":
+    def __enter__(self) -> GraphSession:
         import rclpy
         from rclpy.executors import SingleThreadedExecutor
 
@@ -74,7 +74,8 @@ class GraphSession:
             future = self._reset_client.call_async(ResetObject.Request(object_id=object_id, random_pose=True))
             self.spin_until(future.done, 10.0)
             if not future.done() or not future.result().success:
-                raise RuntimeError(f"could not place {object_id}: {future.result().message if future.done() else 'timeout'}")
+                why = future.result().message if future.done() else "timeout"
+                raise RuntimeError(f"could not place {object_id}: {why}")
         if not self._grasp_client.wait_for_server(timeout_sec=20.0):
             raise RuntimeError("grasp executive action server not available")
         send = self._grasp_client.send_goal_async(ExecuteGrasp.Goal(object_id=object_id, policy=policy))

@@ -27,7 +27,7 @@ class ArmLimits:
                 raise GoalRejected("current pose unknown, cannot apply a relative goal")
             target = gripper_to_world(current, target)
         xyz = target[:3]
-        for axis, v, lo, hi in zip("xyz", xyz, self.lower, self.upper):
+        for axis, v, lo, hi in zip("xyz", xyz, self.lower, self.upper, strict=False):
             if not lo <= v <= hi:
                 raise GoalRejected(f"target {axis}={v:.3f} m outside the workspace [{lo:.3f}, {hi:.3f}]")
         return target

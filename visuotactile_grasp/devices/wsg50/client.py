@@ -89,7 +89,7 @@ class WsgClient:
             self._sock.settimeout(remaining)
             try:
                 data = self._sock.recv(4096)
-            except socket.timeout as exc:
+            except TimeoutError as exc:
                 raise self._fail(f"WSG-50 did not answer command 0x{command:02x} in time", exc) from exc
             except OSError as exc:
                 raise self._fail(f"WSG-50 connection lost: {exc}", exc) from exc

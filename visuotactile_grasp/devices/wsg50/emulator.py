@@ -43,7 +43,7 @@ class WsgEmulator:
         self.commands_served = 0
         self._client: socket.socket | None = None
 
-    def start(self) -> "WsgEmulator":
+    def start(self) -> WsgEmulator:
         self._thread.start()
         return self
 
@@ -68,7 +68,7 @@ class WsgEmulator:
         while not self._stop.is_set():
             try:
                 conn, _ = self._server.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -89,7 +89,7 @@ class WsgEmulator:
         while not self._stop.is_set():
             try:
                 data = conn.recv(4096)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             if not data:
                 return
