@@ -163,7 +163,9 @@ class GraspExecutiveNode(Node):
             self.move(above, what="pre-grasp")
             self.move(grasp, what="descend")
             self.feedback(goal_handle, "close")
-            self.grip(G.GRASP, width=0.0, force=force, what="close")
+            closed = self.grip(G.GRASP, width=0.0, force=force, what="close")
+            if not closed.success:
+                raise StepFailed(f"fingers closed on nothing ({closed.message})")
             index = 0
             while self.p.mode == "grasp":
                 goal = self.ask_planner(index)

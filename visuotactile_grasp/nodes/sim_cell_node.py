@@ -11,6 +11,8 @@ import threading
 import time
 
 import numpy as np
+import rclpy
+from rclpy._rclpy_pybind11 import RCLError
 from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
@@ -104,16 +106,22 @@ class SimCellNode(Node):
         periods = {"camera": 1.0 / p.camera_rate, "gel": 1.0 / p.gelsight_rate, "ee": 1.0 / p.ee_state_rate}
         next_due = dict.fromkeys(periods, 0.0)
         wall0, sim0 = time.monotonic(), self.cell.time
-        while not self._stop.is_set():
+        while not self._stop.is_set() and rclpy.ok():
             self.cell.step(p.time_step)
             now = self.cell.time
             clock = Clock()
             clock.clock = self._stamp()
-            self.clock_pub.publish(clock)
+            try:
+                self.clock_pub.publish(clock)
+            except RCLError:
+                return
             for name, period in periods.items():
                 if now + 1e-9 >= next_due[name]:
                     next_due[name] = now + period
-                    self._publish(name, clock.clock)
+                    try:
+                        self._publish(name, clock.clock)
+                    except RCLError:  # context shut down under us (Ctrl-C): leave the loop
+                        return
             if p.real_time_factor > 0:
                 ahead = (now - sim0) / p.real_time_factor - (time.monotonic() - wall0)
                 if ahead > 0:

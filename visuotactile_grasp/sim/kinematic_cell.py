@@ -231,8 +231,9 @@ class KinematicCell:
         if abs(e) >= r * 0.98 or overlap <= 0.002:
             return None
         half_chord = math.sqrt(r * r - e * e)
-        # fingers close symmetrically about the gripper centre; the object is pushed to the centre
-        return 2.0 * half_chord if abs(along) + half_chord < self.gripper.width / 2 + 1e-3 else None
+        # The first finger to touch pushes the object to the centre, so both touch at the chord
+        # width, provided the object lies within the stroke.
+        return 2.0 * half_chord if abs(along) + half_chord < self.gripper.limits.stroke_m / 2 else None
 
     def on_grasp_closed(self) -> None:
         """Decide, at closing time, whether this grasp will hold the object when lifted."""
