@@ -50,3 +50,21 @@ def test_simulated_arm_rejects_bad_commands_and_respects_speed():
     cell.command_ee([0.8, 0.0, 0.35, 0.0])
     cell.step(0.1)
     assert np.linalg.norm(cell.ee[:3] - start[:3]) <= cell.config.workspace.max_speed * 0.1 + 1e-9
+
+
+def test_ground_truth_is_a_plain_bool_through_a_lift():
+    # rclpy serialises numpy.bool_ as False: the simulator must hand out plain bools
+    cell = KinematicCell()
+    _, xy = cell.reset_object("easy_00", (0.6, 0.0))
+    cell.command_ee([0.6, 0.0, 0.05, 0.0])
+    for _ in range(400):
+        cell.step(0.005)
+    cell.gripper.force_limit = 20.0
+    cell.gripper.start_motion("grasp", 0.0, 0.1)
+    for _ in range(400):
+        cell.step(0.005)
+    cell.command_ee([0.6, 0.0, 0.15, 0.0])
+    for _ in range(400):
+        cell.step(0.005)
+    held = cell.ground_truth_held()
+    assert type(held) is bool and held

@@ -54,3 +54,11 @@ def test_every_node_file_is_a_console_script():
     nodes = Path(importlib.import_module("visuotactile_grasp.nodes").__file__).parent
     for path in nodes.glob("*_node.py"):
         assert f'"{path.stem}": "{path.stem}"' in SETUP_PY, f"{path.stem} has no console script"
+
+
+def test_no_deprecated_logger_warn():
+    # rclpy's deprecated .warn() wrapper makes every call share one call site, so two calls
+    # with different throttle settings raise ValueError and kill the node: use .warning().
+    package = Path(importlib.import_module("visuotactile_grasp").__file__).parent
+    offenders = [str(p) for p in package.rglob("*.py") if "get_logger().warn(" in p.read_text()]
+    assert not offenders

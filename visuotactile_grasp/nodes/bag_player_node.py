@@ -65,12 +65,12 @@ class BagPlayerNode(Node):
                 connections = [c for c in reader.connections if not wanted or c.topic in wanted]
                 missing = wanted - {c.topic for c in connections}
                 if missing:
-                    self.get_logger().warn(f"bag has no topics {sorted(missing)}")
+                    self.get_logger().warning(f"bag has no topics {sorted(missing)}")
                 pubs = {}
                 for c in connections:
                     cls = message_class(c.msgtype)
                     if cls is None:
-                        self.get_logger().warn(f"skipping {c.topic}: type {c.msgtype} unknown here")
+                        self.get_logger().warning(f"skipping {c.topic}: type {c.msgtype} unknown here")
                         continue
                     pubs[c.topic] = self.create_publisher(cls, c.topic, 10)
                 if not pubs:

@@ -101,7 +101,7 @@ class CylinderFitterNode(Node):
 
     def watchdog(self) -> None:
         if self.last_depth_wall is None or time.monotonic() - self.last_depth_wall > self.p.stale_timeout:
-            self.get_logger().warn("no depth image received recently", throttle_duration_sec=10.0)
+            self.get_logger().warning("no depth image received recently", throttle_duration_sec=10.0)
             self.diag.publish(WARN, "depth stream stale")
 
 

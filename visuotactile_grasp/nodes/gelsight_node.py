@@ -107,7 +107,7 @@ class GelSightNode(Node):
                 frame = self.source.read()
             except SourceError as exc:  # a V4L2 select() timeout, say: count it, keep going
                 self.dropped += 1
-                self.get_logger().warn(str(exc), throttle_duration_sec=5.0)
+                self.get_logger().warning(str(exc), throttle_duration_sec=5.0)
             else:
                 header = Image().header
                 header.stamp = self.get_clock().now().to_msg()

@@ -198,7 +198,7 @@ class GraspExecutiveNode(Node):
         except StepFailed as exc:
             outcome.success = False
             outcome.failure_reason = str(exc)
-            self.get_logger().warn(f"attempt {self.trial_id} failed: {exc}")
+            self.get_logger().warning(f"attempt {self.trial_id} failed: {exc}")
         finally:
             self.finish_attempt()
         outcome.header.stamp = self.get_clock().now().to_msg()
@@ -221,7 +221,7 @@ class GraspExecutiveNode(Node):
             self.grip(G.RELEASE, width=self.p.open_width, what="release")
             self.move(np.array([0.0, 0.0, 0.12, 0.0]), relative=True, what="retreat")
         except StepFailed as exc:
-            self.get_logger().warn(f"could not retreat cleanly: {exc}")
+            self.get_logger().warning(f"could not retreat cleanly: {exc}")
         if self.p.reset_object and self.reset_client.wait_for_service(timeout_sec=1.0):
             future = self.reset_client.call_async(ResetObject.Request(random_pose=True))
             wait_for(future.done, 5.0)

@@ -134,7 +134,7 @@ class SawyerArmNode(Node):
         if self.state_fresh():
             self.diag.publish(OK, "tracking", x=f"{self.pose[0]:.3f}", y=f"{self.pose[1]:.3f}", z=f"{self.pose[2]:.3f}")
         else:
-            self.get_logger().warn("no end-effector state from the robot", throttle_duration_sec=10.0)
+            self.get_logger().warning("no end-effector state from the robot", throttle_duration_sec=10.0)
             self.diag.publish(WARN, "end-effector state stale")
 
 

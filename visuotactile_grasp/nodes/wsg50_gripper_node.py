@@ -67,7 +67,7 @@ class Wsg50GripperNode(Node):
             self.client.connect()
             state = self.client.system_state()
             if state & p.SystemStateBit.FAST_STOP:
-                self.get_logger().warn("gripper in FAST STOP after connect: acknowledging")
+                self.get_logger().warning("gripper in FAST STOP after connect: acknowledging")
                 self.client.acknowledge_fault()
             if self.p.home_on_connect:
                 self.busy.set()
@@ -79,7 +79,7 @@ class Wsg50GripperNode(Node):
         except (WsgConnectionError, WsgError) as exc:
             self.client.close()
             self.status.connected = False
-            self.get_logger().warn(f"WSG-50 not available: {exc}", throttle_duration_sec=10.0)
+            self.get_logger().warning(f"WSG-50 not available: {exc}", throttle_duration_sec=10.0)
             self.diag.publish(ERROR, f"disconnected: {exc}")
 
     def poll(self) -> None:
@@ -99,7 +99,7 @@ class Wsg50GripperNode(Node):
             except (WsgConnectionError, WsgError) as exc:
                 self.status.connected = False
                 self.status.fault_message = str(exc)
-                self.get_logger().warn(f"status poll failed: {exc}", throttle_duration_sec=5.0)
+                self.get_logger().warning(f"status poll failed: {exc}", throttle_duration_sec=5.0)
         self.status.connected = self.client.connected
         self.status.header.stamp = self.get_clock().now().to_msg()
         self.status_pub.publish(self.status)
@@ -125,7 +125,7 @@ class Wsg50GripperNode(Node):
     def clamp_force(self, force: float) -> float:
         clamped = min(max(force, self.p.min_force), self.p.max_force)
         if clamped != force:
-            self.get_logger().warn(f"grip force {force:.1f} N clamped to {clamped:.1f} N")
+            self.get_logger().warning(f"grip force {force:.1f} N clamped to {clamped:.1f} N")
         return clamped
 
     def execute(self, goal_handle):
@@ -165,7 +165,7 @@ class Wsg50GripperNode(Node):
         if result.success:
             goal_handle.succeed()
         else:
-            self.get_logger().warn(f"gripper command {goal.command} failed: {result.message}")
+            self.get_logger().warning(f"gripper command {goal.command} failed: {result.message}")
             goal_handle.abort()
         return result
 

@@ -252,8 +252,8 @@ class KinematicCell:
         rotational_ok = weight * lever * 0.35 <= torque_capacity
         # a hard squeeze on an off-centre contact pushes the object out of the fingers
         off_centre = abs(e) / r
-        self.pushed_out = off_centre > 0.55 and force > 60.0 * (1.0 - off_centre) + 8.0
-        self.stable = translational_ok and rotational_ok and not self.pushed_out
+        self.pushed_out = bool(off_centre > 0.55 and force > 60.0 * (1.0 - off_centre) + 8.0)
+        self.stable = bool(translational_ok and rotational_ok and not self.pushed_out)
         self.held = not self.pushed_out
         self.grasp_z = self.ee[2]
         self.grasp_offset = self.obj_xy - self.ee[:2]
@@ -301,4 +301,5 @@ class KinematicCell:
 
     def ground_truth_held(self) -> bool:
         with self.lock:
-            return self.held and self.stable and self.obj_z > 0.01
+            # a plain bool: rclpy serialises numpy.bool_ as False
+            return bool(self.held and self.stable and self.obj_z > 0.01)
