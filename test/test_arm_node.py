@@ -42,7 +42,10 @@ def test_absolute_and_relative_goals(arm):
     node, client, poses = arm
     ok, result = run_action(node, client, _goal([0.55, 0.05, 0.25, 0.5]))
     assert ok and result.success, result and result.message
-    np.testing.assert_allclose(pose_to_xyzyaw(result.final_pose.pose), [0.55, 0.05, 0.25, 0.5], atol=0.003)
+    final = pose_to_xyzyaw(result.final_pose.pose)
+    # the node's tolerances: 2 mm and 0.02 rad (config/sawyer_arm.yaml)
+    np.testing.assert_allclose(final[:3], [0.55, 0.05, 0.25], atol=0.003)
+    assert abs(final[3] - 0.5) <= 0.021
     # 2 cm along the gripper's x axis, which points at yaw 0.5 in the world
     ok, result = run_action(node, client, _goal([0.02, 0.0, 0.0, 0.0], relative=True))
     assert ok and result.success
@@ -62,18 +65,24 @@ def test_speed_limit_in_sim_time(arm):
     node, client, poses = arm
     ok, result = run_action(node, client, _goal([0.6, -0.1, 0.3, 0.0]))
     assert ok and result.success
+    # let the cell settle the last millimetres of that goal before recording
+    spin_until(node, lambda: False, 1.0)
     start = len(poses)
     ok, result = run_action(node, client, _goal([0.6, 0.1, 0.3, 0.0]))
     assert ok and result.success
     track = poses[start:]
+    stamps = [m.header.stamp.sec + m.header.stamp.nanosec * 1e-9 for m in track]
+    assert stamps == sorted(stamps), "end-effector poses republished out of order"
     t = np.array([m.header.stamp.sec + m.header.stamp.nanosec * 1e-9 for m in track])
     y = np.array([m.pose.position.y for m in track])
     moving = np.nonzero(np.abs(y - y[0]) > 1e-4)[0]
     t0 = t[moving[0] - 1]
-    # Never ahead of the 0.2 m/s envelope from the start of the motion (sim time), allowing one
-    # set-point period of slack for the node's view of /clock.
+    # Never ahead of the 0.2 m/s envelope from the start of the motion (sim time). Slack: the
+    # node's max_lead (5 mm) that a late command may let the cell catch up, plus one state period.
+    # The cell alone would move at 0.5 m/s.
     after = slice(moving[0] - 1, None)
-    envelope = 0.2 * (t[after] - t0) + 0.006
+    envelope = 0.2 * (t[after] - t0) + 0.005 + 0.002 + 0.2 * 0.01
     excess = np.abs(y[after] - y[0]) - envelope
-    assert np.all(excess <= 0), excess.max()
+    assert np.all(excess <= 0), (excess.max(), np.round(t[after][:40] - t0, 3).tolist(),
+                                 np.round(y[after][:40] - y[0], 4).tolist())
     assert t[moving[-1]] - t0 >= 0.9  # 20 cm at 0.2 m/s takes about 1 s of sim time

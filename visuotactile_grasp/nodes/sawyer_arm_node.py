@@ -11,11 +11,16 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from geometry_msgs.msg import PoseStamped
+from geometry_msgs.msg import PoseStamped, TransformStamped
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
-from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
 from visuotactile_grasp_msgs.action import MoveToPose
+
+try:  # tf2_msgs is on every robot install but not among the PyPI wheels used here
+    from tf2_msgs.msg import TFMessage
+except ImportError:
+    TFMessage = None
 
 from .. import topics
 from ..devices.sawyer.limits import ArmLimits, GoalRejected
@@ -31,11 +36,14 @@ PARAMS = [
     Param("workspace_lower", [0.35, -0.35, 0.0], "Workspace lower corner x, y, z in the base frame (m)."),
     Param("workspace_upper", [0.90, 0.35, 0.60], "Workspace upper corner x, y, z in the base frame (m)."),
     Param("max_speed", 0.3, "Cartesian speed limit (m/s).", (0.01, 1.0)),
+    Param("max_lead", 0.005, "Set-points never lead the measured pose along the path by more than this (m), "
+          "so command latency cannot turn into a catch-up burst above max_speed.", (0.0005, 0.1)),
     Param("default_timeout", 10.0, "Time limit for a motion when the goal gives none (steady s).", (0.1, 120.0)),
     Param("position_tolerance", 0.002, "Distance at which a goal counts as reached (m).", (0.0001, 0.05)),
     Param("yaw_tolerance", 0.02, "Yaw error at which a goal counts as reached (rad).", (0.001, 0.5)),
     Param("state_timeout", 1.0, "End-effector state older than this is stale (steady s).", (0.05, 30.0)),
     Param("frame_id", "base", "Robot base frame."),
+    Param("ee_frame_id", "right_hand", "End-effector frame broadcast on /tf (when tf2_msgs is installed)."),
 ]
 
 
@@ -46,11 +54,15 @@ class SawyerArmNode(Node):
         self.limits = ArmLimits(tuple(self.p.workspace_lower), tuple(self.p.workspace_upper), self.p.max_speed)
         self.pose = np.full(4, np.nan)
         self.pose_wall: float | None = None
+        self.state_time = 0.0
         self.cmd_pub = self.create_publisher(PoseStamped, topics.ROBOT_EE_COMMAND, qos.RELIABLE)
         self.pose_pub = self.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE)
+        # Own mutually exclusive group: states are handled (and republished) in order while the
+        # action's worker thread waits on them.
         self.create_subscription(PoseStamped, topics.ROBOT_EE_STATE, self.on_state, qos.RELIABLE,
-                                 callback_group=ReentrantCallbackGroup())
+                                 callback_group=MutuallyExclusiveCallbackGroup())
         self.diag = Diagnostics(self, "sawyer_arm", "sawyer")
+        self.tf_pub = self.create_publisher(TFMessage, "/tf", qos.RELIABLE) if TFMessage else None
         self.action = ActionServer(self, MoveToPose, topics.ARM_MOVE_ACTION, self.execute,
                                    goal_callback=self.on_goal, cancel_callback=lambda _: CancelResponse.ACCEPT,
                                    callback_group=ReentrantCallbackGroup())
@@ -62,12 +74,24 @@ class SawyerArmNode(Node):
             self.get_logger().error("end-effector state with NaN ignored", throttle_duration_sec=5.0)
             return
         self.pose, self.pose_wall = pose, time.monotonic()
+        self.state_time = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
         out = PoseStamped(header=msg.header, pose=msg.pose)
         out.header.frame_id = self.p.frame_id
         self.pose_pub.publish(out)
+        if self.tf_pub is not None:
+            tf = TransformStamped(header=out.header, child_frame_id=self.p.ee_frame_id)
+            position, tf.transform.rotation = msg.pose.position, msg.pose.orientation
+            tf.transform.translation.x, tf.transform.translation.y = position.x, position.y
+            tf.transform.translation.z = position.z
+            self.tf_pub.publish(TFMessage(transforms=[tf]))
 
-    def sim_now(self) -> float:
-        return self.get_clock().now().nanoseconds * 1e-9
+    def motion_time(self) -> float:
+        """Time of the latest measured state, in the robot's (or simulator's) own time base.
+
+        Pacing set-points by it rather than by this node's clock means they can never run
+        ahead of the robot, however late /clock or the state reach this process.
+        """
+        return self.state_time
 
     def state_fresh(self) -> bool:
         return self.pose_wall is not None and time.monotonic() - self.pose_wall < self.p.state_timeout
@@ -94,7 +118,7 @@ class SawyerArmNode(Node):
             return result
         timeout = goal.timeout if goal.timeout > 0 else self.p.default_timeout
         speed = self.limits.speed(goal.max_speed)
-        start, t0 = self.pose.copy(), self.sim_now()
+        start, t0 = self.pose.copy(), self.motion_time()
         path = target - start
         path[3] = wrap_angle(path[3])
         length = float(np.linalg.norm(path[:3]))
@@ -102,7 +126,12 @@ class SawyerArmNode(Node):
         feedback = MoveToPose.Feedback()
         while True:
             # Stream set-points along the straight line no faster than the speed limit (sim time).
-            frac = 1.0 if length < 1e-9 else min(1.0, speed * (self.sim_now() - t0) / length)
+            if length < 1e-9:
+                frac = 1.0
+            else:
+                done = float(np.dot(self.pose[:3] - start[:3], path[:3])) / length
+                paced = speed * (self.motion_time() - t0)
+                frac = min(1.0, paced / length, (done + self.p.max_lead) / length)
             setpoint = start + frac * path
             self.cmd_pub.publish(pose_stamped(setpoint, self.get_clock().now().to_msg(), self.p.frame_id))
             err = float(np.linalg.norm(self.pose[:3] - target[:3]))

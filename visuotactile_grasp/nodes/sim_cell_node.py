@@ -96,10 +96,9 @@ class SimCellNode(Node):
 
     # simulation loop -------------------------------------------------------------
     def _stamp(self):
-        t = self.cell.time
+        ns = int(round(self.cell.time * 1e9))
         clock = Clock()
-        clock.clock.sec = int(t)
-        clock.clock.nanosec = int(round((t - int(t)) * 1e9)) % 1_000_000_000
+        clock.clock.sec, clock.clock.nanosec = divmod(ns, 1_000_000_000)
         return clock.clock
 
     def _run(self) -> None:
