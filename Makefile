@@ -10,7 +10,7 @@ demo: setup
 	$(VENV)/bin/vtg demo
 
 lint: setup
-	$(VENV)/bin/ruff check visuotactile_grasp test launch scripts
+	$(VENV)/bin/ruff check visuotactile_grasp test launch scripts benchmarks
 
 test: lint
 	$(VENV)/bin/python -m pytest -q test

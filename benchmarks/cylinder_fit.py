@@ -39,7 +39,7 @@ def main() -> None:
     err = np.array(rows) * 1e3
     print(f"scenes: {len(times)} ({invalid} without a valid fit), {args.width}x{args.width * 3 // 4} depth, "
           f"{args.noise_mm} mm noise")
-    for name, col in zip(("centre", "radius", "height"), err.T):
+    for name, col in zip(("centre", "radius", "height"), err.T, strict=True):
         print(f"  {name:6s} error: mean {col.mean():5.2f} mm, median {np.median(col):5.2f} mm, "
               f"95th pct {np.percentile(col, 95):5.2f} mm")
     print(f"  time per fit: mean {np.mean(times) * 1e3:.1f} ms, 95th pct {np.percentile(times, 95) * 1e3:.1f} ms")

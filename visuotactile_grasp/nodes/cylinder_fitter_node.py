@@ -26,6 +26,7 @@ PARAMS = [
     Param("roi", [0.35, 0.9, -0.35, 0.35], "Region of interest on the table: x min, x max, y min, y max (m)."),
     Param("plane_threshold", 0.008, "RANSAC inlier distance to the table plane (m).", (0.001, 0.05)),
     Param("object_min_height", 0.01, "Points this far above the table belong to the object (m).", (0.002, 0.1)),
+    Param("object_max_height", 0.35, "Points higher than this above the table are the robot (m).", (0.02, 2.0)),
     Param("min_period", 0.2, "Minimum wall time between two fits (s); frames in between are skipped.", (0.0, 10.0)),
     Param("stale_timeout", 2.0, "Warn when no depth image arrived for this long (steady s).", (0.1, 60.0)),
     Param("frame_id", "base", "Frame of the published fit."),
@@ -39,7 +40,8 @@ class CylinderFitterNode(Node):
         self.R = quaternion_to_matrix(self.p.camera_orientation)
         self.t = np.asarray(self.p.camera_position, float)
         self.config = FitConfig(plane_threshold=self.p.plane_threshold,
-                                object_min_height=self.p.object_min_height, roi=tuple(self.p.roi))
+                                object_min_height=self.p.object_min_height,
+                                object_max_height=self.p.object_max_height, roi=tuple(self.p.roi))
         self.intrinsics: Intrinsics | None = None
         self.last_depth_wall = None
         self.last_fit_wall = 0.0

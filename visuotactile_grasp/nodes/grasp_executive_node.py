@@ -41,6 +41,8 @@ PARAMS = [
     Param("step_timeout", 20.0, "Time limit for each arm or gripper step (steady s).", (0.5, 120.0)),
     Param("reset_object", True, "After each attempt, ask the simulator to put the object at a random place."),
     Param("seed", 0, "Seed of the random initial grasps.", (0, 2**31 - 1)),
+    Param("observe_pose", [0.6, 0.0, 0.5, 0.0],
+          "Where the arm waits while the cylinder is fitted: x, y, z (m), yaw (rad); above the object's reach."),
     Param("open_width", 0.11, "Finger opening before approaching (m).", (0.01, 0.11)),
 ]
 
@@ -149,6 +151,7 @@ class GraspExecutiveNode(Node):
                     future = client.call_async(CaptureBackground.Request())
                     wait_for(future.done, 3.0)
             self.feedback(goal_handle, "fit")
+            self.move(np.asarray(self.p.observe_pose, float), what="observe")
             request_time = sim_seconds(self)
             if not wait_for(lambda: self.fit is not None and self.fit.valid
                             and _stamp(self.fit.header.stamp) >= request_time - 0.5, self.p.step_timeout):
@@ -220,6 +223,8 @@ class GraspExecutiveNode(Node):
         try:
             self.grip(G.RELEASE, width=self.p.open_width, what="release")
             self.move(np.array([0.0, 0.0, 0.12, 0.0]), relative=True, what="retreat")
+            # out of the camera's way and clear of where the object is put back
+            self.move(np.asarray(self.p.observe_pose, float), what="observe")
         except StepFailed as exc:
             self.get_logger().warning(f"could not retreat cleanly: {exc}")
         if self.p.reset_object and self.reset_client.wait_for_service(timeout_sec=1.0):

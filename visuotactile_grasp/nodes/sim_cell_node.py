@@ -30,8 +30,11 @@ from ..ros.params import Param, declare_params
 from ..sim.kinematic_cell import CellConfig, KinematicCell
 
 PARAMS = [
+    Param("backend", "mujoco", "Cell physics: mujoco (contact dynamics, rendered cameras) or kinematic (fast rules)."),
     Param("time_step", 0.005, "Physics step in simulated seconds.", (0.0005, 0.05)),
     Param("real_time_factor", 4.0, "Simulated seconds per wall second; 0 runs as fast as possible.", (0.0, 1000.0)),
+    Param("clock_period", 0.01, "Publish /clock every this many simulated seconds (every node reads it).",
+          (0.0005, 0.1)),
     Param("camera_rate", 10.0, "Kinect RGB-D frame rate in simulated Hz.", (0.1, 60.0)),
     Param("gelsight_rate", 15.0, "GelSight frame rate in simulated Hz (30 on the real sensor).", (0.1, 60.0)),
     Param("ee_state_rate", 100.0, "End-effector state rate in simulated Hz.", (1.0, 1000.0)),
@@ -55,8 +58,16 @@ class SimCellNode(Node):
         self.p = declare_params(self, PARAMS)
         if self.p.depth_encoding not in ("32FC1", "16UC1"):
             raise ValueError(f"depth_encoding must be 32FC1 or 16UC1, got {self.p.depth_encoding!r}")
-        self.cell = KinematicCell(CellConfig(self.p.camera_width, self.p.camera_height,
-                                             self.p.gelsight_width, self.p.gelsight_height, self.p.seed))
+        config = CellConfig(self.p.camera_width, self.p.camera_height, self.p.gelsight_width,
+                            self.p.gelsight_height, self.p.seed)
+        if self.p.backend == "mujoco":
+            from ..sim.mujoco_cell import MujocoCell  # imports MuJoCo and sets up EGL only when asked
+
+            self.cell = MujocoCell(config, self.p.object_id)
+        elif self.p.backend == "kinematic":
+            self.cell = KinematicCell(config)
+        else:
+            raise ValueError(f"backend must be mujoco or kinematic, got {self.p.backend!r}")
         self.cell.reset_object(self.p.object_id)
         self.clock_pub = self.create_publisher(Clock, topics.CLOCK, 10)
         self.rgb_pub = self.create_publisher(Image, topics.KINECT_RGB, qos.IMAGE)
@@ -102,8 +113,17 @@ class SimCellNode(Node):
         return clock.clock
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            close = getattr(self.cell, "close", None)
+            if close is not None:
+                close()  # GL contexts are freed in the thread that created them
+
+    def _loop(self) -> None:
         p = self.p
-        periods = {"camera": 1.0 / p.camera_rate, "gel": 1.0 / p.gelsight_rate, "ee": 1.0 / p.ee_state_rate}
+        periods = {"clock": p.clock_period, "camera": 1.0 / p.camera_rate, "gel": 1.0 / p.gelsight_rate,
+                   "ee": 1.0 / p.ee_state_rate}
         next_due = dict.fromkeys(periods, 0.0)
         wall0, sim0 = time.monotonic(), self.cell.time
         while not self._stop.is_set() and rclpy.ok():
@@ -111,10 +131,6 @@ class SimCellNode(Node):
             now = self.cell.time
             clock = Clock()
             clock.clock = self._stamp()
-            try:
-                self.clock_pub.publish(clock)
-            except RCLError:
-                return
             for name, period in periods.items():
                 if now + 1e-9 >= next_due[name]:
                     next_due[name] = now + period
@@ -129,7 +145,9 @@ class SimCellNode(Node):
 
     def _publish(self, what: str, stamp) -> None:
         fid = self.p.frame_id
-        if what == "ee":
+        if what == "clock":
+            self.clock_pub.publish(Clock(clock=stamp))
+        elif what == "ee":
             with self.cell.lock:
                 ee = self.cell.ee.copy()
             self.ee_pub.publish(pose_stamped(ee, stamp, fid))

@@ -27,6 +27,7 @@ class Intrinsics:
 class FitConfig:
     plane_threshold: float = 0.008  # m, RANSAC inlier distance to the table plane
     object_min_height: float = 0.01  # m above the plane to count as object
+    object_max_height: float = 0.35  # m: anything higher is the robot, not the object
     ransac_iterations: int = 200
     roi: tuple[float, float, float, float] = (0.35, 0.9, -0.35, 0.35)  # x/y bounds in the base frame
     grid_cell: float = 0.005  # m, footprint grid for clustering
@@ -130,7 +131,7 @@ def fit_cylinder(depth_m: np.ndarray, K: Intrinsics, R: np.ndarray, t: np.ndarra
     height = points @ normal + d
     xmin, xmax, ymin, ymax = config.roi
     in_roi = (points[:, 0] >= xmin) & (points[:, 0] <= xmax) & (points[:, 1] >= ymin) & (points[:, 1] <= ymax)
-    obj = in_roi & (height > config.object_min_height)
+    obj = in_roi & (height > config.object_min_height) & (height < config.object_max_height)
     if np.count_nonzero(obj) < config.min_points:
         return CylinderFitResult(False, num_points=int(np.count_nonzero(obj)), reason="no object on the table")
     pts, hts = points[obj], height[obj]

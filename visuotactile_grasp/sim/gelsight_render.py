@@ -32,11 +32,11 @@ class GelSightRenderer:
         v, u = np.mgrid[0:h, 0:w]
         uu, vv = u / w - 0.5, v / h - 0.5
         img = np.zeros((h, w, 3))
-        base = rng.uniform(90, 130)
+        base = rng.uniform(150, 180)  # real gels are bright and pastel, not saturated
         for k in range(3):
             a = _LIGHT_AZIMUTHS[k] + rng.normal(0, 0.15)
             # each light is brightest on its own side of the pad
-            img[..., k] = base + rng.uniform(50, 80) * (np.cos(a) * uu + np.sin(a) * vv) * 1.6
+            img[..., k] = base + rng.uniform(30, 50) * (np.cos(a) * uu + np.sin(a) * vv) * 1.6
         vignette = 1.0 - 0.35 * (uu ** 2 + vv ** 2) * 4
         img *= vignette[..., None]
         # low-frequency gel texture
@@ -62,7 +62,7 @@ class GelSightRenderer:
             flat = self._lights[:, 2]  # response of an untilted surface
             shading = normals @ self._lights.T - flat  # change in each light's irradiance
             img += 220.0 * shading @ _LIGHT_COLORS
-            img -= 6.0 * np.clip(height_map, 0, None)[..., None]  # pressed gel darkens slightly
+            img -= 1.5 * np.clip(height_map, 0, None)[..., None]  # pressed gel darkens slightly
         v, u = np.mgrid[0:self.height, 0:self.width]
         dot_r2 = (0.008 * self.width) ** 2
         for mu, mv in self._markers:

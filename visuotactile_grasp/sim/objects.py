@@ -14,16 +14,21 @@ import numpy as np
 N_TRAIN, N_EASY, N_HARD = 65, 11, 11
 
 
+SHAPES = ("cylinder", "box", "sphere", "capsule", "bottle", "irregular")
+
+
 @dataclass(frozen=True)
 class ObjectSpec:
     object_id: str
-    radius: float  # m
+    radius: float  # m, of the bounding vertical cylinder (what the cylinder fit sees)
     height: float  # m
     mass: float  # kg
     com_height: float  # centre of mass above the base, m
     friction: float
     compliance: float  # 0 rigid .. 1 very soft
     color: tuple[float, float, float]
+    shape: str = "cylinder"
+    aspect: float = 1.0  # box: depth/width ratio; irregular: size of the off-axis lobe
 
     @property
     def split(self) -> str:
@@ -54,5 +59,11 @@ def make_object(object_id: str) -> ObjectSpec:
     friction = rng.uniform(0.25, 0.6) if hard else rng.uniform(0.5, 1.1)
     compliance = rng.uniform(0.0, 0.8) if hard else rng.uniform(0.0, 0.3)
     color = tuple(float(c) for c in rng.uniform(0.15, 0.95, size=3))
+    weights = [0.3, 0.2, 0.1, 0.15, 0.15, 0.1] if not hard else [0.15, 0.15, 0.1, 0.15, 0.2, 0.25]
+    shape = SHAPES[int(rng.choice(len(SHAPES), p=weights))]
+    aspect = float(rng.uniform(0.5, 1.0))
+    if shape == "sphere":
+        height = 2 * radius  # a ball: as tall as wide
+        com_frac = 0.5
     return ObjectSpec(object_id, float(radius), float(height), float(mass), float(com_frac * height),
-                      float(friction), float(compliance), color)  # type: ignore[arg-type]
+                      float(friction), float(compliance), color, shape, aspect)  # type: ignore[arg-type]

@@ -31,7 +31,7 @@ class FaultInjection:
 
 class WsgEmulator:
     def __init__(self, model: GripperModel, host: str = "127.0.0.1", port: int = 0,
-                 motion_timeout_s: float = 30.0) -> None:
+                 motion_timeout_s: float = 25.0) -> None:
         self.model = model
         self.faults = FaultInjection()
         self.motion_timeout_s = motion_timeout_s

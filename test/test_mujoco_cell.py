@@ -1,0 +1,105 @@
+"""The MuJoCo cell: grasp physics that depends on force and placement, rendered sensors, bad input."""
+import math
+
+import numpy as np
+import pytest
+
+from visuotactile_grasp.perception.cylinder_fit import Intrinsics, fit_cylinder
+from visuotactile_grasp.perception.tactile import detect_contact
+from visuotactile_grasp.sim.mujoco_cell import MujocoCell
+from visuotactile_grasp.sim.objects import make_object
+
+
+@pytest.fixture(scope="module")
+def cell():
+    c = MujocoCell(object_id="train_000")
+    yield c
+    c.close()
+
+
+def _run(cell, seconds):
+    for _ in range(int(round(seconds / 0.01))):
+        cell.step(0.01)
+
+
+def grasp_and_lift(cell, object_id, force, z_frac=0.5, offset=(0.0, 0.0), yaw=0.0, hold=1.5):
+    """One scripted trial through the cell's API; returns (held after lift+hold, gripper state)."""
+    _, xy = cell.reset_object(object_id, (0.6, 0.0))
+    spec = cell.obj
+    cell.gripper.start_motion("move", 0.11, 0.3)
+    cell.command_ee([0.6 + offset[0], offset[1], spec.height + 0.06, yaw])
+    _run(cell, 1.0)
+    z = max(0.015, spec.height * z_frac)
+    cell.command_ee([0.6 + offset[0], offset[1], z, yaw])
+    _run(cell, 1.0)
+    cell.gripper.force_limit = force
+    cell.gripper.start_motion("grasp", 0.0, 0.1)
+    _run(cell, 1.0)
+    state = cell.gripper.state()
+    cell.command_ee([0.6 + offset[0], offset[1], z + 0.1, yaw])
+    _run(cell, 0.5 + hold)
+    return cell.ground_truth_held(), state
+
+
+def _heavy_cylinder():
+    for i in range(65):
+        spec = make_object(f"train_{i:03d}")
+        if spec.shape == "cylinder" and spec.mass > 0.4:
+            return spec.object_id
+    raise AssertionError("no heavy cylinder in the training set")
+
+
+def test_enough_force_holds_too_little_slips(cell):
+    object_id = _heavy_cylinder()
+    held_strong, state = grasp_and_lift(cell, object_id, force=40.0)
+    assert state["grasping_state"] == 4  # holding
+    assert held_strong and cell.obj_z > 0.05
+    held_weak, _ = grasp_and_lift(cell, object_id, force=1.0)
+    assert not held_weak and cell.obj_z < 0.05
+
+
+def test_force_matters_statistically_across_objects(cell):
+    ids = [f"train_{i:03d}" for i in range(0, 65, 8)]
+    strong = sum(grasp_and_lift(cell, o, force=40.0, hold=0.5)[0] for o in ids)
+    weak = sum(grasp_and_lift(cell, o, force=2.0, hold=0.5)[0] for o in ids)
+    assert strong > weak
+
+
+def test_missing_the_object_closes_on_nothing(cell):
+    held, state = grasp_and_lift(cell, "train_000", force=20.0, offset=(0.08, 0.0))
+    assert not held
+    assert state["grasping_state"] == 2  # no part found
+
+
+def test_gel_sees_contact_only_when_touching(cell):
+    cell.reset_object("train_000", (0.6, 0.0))
+    background = cell.render_gel("left")
+    assert cell.gel_height_map("left").max() == 0.0
+    grasp_and_lift(cell, "train_000", force=30.0, hold=0.2)
+    pressed = cell.render_gel("left")
+    assert cell.gel_height_map("left").max() > 0
+    assert detect_contact(pressed, background, threshold=12.0).in_contact
+
+
+def test_depth_camera_feeds_the_cylinder_fit(cell):
+    cell.gripper.start_motion("move", 0.11, 0.3)
+    cell.command_ee([0.6, 0.0, 0.5, 0.0])  # the arm waits above while the camera looks
+    _run(cell, 1.5)
+    cell.reset_object("train_000", (0.62, 0.05))
+    _, depth = cell.render_camera()
+    K = cell.camera.K
+    fit = fit_cylinder(depth, Intrinsics(K.fx, K.fy, K.cx, K.cy), cell.camera.R, cell.camera.eye)
+    assert fit.valid
+    assert np.hypot(fit.center[0] - cell.obj_xy[0], fit.center[1] - cell.obj_xy[1]) < 0.006
+    assert abs(fit.height - cell.obj.height) < 0.01
+
+
+def test_bad_input_is_rejected(cell):
+    with pytest.raises(ValueError, match="unknown object"):
+        cell.reset_object("train_999")
+    with pytest.raises(ValueError):
+        cell.command_ee([math.nan, 0.0, 0.2, 0.0])
+    with pytest.raises(ValueError, match="workspace"):
+        cell.command_ee([0.6, 0.0, 2.0, 0.0])
+    with pytest.raises(ValueError):
+        cell.reset_object("train_000", (math.inf, 0.0))

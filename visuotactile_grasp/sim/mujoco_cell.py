@@ -1,0 +1,387 @@
+"""The simulated cell in MuJoCo: real contact physics behind the same interface as KinematicCell.
+
+The wrist is Cartesian (a mocap body moved under the arm's speed limits); the two fingers are
+force-driven slide joints, so the grip force is commanded in newtons and the outcome of a
+grasp comes from friction, torque about the contact and the object's compliance. The Kinect
+is a rendered RGB-D camera; each GelSight image is formed from the gel's deformation, read
+with an orthographic depth camera behind each pad.
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+import cv2  # noqa: E402
+import mujoco  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ..devices.wsg50.model import GripperLimits, GripperModel  # noqa: E402
+from ..devices.wsg50.protocol import GraspingState, Status, SystemStateBit  # noqa: E402
+from ..geometry import all_finite, wrap_angle  # noqa: E402
+from .camera import CameraIntrinsics  # noqa: E402
+from .gelsight_render import GelSightRenderer  # noqa: E402
+from .kinematic_cell import PLACEMENT_AREA, CellConfig  # noqa: E402
+from .mjcf import GEL_CAMERA_BEHIND, STROKE, TIMESTEP, build_cell_xml  # noqa: E402
+from .objects import ObjectSpec, make_object  # noqa: E402
+
+CAMERA_EYE = (1.35, 0.0, 0.55)
+CAMERA_TARGET = (0.6, 0.0, 0.05)
+GEL_TOUCH_SLACK = 0.0008  # m: the gel shows objects this close to its surface (it is soft)
+GEL_PX_PER_M = 20000.0  # height-map scale handed to the image formation (sets the rim contrast)
+
+
+class _Camera:
+    """What the ROS node needs of the camera: intrinsics and its pose in the base frame."""
+
+    def __init__(self, K: CameraIntrinsics) -> None:
+        from .camera import look_at
+
+        self.K = K
+        self.eye = np.asarray(CAMERA_EYE, float)
+        self.R = look_at(self.eye, np.asarray(CAMERA_TARGET, float))
+
+
+class MujocoGripper(GripperModel):
+    """WSG-50 mechanics on the simulated fingers (served by the TCP emulator in sim)."""
+
+    def __init__(self, cell: MujocoCell) -> None:
+        self.limits = GripperLimits()
+        self.cell = cell
+        self.force_limit = 20.0
+        self.acceleration = 1.0
+        self.kind = "idle"
+        self.target = STROKE
+        self.speed = 0.1
+        self.setpoint = STROKE
+        self.result: int | None = Status.SUCCESS
+        self.grasping_state = GraspingState.IDLE
+        self.referenced = False
+        self.fast_stopped = False
+        self._still_steps = 0
+
+    @property
+    def width(self) -> float:
+        return self.cell.finger_opening()
+
+    def state(self) -> dict:
+        with self.cell.lock:
+            bits = SystemStateBit(0)
+            if self.referenced:
+                bits |= SystemStateBit.REFERENCED
+            bits |= SystemStateBit.MOVING if self.result is None else SystemStateBit.TARGET_REACHED
+            if self.fast_stopped:
+                bits |= SystemStateBit.FAST_STOP
+            holding = self.grasping_state == GraspingState.HOLDING
+            return {"width": self.width, "speed": abs(self.cell.finger_speed()),
+                    "force": self.force_limit if holding else 0.0,
+                    "grasping_state": int(self.grasping_state), "system_state": int(bits)}
+
+    def start_motion(self, kind: str, width: float, speed: float) -> None:
+        with self.cell.lock:
+            if kind == "home":
+                width, speed = STROKE, self.limits.max_speed_m_s / 2
+            # the joint limits sit exactly at the stroke: aim just inside them
+            width = float(np.clip(width, 0.0, STROKE - 0.0005))
+            self.kind, self.target, self.speed, self.result = kind, width, speed, None
+            self.setpoint = self.width
+            self._still_steps = 0
+            self.grasping_state = {"grasp": GraspingState.GRASPING,
+                                   "release": GraspingState.RELEASING}.get(kind, GraspingState.POSITIONING)
+
+    def motion_result(self) -> int | None:
+        with self.cell.lock:
+            return self.result
+
+    def stop(self, fast: bool = False) -> None:
+        with self.cell.lock:
+            if self.result is None:
+                self.result = Status.ABORTED
+            self.kind = "hold_position"
+            self.setpoint = self.width
+            self.fast_stopped = self.fast_stopped or fast
+
+    def acknowledge(self) -> None:
+        with self.cell.lock:
+            self.fast_stopped = False
+
+    def control(self, dt: float) -> np.ndarray:
+        """Actuator force of each finger (positive opens) for this physics step."""
+        opening, velocity = self.width, self.cell.finger_speed()
+        if self.kind == "grasp" and self.grasping_state in (GraspingState.GRASPING, GraspingState.HOLDING,
+                                                            GraspingState.PART_LOST):
+            # close at the commanded speed until blocked, then squeeze with the force limit
+            if velocity < -self.speed:
+                force = -0.2 * self.force_limit
+            else:
+                force = -self.force_limit
+            self._grasp_progress(opening, velocity)
+            return np.full(2, force)
+        # position control along a speed-limited set-point
+        step = self.speed * dt
+        self.setpoint += float(np.clip(self.target - self.setpoint, -step, step))
+        # Per-finger PD on half the opening. Gains are kept well inside what a 2 ms explicit
+        # step can damp for a 60 g finger (kd * dt / m = 0.27).
+        q, qd = self.cell.finger_state()
+        force = np.clip(500.0 * (self.setpoint / 2 - q) - 8.0 * qd, -80.0, 80.0)
+        if self.result is None:
+            self._still_steps = self._still_steps + 1 if abs(velocity) < 0.002 else 0
+            reached = abs(self.target - opening) < 1e-3 and abs(velocity) < 0.01
+            blocked = self._still_steps > 100 and abs(self.setpoint - self.target) < 1e-9
+            if reached or blocked:
+                # a release is done once the fingers stop, wherever an object leaves them
+                self.result = Status.SUCCESS if reached or self.kind == "release" else Status.AXIS_BLOCKED
+                self.grasping_state = GraspingState.IDLE
+                if self.kind == "home":
+                    self.referenced = True
+        return force
+
+    def _grasp_progress(self, opening: float, velocity: float) -> None:
+        still = abs(velocity) < 0.002
+        self._still_steps = self._still_steps + 1 if still else 0
+        if self.grasping_state == GraspingState.GRASPING and self._still_steps >= 15:
+            if opening > 0.002:
+                self.grasping_state = GraspingState.HOLDING
+                self.result = Status.SUCCESS
+            else:
+                self.grasping_state = GraspingState.NO_PART_FOUND
+                self.result = Status.COMMAND_FAILED
+        elif self.grasping_state == GraspingState.HOLDING and opening < 0.002:
+            self.grasping_state = GraspingState.PART_LOST
+
+
+class MujocoCell:
+    def __init__(self, config: CellConfig | None = None, object_id: str = "train_000") -> None:
+        self.config = config or CellConfig()
+        self.lock = threading.RLock()
+        self.rng = np.random.default_rng(self.config.seed)
+        self.gripper = MujocoGripper(self)
+        self.ee_speed = self.config.workspace.max_speed
+        self.gels = {side: GelSightRenderer(self.config.gel_width, self.config.gel_height,
+                                            seed=self.config.seed * 2 + i)
+                     for i, side in enumerate(("left", "right"))}
+        w, h = self.config.camera_width, self.config.camera_height
+        self.camera = _Camera(CameraIntrinsics.kinect_like(w, h))
+        self.fovy_deg = math.degrees(2 * math.atan(h / 2 / self.camera.K.fy))
+        self.time = 0.0
+        self.model = None
+        self._stale_renderers: list = []
+        self._contact_ref = None
+        self._load(make_object(object_id))
+
+    # model --------------------------------------------------------------------
+    def _load(self, spec: ObjectSpec) -> None:
+        xml = build_cell_xml(spec, CAMERA_EYE, CAMERA_TARGET, self.fovy_deg)
+        ee = self.wrist.copy() if self.model is not None else np.array([0.6, 0.0, 0.35, 0.0])
+        if self.model is not None:
+            self._close_renderers()
+        self.model = mujoco.MjModel.from_xml_string(xml)
+        self.data = mujoco.MjData(self.model)
+        self.obj = spec
+        m = self.model
+        self._obj_qadr = m.jnt_qposadr[mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_JOINT, "object")]
+        self._obj_body = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, "object")
+        self._fingers = [m.jnt_qposadr[mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_JOINT, n)]
+                         for n in ("finger_left", "finger_right")]
+        self._finger_dofs = [m.jnt_dofadr[mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_JOINT, n)]
+                             for n in ("finger_left", "finger_right")]
+        self._pads = {mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_GEOM, n) for n in ("pad_left", "pad_right")}
+        self._obj_geoms = {g for g in range(m.ngeom) if m.geom_bodyid[g] == self._obj_body}
+        self._hand_body = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, "hand")
+        hand_q = m.jnt_qposadr[mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_JOINT, "hand")]
+        self.data.qpos[self._fingers] = STROKE / 2
+        self.wrist, self.ee_target = ee, ee.copy()
+        self.data.qpos[hand_q:hand_q + 3] = ee[:3]
+        self.data.qpos[hand_q + 3:hand_q + 7] = (math.cos(ee[3] / 2), 0.0, 0.0, math.sin(ee[3] / 2))
+        self._apply_mocap()
+        mujoco.mj_forward(m, self.data)
+        self._renderers = None
+
+    def _renderers_ready(self):
+        # GL contexts are freed in the thread that renders (a reset may come from another thread)
+        while self._stale_renderers:
+            self._stale_renderers.pop().close()
+        if self._renderers is None:
+            c = self.config
+            kinect = mujoco.Renderer(self.model, c.camera_height, c.camera_width)
+            kinect_depth = mujoco.Renderer(self.model, c.camera_height, c.camera_width)
+            kinect_depth.enable_depth_rendering()
+            gel = mujoco.Renderer(self.model, c.gel_height, c.gel_width)
+            gel.enable_depth_rendering()
+            option = mujoco.MjvOption()
+            option.geomgroup[:] = 0
+            option.geomgroup[1] = 1  # the gel cameras see the object only
+            self._renderers = (kinect, kinect_depth, gel, option)
+        return self._renderers
+
+    def _close_renderers(self) -> None:
+        if getattr(self, "_renderers", None):
+            self._stale_renderers.extend(self._renderers[:3])
+        self._renderers = None
+
+    def close(self) -> None:
+        self._close_renderers()
+        while self._stale_renderers:
+            self._stale_renderers.pop().close()
+
+    # scene ---------------------------------------------------------------------
+    def reset_object(self, object_id: str | None = None, xy=None) -> tuple[str, np.ndarray]:
+        with self.lock:
+            if object_id and object_id != self.obj.object_id:
+                self._load(make_object(object_id))
+            if xy is None:
+                xmin, xmax, ymin, ymax = PLACEMENT_AREA
+                xy = (self.rng.uniform(xmin, xmax), self.rng.uniform(ymin, ymax))
+            xy = np.asarray(xy, float)
+            if not all_finite(*xy):
+                raise ValueError(f"object position must be finite, got {xy}")
+            q = self.data.qpos
+            a = self._obj_qadr
+            yaw = self.rng.uniform(-math.pi, math.pi)
+            q[a:a + 3] = (xy[0], xy[1], 0.0005)
+            q[a + 3:a + 7] = (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))
+            self.data.qvel[:] = 0.0
+            mujoco.mj_forward(self.model, self.data)
+            # let it settle on the table (spheres and capsules roll a little)
+            for _ in range(100):
+                mujoco.mj_step(self.model, self.data)
+            self.data.qvel[self.model.jnt_dofadr[self.model.body_jntadr[self._obj_body]]:][:6] = 0.0
+            return self.obj.object_id, self.obj_xy.copy()
+
+    @property
+    def obj_xy(self) -> np.ndarray:
+        return self.data.xpos[self._obj_body][:2].copy()
+
+    @property
+    def obj_z(self) -> float:
+        return float(self.data.qpos[self._obj_qadr + 2])
+
+    # arm ---------------------------------------------------------------------------
+    def command_ee(self, target, speed: float | None = None) -> None:
+        target = np.asarray(target, float)
+        if target.shape != (4,) or not all_finite(*target):
+            raise ValueError(f"end-effector target must be 4 finite numbers (x, y, z, yaw), got {target}")
+        ws = self.config.workspace
+        if not ws.contains(target[:3]):
+            raise ValueError(f"end-effector target {target[:3]} outside workspace {ws.lower}..{ws.upper}")
+        with self.lock:
+            self.ee_target = target
+            self.ee_speed = min(speed or ws.max_speed, ws.max_speed)
+
+    @property
+    def ee(self) -> np.ndarray:
+        """Measured end-effector pose (x, y, z, yaw) of the hand."""
+        if self.model is None:
+            return np.array([0.6, 0.0, 0.35, 0.0])
+        w, x, y, z = self.data.xquat[self._hand_body]
+        yaw = math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+        return np.array([*self.data.xpos[self._hand_body], yaw])
+
+    def _apply_mocap(self) -> None:
+        x, y, z, yaw = self.wrist
+        self.data.mocap_pos[0] = (x, y, z)
+        self.data.mocap_quat[0] = (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))
+
+    # physics -------------------------------------------------------------------------
+    def finger_opening(self) -> float:
+        return float(self.data.qpos[self._fingers].sum())
+
+    def finger_speed(self) -> float:
+        return float(self.data.qvel[self._finger_dofs].sum())
+
+    def finger_state(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.data.qpos[self._fingers].copy(), self.data.qvel[self._finger_dofs].copy()
+
+    def step(self, dt: float) -> None:
+        with self.lock:
+            for _ in range(max(1, int(round(dt / TIMESTEP)))):
+                self._step_once()
+
+    def _step_once(self) -> None:
+        h = TIMESTEP
+        self.time += h
+        delta = self.ee_target[:3] - self.wrist[:3]
+        dist = float(np.linalg.norm(delta))
+        max_step = self.ee_speed * h
+        self.wrist[:3] = self.ee_target[:3] if dist <= max_step else self.wrist[:3] + delta / dist * max_step
+        dyaw = wrap_angle(self.ee_target[3] - self.wrist[3])
+        max_yaw = self.config.workspace.max_yaw_rate * h
+        self.wrist[3] = wrap_angle(self.wrist[3] + float(np.clip(dyaw, -max_yaw, max_yaw)))
+        self._apply_mocap()
+        force = self.gripper.control(h)
+        # both fingers get the same force; their sum is the opening
+        self.data.ctrl[:] = force
+        # keep the fingers centred on the wrist when nothing is between them
+        imbalance = self.data.qpos[self._fingers[0]] - self.data.qpos[self._fingers[1]]
+        self.data.ctrl[0] -= 200.0 * imbalance
+        self.data.ctrl[1] += 200.0 * imbalance
+        mujoco.mj_step(self.model, self.data)
+
+    # sensing ---------------------------------------------------------------------------
+    def render_camera(self):
+        with self.lock:
+            kinect, kinect_depth, _, _ = self._renderers_ready()
+            kinect.update_scene(self.data, camera="kinect")
+            rgb = kinect.render().copy()
+            kinect_depth.update_scene(self.data, camera="kinect")
+            depth = kinect_depth.render().astype(np.float32)
+        depth[depth > 8.0] = 0.0  # no return beyond the sensor's range
+        return rgb, depth
+
+    def pad_contact(self) -> dict[str, bool]:
+        touching = {"left": False, "right": False}
+        names = {mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_GEOM, f"pad_{s}"): s for s in touching}
+        for i in range(self.data.ncon):
+            c = self.data.contact[i]
+            for a, b in ((c.geom1, c.geom2), (c.geom2, c.geom1)):
+                if a in names and b in self._obj_geoms:
+                    touching[names[a]] = True
+        return touching
+
+    def gel_height_map(self, side: str) -> np.ndarray:
+        with self.lock:
+            _, _, gel, option = self._renderers_ready()
+            gel.update_scene(self.data, camera=f"gel_{side}", scene_option=option)
+            depth = gel.render()
+        # how far the object presses into the soft gel (deeper than 2 mm the gel bottoms out)
+        height_m = np.clip(GEL_CAMERA_BEHIND + GEL_TOUCH_SLACK - depth, 0.0, GEL_TOUCH_SLACK + 0.001)
+        # the elastic gel smooths the object's facets and edges over about half a millimetre
+        sigma = 0.0005 * self.config.gel_width / 0.024
+        return cv2.GaussianBlur((height_m * GEL_PX_PER_M).astype(np.float32), (0, 0), sigmaX=sigma)
+
+    def _object_in_hand(self) -> np.ndarray:
+        """Object origin in the hand frame (x along the palm, z up the fingers)."""
+        R = self.data.xmat[self._hand_body].reshape(3, 3)
+        return R.T @ (self.data.xpos[self._obj_body] - self.data.xpos[self._hand_body])
+
+    def shear_px(self) -> tuple[float, float]:
+        """How far the object has slid over the pads since contact began, in gel-image pixels.
+
+        The marker grid printed on the gel moves with this shear (image columns run up the pad,
+        rows along the palm), so slip shows up in the tactile image as it does on a real gel.
+        """
+        with self.lock:
+            touching = all(self.pad_contact().values())
+            if not touching:
+                self._contact_ref = None
+                return (0.0, 0.0)
+            rel = self._object_in_hand()
+            if self._contact_ref is None:
+                self._contact_ref = rel
+            slip = rel - self._contact_ref
+        px_per_m = self.config.gel_width / 0.024
+        # the gel stretches about 1.5 mm before the contact slips; the markers follow that far
+        limit = 0.0015 * px_per_m
+        return (float(np.clip(slip[2] * px_per_m, -limit, limit)), float(np.clip(slip[0] * px_per_m, -limit, limit)))
+
+    def render_gel(self, side: str) -> np.ndarray:
+        return self.gels[side].render(self.gel_height_map(side), shear_px=self.shear_px())
+
+    def ground_truth_held(self) -> bool:
+        with self.lock:
+            touching = self.pad_contact()
+            return bool(touching["left"] and touching["right"] and self.obj_z > 0.01)
+
+
