@@ -68,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     demo = verbs.add_parser("demo", help="grasp graph on the simulated cell: attempts, outcome and graph tables")
-    demo.add_argument("--attempts", type=int, default=2, help="grasp attempts per object")
-    demo.add_argument("--objects", default="easy_00,easy_01,hard_00", help="comma-separated object ids")
+    demo.add_argument("--attempts", type=int, default=1, help="grasp attempts per object")
+    demo.add_argument("--objects", default="easy_00,easy_01,hard_00,hard_01", help="comma-separated object ids")
     demo.add_argument("--out", default="out/demo", help="folder for logs and the report")
     demo.set_defaults(func=_cmd_demo)
 

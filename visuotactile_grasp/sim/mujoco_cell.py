@@ -29,6 +29,7 @@ from .objects import ObjectSpec, make_object  # noqa: E402
 
 CAMERA_EYE = (1.35, 0.0, 0.55)
 CAMERA_TARGET = (0.6, 0.0, 0.05)
+PHYSICS_STEPS_PER_CONTROL = 2  # control at 250 Hz, physics at 500 Hz
 GEL_TOUCH_SLACK = 0.0008  # m: the gel shows objects this close to its surface (it is soft)
 GEL_PX_PER_M = 20000.0  # height-map scale handed to the image formation (sets the rim contrast)
 
@@ -121,11 +122,11 @@ class MujocoGripper(GripperModel):
             return np.full(2, force)
         # position control along a speed-limited set-point
         step = self.speed * dt
-        self.setpoint += float(np.clip(self.target - self.setpoint, -step, step))
+        self.setpoint += min(max(self.target - self.setpoint, -step), step)
         # Per-finger PD on half the opening. Gains are kept well inside what a 2 ms explicit
         # step can damp for a 60 g finger (kd * dt / m = 0.27).
         q, qd = self.cell.finger_state()
-        force = np.clip(500.0 * (self.setpoint / 2 - q) - 8.0 * qd, -80.0, 80.0)
+        force = np.clip(500.0 * (self.setpoint / 2 - q) - 8.0 * qd, -80.0, 80.0)  # per finger
         if self.result is None:
             self._still_steps = self._still_steps + 1 if abs(velocity) < 0.002 else 0
             reached = abs(self.target - opening) < 1e-3 and abs(velocity) < 0.01
@@ -281,43 +282,63 @@ class MujocoCell:
 
     def _apply_mocap(self) -> None:
         x, y, z, yaw = self.wrist
-        self.data.mocap_pos[0] = (x, y, z)
-        self.data.mocap_quat[0] = (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))
+        pos, quat = self.data.mocap_pos[0], self.data.mocap_quat[0]
+        pos[0], pos[1], pos[2] = x, y, z
+        quat[0], quat[1], quat[2], quat[3] = math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)
 
     # physics -------------------------------------------------------------------------
+    # Scalar reads: these run every control step, where numpy's fancy indexing costs more
+    # than the physics itself.
     def finger_opening(self) -> float:
-        return float(self.data.qpos[self._fingers].sum())
+        q, (a, b) = self.data.qpos, self._fingers
+        return float(q[a] + q[b])
 
     def finger_speed(self) -> float:
-        return float(self.data.qvel[self._finger_dofs].sum())
+        v, (a, b) = self.data.qvel, self._finger_dofs
+        return float(v[a] + v[b])
 
     def finger_state(self) -> tuple[np.ndarray, np.ndarray]:
         return self.data.qpos[self._fingers].copy(), self.data.qvel[self._finger_dofs].copy()
 
     def step(self, dt: float) -> None:
         with self.lock:
-            for _ in range(max(1, int(round(dt / TIMESTEP)))):
-                self._step_once()
+            n = max(1, int(round(dt / TIMESTEP)))
+            while n > 0:
+                k = min(n, PHYSICS_STEPS_PER_CONTROL)
+                self._control_period(k)
+                n -= k
 
-    def _step_once(self) -> None:
-        h = TIMESTEP
+    def _control_period(self, nstep: int) -> None:
+        """Update the wrist and finger commands, then advance the physics nstep steps."""
+        h = TIMESTEP * nstep
         self.time += h
-        delta = self.ee_target[:3] - self.wrist[:3]
-        dist = float(np.linalg.norm(delta))
+        wrist, target = self.wrist, self.ee_target
+        dx, dy, dz = target[0] - wrist[0], target[1] - wrist[1], target[2] - wrist[2]
+        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
         max_step = self.ee_speed * h
-        self.wrist[:3] = self.ee_target[:3] if dist <= max_step else self.wrist[:3] + delta / dist * max_step
-        dyaw = wrap_angle(self.ee_target[3] - self.wrist[3])
-        max_yaw = self.config.workspace.max_yaw_rate * h
-        self.wrist[3] = wrap_angle(self.wrist[3] + float(np.clip(dyaw, -max_yaw, max_yaw)))
-        self._apply_mocap()
+        moved = dist > 0.0
+        if dist <= max_step:
+            wrist[0], wrist[1], wrist[2] = target[0], target[1], target[2]
+        else:
+            s = max_step / dist
+            wrist[0] += dx * s
+            wrist[1] += dy * s
+            wrist[2] += dz * s
+        dyaw = wrap_angle(target[3] - wrist[3])
+        if dyaw != 0.0:
+            max_yaw = self.config.workspace.max_yaw_rate * h
+            wrist[3] = wrap_angle(wrist[3] + min(max(dyaw, -max_yaw), max_yaw))
+            moved = True
+        if moved:
+            self._apply_mocap()
         force = self.gripper.control(h)
-        # both fingers get the same force; their sum is the opening
-        self.data.ctrl[:] = force
         # keep the fingers centred on the wrist when nothing is between them
-        imbalance = self.data.qpos[self._fingers[0]] - self.data.qpos[self._fingers[1]]
-        self.data.ctrl[0] -= 200.0 * imbalance
-        self.data.ctrl[1] += 200.0 * imbalance
-        mujoco.mj_step(self.model, self.data)
+        q, (a, b) = self.data.qpos, self._fingers
+        imbalance = 200.0 * (q[a] - q[b])
+        ctrl = self.data.ctrl
+        ctrl[0] = force[0] - imbalance
+        ctrl[1] = force[1] + imbalance
+        mujoco.mj_step(self.model, self.data, nstep)
 
     # sensing ---------------------------------------------------------------------------
     def render_camera(self):
