@@ -103,3 +103,21 @@ def test_bad_input_is_rejected(cell):
         cell.command_ee([0.6, 0.0, 2.0, 0.0])
     with pytest.raises(ValueError):
         cell.reset_object("train_000", (math.inf, 0.0))
+
+
+def test_off_centre_squeeze_pushes_the_object_out(cell):
+    from visuotactile_grasp.sim.scripted_trial import run_trial
+
+    radius = make_object("train_005").radius
+    assert run_trial(cell, "train_005", force=60.0, hold_s=0.5).held
+    pushed = run_trial(cell, "train_005", force=60.0, offset=(0.9 * radius, 0.0), hold_s=0.5)
+    assert not pushed.held
+
+
+def test_where_it_is_held_matters(cell):
+    """A heavy cylinder held low at moderate force stays; held near its top, the same force slips."""
+    from visuotactile_grasp.sim.scripted_trial import run_trial
+
+    assert make_object("train_035").mass > 0.8
+    assert run_trial(cell, "train_035", force=8.0, z_frac=0.15, hold_s=2.0).held
+    assert not run_trial(cell, "train_035", force=8.0, z_frac=0.9, hold_s=2.0).held
