@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..devices.wsg50.model import GripperLimits, GripperModel
-from ..devices.wsg50.protocol import GraspingState, Status, SystemStateBit
+from ..devices.wsg50.model import GripperLimits, GripperModel, system_state_bits
+from ..devices.wsg50.protocol import GraspingState, Status
 from ..geometry import all_finite, wrap_angle
 from .camera import CameraIntrinsics, RGBDCamera
 from .gelsight_render import GelSightRenderer, band_height_map
@@ -38,6 +38,15 @@ class Workspace:
 
     def contains(self, xyz) -> bool:
         return all(lo <= v <= hi for v, lo, hi in zip(xyz, self.lower, self.upper, strict=False))
+
+    def checked_target(self, target) -> np.ndarray:
+        """The (x, y, z, yaw) target as an array, or ValueError if it is not finite or not reachable."""
+        target = np.asarray(target, float)
+        if target.shape != (4,) or not all_finite(*target):
+            raise ValueError(f"end-effector target must be 4 finite numbers (x, y, z, yaw), got {target}")
+        if not self.contains(target[:3]):
+            raise ValueError(f"end-effector target {target[:3]} outside workspace {self.lower}..{self.upper}")
+        return target
 
 
 @dataclass
@@ -69,16 +78,11 @@ class CellGripper(GripperModel):
 
     def state(self) -> dict:
         with self.cell.lock:
-            bits = SystemStateBit(0)
-            if self.referenced:
-                bits |= SystemStateBit.REFERENCED
-            bits |= SystemStateBit.MOVING if self.result is None else SystemStateBit.TARGET_REACHED
-            if self.fast_stopped:
-                bits |= SystemStateBit.FAST_STOP
+            bits = system_state_bits(self.referenced, self.result is None, self.fast_stopped)
             held = self.grasping_state == GraspingState.HOLDING
             return {"width": self.width, "speed": self.speed if self.result is None else 0.0,
                     "force": self.force_limit if held else 0.0,
-                    "grasping_state": int(self.grasping_state), "system_state": int(bits)}
+                    "grasping_state": int(self.grasping_state), "system_state": bits}
 
     def start_motion(self, kind: str, width: float, speed: float) -> None:
         with self.cell.lock:
@@ -171,12 +175,8 @@ class KinematicCell:
 
     # arm -----------------------------------------------------------------------
     def command_ee(self, target, speed: float | None = None) -> None:
-        target = np.asarray(target, float)
-        if target.shape != (4,) or not all_finite(*target):
-            raise ValueError(f"end-effector target must be 4 finite numbers (x, y, z, yaw), got {target}")
         ws = self.config.workspace
-        if not ws.contains(target[:3]):
-            raise ValueError(f"end-effector target {target[:3]} outside workspace {ws.lower}..{ws.upper}")
+        target = ws.checked_target(target)
         with self.lock:
             self.ee_target = target
             self.ee_speed = min(speed or ws.max_speed, ws.max_speed)

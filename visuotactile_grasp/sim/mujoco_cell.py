@@ -18,8 +18,8 @@ import cv2  # noqa: E402
 import mujoco  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ..devices.wsg50.model import GripperLimits, GripperModel  # noqa: E402
-from ..devices.wsg50.protocol import GraspingState, Status, SystemStateBit  # noqa: E402
+from ..devices.wsg50.model import GripperLimits, GripperModel, system_state_bits  # noqa: E402
+from ..devices.wsg50.protocol import GraspingState, Status  # noqa: E402
 from ..geometry import all_finite, wrap_angle  # noqa: E402
 from .camera import CameraIntrinsics  # noqa: E402
 from .gelsight_render import GelSightRenderer  # noqa: E402
@@ -69,16 +69,11 @@ class MujocoGripper(GripperModel):
 
     def state(self) -> dict:
         with self.cell.lock:
-            bits = SystemStateBit(0)
-            if self.referenced:
-                bits |= SystemStateBit.REFERENCED
-            bits |= SystemStateBit.MOVING if self.result is None else SystemStateBit.TARGET_REACHED
-            if self.fast_stopped:
-                bits |= SystemStateBit.FAST_STOP
+            bits = system_state_bits(self.referenced, self.result is None, self.fast_stopped)
             holding = self.grasping_state == GraspingState.HOLDING
             return {"width": self.width, "speed": abs(self.cell.finger_speed()),
                     "force": self.force_limit if holding else 0.0,
-                    "grasping_state": int(self.grasping_state), "system_state": int(bits)}
+                    "grasping_state": int(self.grasping_state), "system_state": bits}
 
     def start_motion(self, kind: str, width: float, speed: float) -> None:
         with self.cell.lock:
@@ -261,12 +256,8 @@ class MujocoCell:
 
     # arm ---------------------------------------------------------------------------
     def command_ee(self, target, speed: float | None = None) -> None:
-        target = np.asarray(target, float)
-        if target.shape != (4,) or not all_finite(*target):
-            raise ValueError(f"end-effector target must be 4 finite numbers (x, y, z, yaw), got {target}")
         ws = self.config.workspace
-        if not ws.contains(target[:3]):
-            raise ValueError(f"end-effector target {target[:3]} outside workspace {ws.lower}..{ws.upper}")
+        target = ws.checked_target(target)
         with self.lock:
             self.ee_target = target
             self.ee_speed = min(speed or ws.max_speed, ws.max_speed)

@@ -24,6 +24,16 @@ class GripperLimits:
     max_force_n: float = 80.0
 
 
+def system_state_bits(referenced: bool, moving: bool, fast_stopped: bool) -> int:
+    """The WSG-50 system-state word for the flags the models track."""
+    bits = SystemStateBit.MOVING if moving else SystemStateBit.TARGET_REACHED
+    if referenced:
+        bits |= SystemStateBit.REFERENCED
+    if fast_stopped:
+        bits |= SystemStateBit.FAST_STOP
+    return int(bits)
+
+
 class GripperModel:
     """What the emulator needs from the mechanics. Widths in m, speeds m/s, forces N."""
 
@@ -99,19 +109,11 @@ class KinematicGripperModel(GripperModel):
         with self._lock:
             self._advance()
             moving = self._result is None
-            bits = SystemStateBit(0)
-            if self._referenced:
-                bits |= SystemStateBit.REFERENCED
-            if moving:
-                bits |= SystemStateBit.MOVING
-            else:
-                bits |= SystemStateBit.TARGET_REACHED
-            if self._fast_stopped:
-                bits |= SystemStateBit.FAST_STOP
             holding = self._grasping_state == GraspingState.HOLDING
             return {"width": self._width, "speed": self._speed if moving else 0.0,
                     "force": self.force_limit if holding else 0.0,
-                    "grasping_state": int(self._grasping_state), "system_state": int(bits)}
+                    "grasping_state": int(self._grasping_state),
+                    "system_state": system_state_bits(self._referenced, moving, self._fast_stopped)}
 
     def start_motion(self, kind: str, width: float, speed: float) -> None:
         with self._lock:
