@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..devices.wsg50.model import GripperLimits, GripperModel, system_state_bits
+from ..devices.wsg50.model import SimulatedGripper
 from ..devices.wsg50.protocol import GraspingState, Status
 from ..geometry import all_finite, wrap_angle
 from .camera import CameraIntrinsics, RGBDCamera
@@ -27,6 +27,17 @@ PAD_HEIGHT_M = 0.024  # GelSight sensing area 24 x 18 mm
 PAD_WIDTH_M = 0.018
 TABLE_EXTENT = (0.25, 1.0, -0.45, 0.45)
 PLACEMENT_AREA = (0.52, 0.68, -0.12, 0.12)  # where objects are put back
+
+
+def placement_xy(rng: np.random.Generator, xy=None) -> np.ndarray:
+    """Where to put the object: xy if given (must be finite), else random in the placement area."""
+    if xy is None:
+        xmin, xmax, ymin, ymax = PLACEMENT_AREA
+        xy = (rng.uniform(xmin, xmax), rng.uniform(ymin, ymax))
+    xy = np.asarray(xy, float)
+    if not all_finite(*xy):
+        raise ValueError(f"object position must be finite, got {xy}")
+    return xy
 
 
 @dataclass
@@ -59,54 +70,21 @@ class CellConfig:
     workspace: Workspace = field(default_factory=Workspace)
 
 
-class CellGripper(GripperModel):
+class CellGripper(SimulatedGripper):
     """The gripper the WSG-50 emulator serves in sim: its motion is stepped by the cell."""
 
     def __init__(self, cell: KinematicCell) -> None:
-        self.limits = GripperLimits()
+        super().__init__(cell.lock)
         self.cell = cell
-        self.force_limit = 20.0
-        self.acceleration = 1.0
         self.width = self.limits.stroke_m
-        self.speed = 0.0
-        self.target = self.width
-        self.kind = "idle"
-        self.result: int | None = Status.SUCCESS
-        self.grasping_state = GraspingState.IDLE
-        self.referenced = False
-        self.fast_stopped = False
 
-    def state(self) -> dict:
-        with self.cell.lock:
-            bits = system_state_bits(self.referenced, self.result is None, self.fast_stopped)
-            held = self.grasping_state == GraspingState.HOLDING
-            return {"width": self.width, "speed": self.speed if self.result is None else 0.0,
-                    "force": self.force_limit if held else 0.0,
-                    "grasping_state": int(self.grasping_state), "system_state": bits}
+    def current_speed(self) -> float:
+        return self.speed if self.result is None else 0.0
 
-    def start_motion(self, kind: str, width: float, speed: float) -> None:
-        with self.cell.lock:
-            if kind == "home":
-                width, speed = self.limits.stroke_m, self.limits.max_speed_m_s / 2
-            if kind in ("release", "move", "home"):
-                self.cell.release_object()
-            self.kind, self.target, self.speed, self.result = kind, width, speed, None
-            self.grasping_state = {"grasp": GraspingState.GRASPING,
-                                   "release": GraspingState.RELEASING}.get(kind, GraspingState.POSITIONING)
-
-    def motion_result(self) -> int | None:
-        with self.cell.lock:
-            return self.result
-
-    def stop(self, fast: bool = False) -> None:
-        with self.cell.lock:
-            if self.result is None:
-                self.result = Status.ABORTED
-            self.fast_stopped = self.fast_stopped or fast
-
-    def acknowledge(self) -> None:
-        with self.cell.lock:
-            self.fast_stopped = False
+    def _prepare_motion(self, kind: str, width: float) -> float:
+        if kind in ("release", "move", "home"):
+            self.cell.release_object()
+        return width
 
     def step(self, dt: float) -> None:
         if self.result is not None:
@@ -163,12 +141,7 @@ class KinematicCell:
         with self.lock:
             if object_id:
                 self.obj = make_object(object_id)
-            if xy is None:
-                xmin, xmax, ymin, ymax = PLACEMENT_AREA
-                xy = (self.rng.uniform(xmin, xmax), self.rng.uniform(ymin, ymax))
-            xy = np.asarray(xy, float)
-            if not all_finite(*xy):
-                raise ValueError(f"object position must be finite, got {xy}")
+            xy = placement_xy(self.rng, xy)
             self.obj_xy, self.obj_z = xy, 0.0
             self.held = self.stable = self.pushed_out = False
             return self.obj.object_id, self.obj_xy.copy()

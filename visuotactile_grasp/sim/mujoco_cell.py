@@ -18,12 +18,12 @@ import cv2  # noqa: E402
 import mujoco  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ..devices.wsg50.model import GripperLimits, GripperModel, system_state_bits  # noqa: E402
+from ..devices.wsg50.model import SimulatedGripper  # noqa: E402
 from ..devices.wsg50.protocol import GraspingState, Status  # noqa: E402
-from ..geometry import all_finite, wrap_angle  # noqa: E402
+from ..geometry import wrap_angle  # noqa: E402
 from .camera import CameraIntrinsics  # noqa: E402
 from .gelsight_render import GelSightRenderer  # noqa: E402
-from .kinematic_cell import PLACEMENT_AREA, CellConfig  # noqa: E402
+from .kinematic_cell import CellConfig, placement_xy  # noqa: E402
 from .mjcf import GEL_CAMERA_BEHIND, STROKE, TIMESTEP, build_cell_xml  # noqa: E402
 from .objects import ObjectSpec, make_object  # noqa: E402
 
@@ -45,63 +45,32 @@ class _Camera:
         self.R = look_at(self.eye, np.asarray(CAMERA_TARGET, float))
 
 
-class MujocoGripper(GripperModel):
+class MujocoGripper(SimulatedGripper):
     """WSG-50 mechanics on the simulated fingers (served by the TCP emulator in sim)."""
 
     def __init__(self, cell: MujocoCell) -> None:
-        self.limits = GripperLimits()
+        super().__init__(cell.lock)
         self.cell = cell
-        self.force_limit = 20.0
-        self.acceleration = 1.0
-        self.kind = "idle"
-        self.target = STROKE
         self.speed = 0.1
         self.setpoint = STROKE
-        self.result: int | None = Status.SUCCESS
-        self.grasping_state = GraspingState.IDLE
-        self.referenced = False
-        self.fast_stopped = False
         self._still_steps = 0
 
     @property
     def width(self) -> float:
         return self.cell.finger_opening()
 
-    def state(self) -> dict:
-        with self.cell.lock:
-            bits = system_state_bits(self.referenced, self.result is None, self.fast_stopped)
-            holding = self.grasping_state == GraspingState.HOLDING
-            return {"width": self.width, "speed": abs(self.cell.finger_speed()),
-                    "force": self.force_limit if holding else 0.0,
-                    "grasping_state": int(self.grasping_state), "system_state": bits}
+    def current_speed(self) -> float:
+        return abs(self.cell.finger_speed())
 
-    def start_motion(self, kind: str, width: float, speed: float) -> None:
-        with self.cell.lock:
-            if kind == "home":
-                width, speed = STROKE, self.limits.max_speed_m_s / 2
-            # the joint limits sit exactly at the stroke: aim just inside them
-            width = float(np.clip(width, 0.0, STROKE - 0.0005))
-            self.kind, self.target, self.speed, self.result = kind, width, speed, None
-            self.setpoint = self.width
-            self._still_steps = 0
-            self.grasping_state = {"grasp": GraspingState.GRASPING,
-                                   "release": GraspingState.RELEASING}.get(kind, GraspingState.POSITIONING)
+    def _prepare_motion(self, kind: str, width: float) -> float:
+        self.setpoint = self.width
+        self._still_steps = 0
+        # the joint limits sit exactly at the stroke: aim just inside them
+        return float(np.clip(width, 0.0, STROKE - 0.0005))
 
-    def motion_result(self) -> int | None:
-        with self.cell.lock:
-            return self.result
-
-    def stop(self, fast: bool = False) -> None:
-        with self.cell.lock:
-            if self.result is None:
-                self.result = Status.ABORTED
-            self.kind = "hold_position"
-            self.setpoint = self.width
-            self.fast_stopped = self.fast_stopped or fast
-
-    def acknowledge(self) -> None:
-        with self.cell.lock:
-            self.fast_stopped = False
+    def _on_stop(self) -> None:
+        self.kind = "hold_position"
+        self.setpoint = self.width
 
     def control(self, dt: float) -> np.ndarray:
         """Actuator force of each finger (positive opens) for this physics step."""
@@ -227,12 +196,7 @@ class MujocoCell:
         with self.lock:
             if object_id and object_id != self.obj.object_id:
                 self._load(make_object(object_id))
-            if xy is None:
-                xmin, xmax, ymin, ymax = PLACEMENT_AREA
-                xy = (self.rng.uniform(xmin, xmax), self.rng.uniform(ymin, ymax))
-            xy = np.asarray(xy, float)
-            if not all_finite(*xy):
-                raise ValueError(f"object position must be finite, got {xy}")
+            xy = placement_xy(self.rng, xy)
             q = self.data.qpos
             a = self._obj_qadr
             yaw = self.rng.uniform(-math.pi, math.pi)
