@@ -1,0 +1,1 @@
+"""Grasp-trial datasets: an append-only, crash-safe store of self-contained trial records."""

@@ -1,0 +1,63 @@
+"""One grasp trial as recorded by self-supervised collection (schema version 1).
+
+A record is self-contained: the images (PNG-encoded), the action and poses, the label and its
+provenance, and timestamps. The paper's augmentation adds records derived from a trial (a
+zero-motion sample in contact, a sample at release); `kind` says which.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+IMAGE_KEYS = ("rgb_before", "depth_before", "gel_left_before", "gel_right_before", "gel_left_during",
+              "gel_right_during", "gel_left_after", "gel_right_after")
+KINDS = ("grasp", "zero_motion", "release")
+
+
+@dataclass
+class TrialRecord:
+    trial_id: int
+    object_id: str
+    kind: str  # grasp | zero_motion | release
+    success: bool  # the label (from the GelSight contact after the hold)
+    label_source: str  # "tactile" or "ground_truth"
+    ground_truth_success: bool
+    action: np.ndarray  # 5: dx, dy, dz (m, gripper frame), dyaw (rad), dforce (N)
+    ee_pose: np.ndarray  # 4: x, y, z, yaw before the action
+    motion_gripper_frame: np.ndarray  # 3: translation of the action in the gripper frame
+    grip_force: float  # N
+    gel_ids: tuple[int, int]  # which physical gels (their backgrounds differ)
+    stamps: dict[str, float]  # phase -> seconds (sim or robot time)
+    images: dict[str, np.ndarray] = field(default_factory=dict)  # IMAGE_KEYS -> arrays
+
+    def validate(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"record kind {self.kind!r} not in {KINDS}")
+        for name, size in (("action", 5), ("ee_pose", 4), ("motion_gripper_frame", 3)):
+            value = np.asarray(getattr(self, name), float)
+            if value.shape != (size,) or not np.all(np.isfinite(value)):
+                raise ValueError(f"{name} must be {size} finite numbers, got {value}")
+        if not np.isfinite(self.grip_force) or self.grip_force < 0:
+            raise ValueError(f"grip_force must be a finite non-negative force, got {self.grip_force}")
+        unknown = set(self.images) - set(IMAGE_KEYS)
+        if unknown:
+            raise ValueError(f"unknown image keys {sorted(unknown)}")
+
+    def metadata(self) -> dict:
+        """Everything but the images, as JSON-ready values."""
+        out = {}
+        for f in dataclasses.fields(self):
+            if f.name == "images":
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                value = [float(v) for v in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, (np.bool_, bool)):
+                value = bool(value)
+            out[f.name] = value
+        return out
