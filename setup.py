@@ -14,6 +14,7 @@ NODES = {
     "cylinder_fitter_node": "cylinder_fitter_node",
     "regrasp_planner_node": "regrasp_planner_node",
     "grasp_executive_node": "grasp_executive_node",
+    "data_collector_node": "data_collector_node",
     "bag_player_node": "bag_player_node",
 }
 

@@ -1,4 +1,7 @@
-"""ros2 launch visuotactile_grasp collect.launch.py [sim:=true] — the collect graph from visuotactile_grasp.graph."""
+"""ros2 launch visuotactile_grasp collect.launch.py [sim:=true] dataset_dir:=DIR — the collect graph.
+
+The graph comes from visuotactile_grasp.graph; send trials to /data_collector/collect_trial.
+"""
 from visuotactile_grasp.graph.launch_adapter import launch_description
 
 

@@ -44,12 +44,13 @@ def fake_launch(monkeypatch):
         monkeypatch.setitem(sys.modules, name, mod)
 
 
-def _nodes(launch_file, sim):
+def _nodes(launch_file, sim, dataset_dir=""):
     description = runpy.run_path(str(launch_file))["generate_launch_description"]()
     args = {e.args[0]: e.kwargs.get("default_value") for e in description if "default_value" in e.kwargs}
     assert "sim" in args
     opaque = [e for e in description if "function" in e.kwargs][0]
-    context = types.SimpleNamespace(launch_configurations={"sim": "true" if sim else "false", "bag": "x.mcap"})
+    context = types.SimpleNamespace(launch_configurations={"sim": "true" if sim else "false", "bag": "x.mcap",
+                                                                "dataset_dir": dataset_dir})
     return opaque.kwargs["function"](context)
 
 
@@ -70,3 +71,9 @@ def test_launch_file_names_existing_executables_and_params(fake_launch, mode, si
     names = [n.kwargs["name"] for n in nodes]
     assert len(names) == len(set(names))
     assert ("sim_cell" in names) == (sim and mode != "replay")
+
+
+def test_collect_launch_passes_the_dataset_folder_to_the_collector(fake_launch):
+    nodes = _nodes(ROOT / "launch" / "collect.launch.py", sim=False, dataset_dir="/data/run1")
+    collector = [n for n in nodes if n.kwargs["name"] == "data_collector"][0]
+    assert {"dataset_dir": "/data/run1"} in collector.kwargs["parameters"]

@@ -3,6 +3,7 @@
     vtg demo                     the main job: grasp graph on the simulated cell, a few attempts, tables
     vtg run MODE [--check]       start the grasp/collect/replay graph here (each node its own process)
     vtg graph MODE               print the nodes, parameter files and edges of a graph
+    vtg collect --sim ...        self-supervised trials into a crash-safe dataset (+ dataset card)
 """
 from __future__ import annotations
 
@@ -62,6 +63,16 @@ def _cmd_demo(args) -> int:
     return run_demo(attempts=args.attempts, objects=args.objects, out=args.out)
 
 
+def _cmd_collect(args) -> int:
+    from .tools.collect import run_collect
+
+    if not args.sim:
+        print("vtg collect runs on the simulated cell (--sim); on the robot use "
+              "`ros2 launch visuotactile_grasp collect.launch.py dataset_dir:=DIR`", file=sys.stderr)
+        return 2
+    return run_collect(args.out, args.trials, args.objects, args.resume, args.direct, args.workers, args.seed)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vtg", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -88,6 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--robot", action="store_true")
     graph.add_argument("--bag")
     graph.set_defaults(func=_cmd_graph)
+    collect = verbs.add_parser("collect", help="self-supervised grasp trials into a dataset")
+    collect.add_argument("--sim", action="store_true", help="on the simulated cell (the only choice here)")
+    collect.add_argument("--trials", type=int, default=20, help="trials in the whole dataset (a resume counts "
+                         "those already there)")
+    collect.add_argument("--objects", default="train", help="train, easy, hard, all, or comma-separated ids")
+    collect.add_argument("--out", required=True, help="dataset folder")
+    collect.add_argument("--resume", action="store_true", help="continue the dataset in --out")
+    collect.add_argument("--direct", action="store_true",
+                         help="bulk mode: the same trials on bare MuJoCo cells in --workers processes, no ROS graph")
+    collect.add_argument("--workers", type=int, default=2, help="processes for --direct")
+    collect.add_argument("--seed", type=int, default=0)
+    collect.set_defaults(func=_cmd_collect)
     return parser
 
 

@@ -45,3 +45,5 @@ GRASP_OUTCOME = "/grasp_executive/outcome"
 SIM_RESET_OBJECT = "/sim/reset_object"
 SIM_OBJECT_HELD = "/sim/ground_truth/object_held"  # simulator only: is the object really held?
 SIDES = ("left", "right")
+
+COLLECT_TRIAL_ACTION = "/data_collector/collect_trial"

@@ -16,7 +16,9 @@ def launch_description(mode: str):
 
         sim = LaunchConfiguration("sim").perform(context).lower() in ("1", "true", "yes")
         bag = LaunchConfiguration("bag").perform(context)
-        graph = build_graph(mode, sim=sim, bag=bag)
+        dataset_dir = LaunchConfiguration("dataset_dir").perform(context)
+        overrides = {"data_collector": {"dataset_dir": dataset_dir}} if mode == "collect" and dataset_dir else {}
+        graph = build_graph(mode, sim=sim, bag=bag, overrides=overrides)
         cfg = config_dir()
         nodes = []
         for spec in graph.nodes:
@@ -29,5 +31,7 @@ def launch_description(mode: str):
         DeclareLaunchArgument("sim", default_value="false",
                               description="true: start the simulated cell and use sim time"),
         DeclareLaunchArgument("bag", default_value="", description="replay mode: bag to play"),
+        DeclareLaunchArgument("dataset_dir", default_value="",
+                              description="collect mode: the data collector writes its records here"),
         OpaqueFunction(function=make_nodes),
     ])

@@ -57,28 +57,43 @@ def _planner() -> NodeSpec:
                     + tuple((t.gelsight(s, "image_diff"), IMG) for s in t.SIDES))
 
 
-def _executive(mode: str) -> NodeSpec:
+def _collector() -> NodeSpec:
+    return NodeSpec("data_collector", "data_collector_node", ("data_collector.yaml",),
+                    publishes=((t.GRASP_OUTCOME, M + "GraspOutcome"),),
+                    subscribes=((t.CYLINDER_FIT, M + "CylinderFit"), (t.SIM_OBJECT_HELD, "std_msgs/msg/Bool"),
+                                (t.KINECT_RGB, IMG), (t.KINECT_DEPTH, IMG))
+                    + tuple((t.gelsight(s, leaf), M + "TactileContact" if leaf == "contact" else IMG)
+                            for s in t.SIDES for leaf in ("contact", "image_raw")))
+
+
+def _executive() -> NodeSpec:
     return NodeSpec("grasp_executive", "grasp_executive_node", ("grasp_executive.yaml",),
-                    parameters={"mode": mode},
                     publishes=((t.PLAN_REQUEST, "std_msgs/msg/Header"), (t.GRASP_OUTCOME, M + "GraspOutcome")),
                     subscribes=((t.CYLINDER_FIT, M + "CylinderFit"), (t.GRASP_GOAL, M + "GraspGoal"),
                                 (t.SIM_OBJECT_HELD, "std_msgs/msg/Bool"))
                     + tuple((t.gelsight(s, "contact"), M + "TactileContact") for s in t.SIDES))
 
 
-def build_graph(mode: str, sim: bool = True, bag: str = "") -> Graph:
+def build_graph(mode: str, sim: bool = True, bag: str = "", overrides: dict | None = None) -> Graph:
+    """overrides: node name -> {parameter: value}, applied after the parameter files (like
+    `ros2 launch ... param:=value`); used by `vtg collect` for the dataset folder and pacing."""
+    overrides = overrides or {}
+    unknown = set(overrides) - {n.name for n in _nodes(mode, sim, bag)}
+    if unknown:
+        raise ValueError(f"parameter overrides for nodes not in the {mode} graph: {sorted(unknown)}")
+    overlay = ("sim.yaml",) if sim and mode != "replay" else ()
+    nodes = [NodeSpec(n.name, n.executable, n.parameter_files + overlay,
+                      {**n.parameters, **overrides.get(n.name, {})}, n.publishes, n.subscribes, n.sim_only,
+                      n.required) for n in _nodes(mode, sim, bag)]
+    return Graph(mode, sim, tuple(nodes))
+
+
+def _nodes(mode: str, sim: bool, bag: str) -> list[NodeSpec]:
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
-    overlay = ("sim.yaml",) if sim else ()
     if mode == "replay":
         player = NodeSpec("bag_player", "bag_player_node", ("bag_player.yaml",), parameters={"bag": bag},
                           required=False)
-        nodes = [player, _cylinder_fitter(), _planner()]
-        overlay = ()  # replay runs on the bag's own time base, no simulator
-    else:
-        nodes = ([_sim_cell()] if sim else []) + _hardware() + [_executive(mode)]
-        if mode == "grasp":
-            nodes.append(_planner())
-    nodes = [NodeSpec(n.name, n.executable, n.parameter_files + overlay, n.parameters, n.publishes,
-                      n.subscribes, n.sim_only, n.required) for n in nodes]
-    return Graph(mode, sim, tuple(nodes))
+        return [player, _cylinder_fitter(), _planner()]  # on the bag's own time base, no simulator
+    tail = [_executive(), _planner()] if mode == "grasp" else [_collector()]
+    return ([_sim_cell()] if sim else []) + _hardware() + tail

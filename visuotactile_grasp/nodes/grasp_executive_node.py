@@ -20,17 +20,17 @@ from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, Ta
 from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
-from ..planning.approach import ApproachConfig, sample_force, sample_initial_grasp
+from ..planning.approach import ApproachConfig, sample_initial_grasp
 from ..ros import qos
 from ..ros.clocks import sim_seconds, wait_for
-from ..ros.conversions import pose_stamped, pose_to_xyzyaw
+from ..ros.robot_steps import RobotSteps, StepFailed
+from ..ros.conversions import pose_to_xyzyaw
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 
 PARAMS = [
-    Param("mode", "grasp", "grasp: forces from the planner; collect: random initial force, no regrasp."),
-    Param("initial_force", 10.0, "Grip force of the initial grasp in grasp mode (N).", (5.0, 80.0)),
-    Param("force_range", [5.0, 40.0], "Random initial force range in collect mode (N)."),
+    Param("initial_force", 10.0, "Grip force of the initial grasp (N); the planner sets it from then on.",
+          (5.0, 80.0)),
     Param("max_offset", 0.01, "Random offset of the initial grasp from the cylinder centre (m).", (0.0, 0.05)),
     Param("yaw_range", 1.5708, "Random initial yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
     Param("approach_clearance", 0.05, "Approach from this far above the object's top (m).", (0.01, 0.3)),
@@ -47,19 +47,12 @@ PARAMS = [
 ]
 
 
-class StepFailed(RuntimeError):
-    pass
-
-
-class GraspExecutiveNode(Node):
+class GraspExecutiveNode(RobotSteps, Node):
     def __init__(self) -> None:
         super().__init__("grasp_executive")
         self.p = declare_params(self, PARAMS)
-        if self.p.mode not in ("grasp", "collect"):
-            raise ValueError(f"mode must be grasp or collect, got {self.p.mode!r}")
         self.rng = np.random.default_rng(self.p.seed)
-        self.approach = ApproachConfig(max_offset=self.p.max_offset, yaw_range=self.p.yaw_range,
-                                       force_range=tuple(self.p.force_range))
+        self.approach = ApproachConfig(max_offset=self.p.max_offset, yaw_range=self.p.yaw_range)
         group = ReentrantCallbackGroup()
         self.fit: CylinderFit | None = None
         self.contacts: dict[str, TactileContact] = {}
@@ -94,38 +87,6 @@ class GraspExecutiveNode(Node):
     def _accept(self, _goal) -> GoalResponse:
         return GoalResponse.REJECT if self.busy.locked() else GoalResponse.ACCEPT
 
-    # blocking helpers (run in the action's worker thread) ------------------------------
-    def _call_action(self, client: ActionClient, goal, what: str):
-        if not client.wait_for_server(timeout_sec=self.p.step_timeout):
-            raise StepFailed(f"{what}: action server not available")
-        send = client.send_goal_async(goal)
-        if not wait_for(send.done, self.p.step_timeout):
-            raise StepFailed(f"{what}: goal not acknowledged")
-        handle = send.result()
-        if not handle.accepted:
-            raise StepFailed(f"{what}: goal rejected")
-        result_future = handle.get_result_async()
-        if not wait_for(result_future.done, self.p.step_timeout + 5.0):
-            handle.cancel_goal_async()
-            raise StepFailed(f"{what}: no result in time")
-        return result_future.result().result, result_future.result().status
-
-    def move(self, pose, relative: bool = False, what: str = "move") -> None:
-        goal = MoveToPose.Goal(target=pose_stamped(pose, self.get_clock().now().to_msg()), relative=relative,
-                               timeout=self.p.step_timeout)
-        result, _ = self._call_action(self.arm, goal, what)
-        if not result.success:
-            raise StepFailed(f"{what}: {result.message}")
-
-    def grip(self, command: int, width: float = 0.0, force: float = 0.0, what: str = "gripper"):
-        goal = GripperCommand.Goal(command=command, width=width, speed=0.1, force=force)
-        result, _ = self._call_action(self.gripper, goal, what)
-        return result
-
-    def sleep_sim(self, seconds: float) -> None:
-        end = sim_seconds(self) + seconds
-        wait_for(lambda: sim_seconds(self) >= end, seconds * 50 + 5.0)
-
     # the attempt -----------------------------------------------------------------------------
     def execute(self, goal_handle):
         with self.busy:
@@ -146,10 +107,7 @@ class GraspExecutiveNode(Node):
         try:
             self.feedback(goal_handle, "open")
             self.grip(G.MOVE, width=self.p.open_width, what="open")
-            for _side, client in self.capture.items():
-                if client.wait_for_service(timeout_sec=2.0):
-                    future = client.call_async(CaptureBackground.Request())
-                    wait_for(future.done, 3.0)
+            self.capture_backgrounds(self.capture)
             self.feedback(goal_handle, "fit")
             self.move(np.asarray(self.p.observe_pose, float), what="observe")
             request_time = sim_seconds(self)
@@ -159,7 +117,7 @@ class GraspExecutiveNode(Node):
             fit = self.fit
             grasp = sample_initial_grasp((fit.center.x, fit.center.y), fit.center.z, fit.height, self.rng,
                                          self.approach)
-            force = sample_force(self.rng, self.approach) if self.p.mode == "collect" else self.p.initial_force
+            force = self.p.initial_force
             above = grasp.copy()
             above[2] = fit.center.z + fit.height + self.p.approach_clearance
             self.feedback(goal_handle, "approach")
@@ -170,7 +128,7 @@ class GraspExecutiveNode(Node):
             if not closed.success:
                 raise StepFailed(f"fingers closed on nothing ({closed.message})")
             index = 0
-            while self.p.mode == "grasp":
+            while True:
                 goal = self.ask_planner(index)
                 outcome.final_probability = goal.success_probability
                 force = goal.grip_force
@@ -219,17 +177,9 @@ class GraspExecutiveNode(Node):
 
     def finish_attempt(self) -> None:
         """Open the fingers, back away, and put the object at a new place (sim)."""
-        G = GripperCommand.Goal
-        try:
-            self.grip(G.RELEASE, width=self.p.open_width, what="release")
-            self.move(np.array([0.0, 0.0, 0.12, 0.0]), relative=True, what="retreat")
-            # out of the camera's way and clear of where the object is put back
-            self.move(np.asarray(self.p.observe_pose, float), what="observe")
-        except StepFailed as exc:
-            self.get_logger().warning(f"could not retreat cleanly: {exc}")
-        if self.p.reset_object and self.reset_client.wait_for_service(timeout_sec=1.0):
-            future = self.reset_client.call_async(ResetObject.Request(random_pose=True))
-            wait_for(future.done, 5.0)
+        self.retreat()
+        if self.p.reset_object:
+            self.reset_sim_object(self.reset_client)
         self.fit = None
 
 

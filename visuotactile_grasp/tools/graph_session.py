@@ -15,8 +15,8 @@ class GraphSession:
     """Context manager: the graph's processes plus an in-process monitor/driver node."""
 
     def __init__(self, mode: str, sim: bool = True, bag: str = "", log_dir: str | None = None,
-                 domain_id: int | None = None) -> None:
-        self.graph = build_graph(mode, sim=sim, bag=bag)
+                 domain_id: int | None = None, overrides: dict | None = None) -> None:
+        self.graph = build_graph(mode, sim=sim, bag=bag, overrides=overrides)
         self.env = localhost_env(domain_id=domain_id)
         os.environ.update({k: self.env[k] for k in ("FASTDDS_DEFAULT_PROFILES_FILE", "ROS_AUTOMATIC_DISCOVERY_RANGE",
                                                     "ROS_DOMAIN_ID", "RMW_IMPLEMENTATION")})
@@ -57,8 +57,10 @@ class GraphSession:
     def wait_until_up(self, timeout_s: float = 60.0) -> bool:
         return self.spin_until(lambda: all(self.monitor.nodes_up().values()), timeout_s)
 
-    def execute_grasp(self, object_id: str, policy: str, timeout_s: float = 180.0):
-        """Place object_id (sim) and run one ExecuteGrasp attempt; return the GraspOutcome."""
+    def execute_grasp(self, object_id: str, policy: str, timeout_s: float = 180.0, trial_id: int = 0,
+                      minimum_force: bool = False):
+        """Place object_id (sim) and run one ExecuteGrasp attempt (a collection trial in the collect
+        graph); return the GraspOutcome."""
         from rclpy.action import ActionClient
         from visuotactile_grasp_msgs.action import ExecuteGrasp
         from visuotactile_grasp_msgs.srv import ResetObject
@@ -66,7 +68,8 @@ class GraphSession:
         from .. import topics
 
         if not hasattr(self, "_grasp_client"):
-            self._grasp_client = ActionClient(self.monitor, ExecuteGrasp, topics.EXECUTE_GRASP_ACTION)
+            self._action = topics.COLLECT_TRIAL_ACTION if self.graph.mode == "collect" else topics.EXECUTE_GRASP_ACTION
+            self._grasp_client = ActionClient(self.monitor, ExecuteGrasp, self._action)
             self._reset_client = self.monitor.create_client(ResetObject, topics.SIM_RESET_OBJECT)
         if self.graph.sim:
             if not self._reset_client.wait_for_service(timeout_sec=10.0):
@@ -77,8 +80,9 @@ class GraphSession:
                 why = future.result().message if future.done() else "timeout"
                 raise RuntimeError(f"could not place {object_id}: {why}")
         if not self._grasp_client.wait_for_server(timeout_sec=20.0):
-            raise RuntimeError("grasp executive action server not available")
-        send = self._grasp_client.send_goal_async(ExecuteGrasp.Goal(object_id=object_id, policy=policy))
+            raise RuntimeError(f"{self._action} action server not available")
+        send = self._grasp_client.send_goal_async(ExecuteGrasp.Goal(object_id=object_id, policy=policy,
+                                                                    trial_id=trial_id, minimum_force=minimum_force))
         if not self.spin_until(send.done, 20.0) or not send.result().accepted:
             raise RuntimeError("grasp goal was not accepted")
         result = send.result().get_result_async()

@@ -1,0 +1,1 @@
+"""Self-supervised data collection: the trial plan, its records, and the runners."""

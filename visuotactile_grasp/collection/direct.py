@@ -1,0 +1,92 @@
+"""Collection trials on a bare simulated cell (no ROS): the same plan and records as the graph's collector.
+
+This is the bulk path: every process steps its own MuJoCo cell and renders only the frames a record
+keeps, so paper-scale datasets take tens of minutes on two cores. The graph path
+(nodes/data_collector_node.py) runs the same plan through the real nodes and is the reference.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..perception.cylinder_fit import Intrinsics, fit_cylinder
+from ..perception.tactile import detect_contact
+from .trial import CollectConfig, Snapshot, TrialObservations, plan_trial
+
+OBSERVE_POSE = (0.6, 0.0, 0.5, 0.0)
+OPEN_WIDTH = 0.11
+CONTACT_THRESHOLD, CONTACT_MIN_AREA = 18.0, 0.01  # as config/gelsight.yaml
+
+
+class FitFailed(RuntimeError):
+    pass
+
+
+def _run(cell, seconds: float, step: float = 0.01) -> None:
+    for _ in range(int(round(seconds / step))):
+        cell.step(step)
+
+
+def _gels(cell) -> Snapshot:
+    return Snapshot(gel_left=cell.render_gel("left"), gel_right=cell.render_gel("right"), stamp=cell.time)
+
+
+def _full(cell) -> Snapshot:
+    rgb, depth = cell.render_camera()
+    snap = _gels(cell)
+    snap.rgb, snap.depth = rgb, depth
+    return snap
+
+
+def tactile_label(background: Snapshot, after: Snapshot) -> bool:
+    """Success when both gels still show contact after the hold, as the GelSight nodes decide it."""
+    return all(detect_contact(getattr(after, f"gel_{s}"), getattr(background, f"gel_{s}"), CONTACT_THRESHOLD,
+                              CONTACT_MIN_AREA).in_contact for s in ("left", "right"))
+
+
+def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,
+              config: CollectConfig = CollectConfig()) -> TrialObservations:
+    """Place the object at random, fit it, grasp, regrasp by a random action, lift, hold, label."""
+    t0 = cell.time
+    cell.gripper.start_motion("move", OPEN_WIDTH, 0.3)
+    cell.command_ee(OBSERVE_POSE)
+    _run(cell, 0.8)
+    cell.reset_object(object_id)
+    _, depth = cell.render_camera()
+    K = cell.camera.K
+    fit = fit_cylinder(depth, Intrinsics(K.fx, K.fy, K.cx, K.cy), cell.camera.R, cell.camera.eye)
+    if not fit.valid:
+        raise FitFailed(f"no cylinder fit for {object_id}: {fit.reason}")
+    table_z = float(fit.center[2])
+    plan = plan_trial(fit.center[:2], table_z, fit.height, rng, config)
+    stamps = {"start": t0}
+    background = _gels(cell)
+    x, y, z, yaw = plan.grasp
+    cell.command_ee([x, y, table_z + fit.height + config.approach_clearance, yaw])
+    _run(cell, 1.0)
+    cell.command_ee(plan.grasp)
+    _run(cell, 0.8)
+    cell.gripper.force_limit = plan.force
+    cell.gripper.start_motion("grasp", 0.0, 0.1)
+    _run(cell, 0.8)
+    first = _full(cell)
+    stamps["first_contact"] = cell.time
+    _run(cell, 0.2)
+    at_release = _gels(cell)
+    at_release.rgb, at_release.depth = first.rgb, first.depth  # the arm has not moved: same front view
+    stamps["release"] = cell.time
+    cell.gripper.start_motion("move", OPEN_WIDTH, 0.3)
+    _run(cell, 0.5)
+    cell.command_ee(plan.regrasp)
+    _run(cell, 0.5)
+    cell.gripper.force_limit = plan.regrasp_force
+    cell.gripper.start_motion("grasp", 0.0, 0.1)
+    _run(cell, 0.8)
+    second = _full(cell)
+    stamps["second_contact"] = cell.time
+    cell.command_ee(plan.regrasp + np.array([0.0, 0.0, config.lift_height, 0.0]))
+    _run(cell, 0.5 + config.hold_time)
+    after = _gels(cell)
+    stamps["after_hold"] = cell.time
+    return TrialObservations(trial_id, object_id, plan, background, first, at_release, second, after,
+                             success=tactile_label(background, after),
+                             ground_truth_success=cell.ground_truth_held(), stamps=stamps)

@@ -1,0 +1,129 @@
+"""One collection trial as the paper runs it, independent of who executes it (ROS graph or a bare cell).
+
+A trial: grasp at the cylinder centre plus a random offset, random height, yaw and force (state s);
+apply a random regrasp action a (open, move by up to +/-2 cm and +/-17 degrees, close with a new
+random force); lift, hold, label from the GelSight contacts. It yields three training examples:
+
+- ``grasp``: state s (in contact after the first close), action a, label;
+- ``release``: state s as the fingers start to open (the paper's sample at release), same a, label;
+- ``zero_motion``: the state after the regrasp, zero motion and zero force change, label (the grasp
+  that was actually lifted, lifted as it is).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..data.records import TrialRecord
+from ..planning.approach import ApproachConfig, sample_force, sample_initial_grasp
+
+NOT_RECORDED = "not recorded: "  # GraspOutcome.failure_reason prefix of trials that left no records
+
+
+@dataclass(frozen=True)
+class CollectConfig:
+    approach: ApproachConfig = ApproachConfig()
+    max_translation: float = 0.02  # m, per axis, of the regrasp action
+    max_rotation: float = math.radians(17.0)  # rad, in-plane rotation of the regrasp action
+    lift_height: float = 0.10  # m
+    hold_time: float = 4.0  # s
+    approach_clearance: float = 0.05  # m above the object's top
+
+
+@dataclass
+class Snapshot:
+    """What the sensors showed at one moment: front RGB-D and both gels (missing keys allowed)."""
+    rgb: np.ndarray | None = None
+    depth: np.ndarray | None = None
+    gel_left: np.ndarray | None = None
+    gel_right: np.ndarray | None = None
+    stamp: float = float("nan")
+
+
+@dataclass
+class TrialPlan:
+    grasp: np.ndarray  # x, y, z, yaw of the first grasp
+    force: float  # N, first grasp
+    regrasp: np.ndarray  # x, y, z, yaw of the second grasp (clamped into the object's height)
+    regrasp_force: float  # N
+
+    @property
+    def action(self) -> np.ndarray:
+        """dx, dy, dz (base frame, m), dyaw (rad), dforce (N): what the model is conditioned on."""
+        d = self.regrasp - self.grasp
+        return np.array([d[0], d[1], d[2], _wrap(d[3]), self.regrasp_force - self.force])
+
+    @property
+    def motion_gripper_frame(self) -> np.ndarray:
+        return to_gripper_frame(self.action[:3], self.grasp[3])
+
+
+@dataclass
+class TrialObservations:
+    """Everything a runner saw during one trial; turned into records by build_records."""
+    trial_id: int
+    object_id: str
+    plan: TrialPlan
+    background: Snapshot  # gels open, before contact
+    first_contact: Snapshot  # after the first close (state s)
+    at_release: Snapshot  # the first grasp just before the fingers open
+    second_contact: Snapshot  # after the regrasp close
+    after_lift: Snapshot  # gels after the hold
+    success: bool  # label from the gels
+    ground_truth_success: bool
+    label_source: str = "tactile"
+    gel_ids: tuple[int, int] = (0, 1)
+    stamps: dict = field(default_factory=dict)
+
+
+def _wrap(angle: float) -> float:
+    return (angle + math.pi) % (2 * math.pi) - math.pi
+
+
+def to_gripper_frame(motion_xyz, yaw: float) -> np.ndarray:
+    """Rotate a base-frame translation into the gripper frame (yaw about the vertical)."""
+    c, s = math.cos(yaw), math.sin(yaw)
+    x, y, z = motion_xyz
+    return np.array([c * x + s * y, -s * x + c * y, z])
+
+
+def plan_trial(center_xy, table_z: float, height: float, rng: np.random.Generator,
+               config: CollectConfig = CollectConfig()) -> TrialPlan:
+    """Sample the first grasp from the cylinder fit and a random regrasp action within the ranges."""
+    grasp = sample_initial_grasp(center_xy, table_z, height, rng, config.approach)
+    force = sample_force(rng, config.approach)
+    t = config.max_translation
+    delta = np.array([*rng.uniform(-t, t, 3), rng.uniform(-config.max_rotation, config.max_rotation)])
+    regrasp = grasp + delta
+    lo = table_z + config.approach.min_height
+    hi = max(lo, table_z + height - config.approach.top_margin)
+    regrasp[2] = float(np.clip(regrasp[2], lo, hi))  # stay on the object and off the table
+    return TrialPlan(grasp, force, regrasp, sample_force(rng, config.approach))
+
+
+def _images(state: Snapshot, background: Snapshot, after: Snapshot) -> dict:
+    images = {"rgb_before": state.rgb, "depth_before": state.depth,
+              "gel_left_before": background.gel_left, "gel_right_before": background.gel_right,
+              "gel_left_during": state.gel_left, "gel_right_during": state.gel_right,
+              "gel_left_after": after.gel_left, "gel_right_after": after.gel_right}
+    return {k: v for k, v in images.items() if v is not None}
+
+
+def build_records(obs: TrialObservations) -> list[TrialRecord]:
+    """The three examples of one trial (grasp, release, zero_motion); same label for all."""
+    plan = obs.plan
+    common = dict(trial_id=obs.trial_id, object_id=obs.object_id, success=bool(obs.success),
+                  label_source=obs.label_source, ground_truth_success=bool(obs.ground_truth_success),
+                  gel_ids=tuple(obs.gel_ids), stamps=dict(obs.stamps))
+    first = dict(common, action=plan.action, ee_pose=plan.grasp.copy(),
+                 motion_gripper_frame=plan.motion_gripper_frame, grip_force=float(plan.force))
+    records = [TrialRecord(kind="grasp", images=_images(obs.first_contact, obs.background, obs.after_lift), **first),
+               TrialRecord(kind="release", images=_images(obs.at_release, obs.background, obs.after_lift), **first)]
+    records.append(TrialRecord(kind="zero_motion", action=np.zeros(5), ee_pose=plan.regrasp.copy(),
+                               motion_gripper_frame=np.zeros(3), grip_force=float(plan.regrasp_force),
+                               images=_images(obs.second_contact, obs.background, obs.after_lift), **common))
+    for r in records:
+        r.validate()
+    return records

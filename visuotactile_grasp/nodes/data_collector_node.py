@@ -1,0 +1,194 @@
+"""Data collector: the paper's self-supervised trials through the arm, gripper, GelSight and fitter nodes.
+
+Action /data_collector/collect_trial (ExecuteGrasp: object_id, trial_id): fit the cylinder, grasp at
+its centre plus a random offset with random height, yaw and force, regrasp by a random action, lift,
+hold, label from the GelSight contacts, put down, and (sim) place the object back at random. The
+sensor frames of each phase are written as three records (collection/trial.py) to an append-only
+dataset (data/store.py) that survives the process being killed.
+"""
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+from rclpy.action import ActionClient, ActionServer, GoalResponse
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
+from rclpy.node import Node
+from sensor_msgs.msg import Image
+from std_msgs.msg import Bool
+from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand, MoveToPose
+from visuotactile_grasp_msgs.msg import CylinderFit, GraspOutcome, TactileContact
+from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
+
+from .. import topics
+from ..collection.trial import NOT_RECORDED, CollectConfig, Snapshot, TrialObservations, build_records, plan_trial
+from ..data.store import DatasetWriter
+from ..planning.approach import ApproachConfig
+from ..ros import qos
+from ..ros.clocks import sim_seconds
+from ..ros.frame_cache import FrameCache, stamp_seconds
+from ..ros.image_conversion import image_to_numpy
+from ..ros.node_main import run_node
+from ..ros.params import Param, declare_params
+from ..ros.robot_steps import RobotSteps, StepFailed
+
+PARAMS = [
+    Param("dataset_dir", "", "Write the trials' records here (append, resumable); empty: outcomes only."),
+    Param("force_range", [5.0, 40.0], "Random grip force range of both grasps (N)."),
+    Param("max_offset", 0.01, "Random offset of the first grasp from the cylinder centre (m).", (0.0, 0.05)),
+    Param("yaw_range", 1.5708, "Random first-grasp yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
+    Param("max_translation", 0.02, "Regrasp action: translation per axis within +/- this (m).", (0.0, 0.05)),
+    Param("max_rotation_deg", 17.0, "Regrasp action: rotation within +/- this (degrees).", (0.0, 90.0)),
+    Param("approach_clearance", 0.05, "Approach from this far above the object's top (m).", (0.01, 0.3)),
+    Param("lift_height", 0.1, "Lift by this much (m).", (0.01, 0.3)),
+    Param("hold_time", 4.0, "Hold after lifting before labelling (sim s).", (0.0, 30.0)),
+    Param("settle_time", 0.2, "Wait after closing before a snapshot, so frames show the new contact (sim s).",
+          (0.0, 2.0)),
+    Param("frame_timeout", 5.0, "Longest wait for a fresh camera or gel frame (steady s).", (0.1, 60.0)),
+    Param("step_timeout", 20.0, "Time limit for each arm or gripper step (steady s).", (0.5, 120.0)),
+    Param("background_every", 50, "Re-capture the gel backgrounds every this many trials.", (1, 100000)),
+    Param("reset_object", True, "After each trial, ask the simulator to put the object at a random place."),
+    Param("seed", 0, "Seed of the random grasps and actions (trial seeds derive from it).", (0, 2**31 - 1)),
+    Param("observe_pose", [0.6, 0.0, 0.5, 0.0], "Where the arm waits while the cylinder is fitted: x, y, z, yaw."),
+    Param("open_width", 0.11, "Finger opening before approaching (m).", (0.01, 0.11)),
+]
+STREAMS = {"rgb": topics.KINECT_RGB, "depth": topics.KINECT_DEPTH,
+           "gel_left": topics.gelsight("left", "image_raw"), "gel_right": topics.gelsight("right", "image_raw")}
+
+
+class DataCollectorNode(RobotSteps, Node):
+    def __init__(self) -> None:
+        super().__init__("data_collector")
+        self.p = declare_params(self, PARAMS)
+        self.config = CollectConfig(
+            approach=ApproachConfig(max_offset=self.p.max_offset, yaw_range=self.p.yaw_range,
+                                    force_range=tuple(self.p.force_range)),
+            max_translation=self.p.max_translation, max_rotation=math.radians(self.p.max_rotation_deg),
+            lift_height=self.p.lift_height, hold_time=self.p.hold_time,
+            approach_clearance=self.p.approach_clearance)
+        self.writer = DatasetWriter(self.p.dataset_dir, resume=True,
+                                    info={"source": "graph", "seed": self.p.seed}) if self.p.dataset_dir else None
+        group = ReentrantCallbackGroup()
+        self.frames = FrameCache()
+        sensors = MutuallyExclusiveCallbackGroup()  # one thread for the sensor streams keeps their order
+        for key, topic in STREAMS.items():
+            self.create_subscription(Image, topic, self.frames.callback(key), qos.IMAGE, callback_group=sensors)
+        for side in topics.SIDES:
+            self.create_subscription(TactileContact, topics.gelsight(side, "contact"),
+                                     self.frames.callback(f"contact_{side}"), qos.RELIABLE, callback_group=sensors)
+        self.create_subscription(CylinderFit, topics.CYLINDER_FIT, self.frames.callback("fit"), qos.LATCHED,
+                                 callback_group=sensors)
+        self.sim_held: bool | None = None
+        self.create_subscription(Bool, topics.SIM_OBJECT_HELD, lambda m: setattr(self, "sim_held", m.data),
+                                 qos.RELIABLE, callback_group=sensors)
+        self.outcome_pub = self.create_publisher(GraspOutcome, topics.GRASP_OUTCOME, qos.RELIABLE)
+        self.arm = ActionClient(self, MoveToPose, topics.ARM_MOVE_ACTION, callback_group=group)
+        self.gripper = ActionClient(self, GripperCommand, topics.GRIPPER_ACTION, callback_group=group)
+        self.capture = {s: self.create_client(CaptureBackground, topics.gelsight(s, "capture_background"),
+                                              callback_group=group) for s in topics.SIDES}
+        self.reset_client = self.create_client(ResetObject, topics.SIM_RESET_OBJECT, callback_group=group)
+        self.busy = threading.Lock()
+        self.trials_done = 0
+        self.server = ActionServer(self, ExecuteGrasp, topics.COLLECT_TRIAL_ACTION, self.execute,
+                                   goal_callback=lambda _g: GoalResponse.REJECT if self.busy.locked()
+                                   else GoalResponse.ACCEPT, callback_group=group)
+
+    def execute(self, goal_handle):
+        with self.busy:
+            outcome = self.collect(goal_handle.request)
+        goal_handle.succeed()
+        return ExecuteGrasp.Result(outcome=outcome)
+
+    # sensing -----------------------------------------------------------------------------
+    def snapshot(self, keys=("gel_left", "gel_right"), settle: bool = True) -> Snapshot:
+        if settle:
+            self.sleep_sim(self.p.settle_time)
+        now = sim_seconds(self)
+        snap = Snapshot(stamp=now)
+        for key in keys:
+            msg = self.frames.fresh(key, now, self.p.frame_timeout)
+            if msg is None:
+                raise StepFailed(f"no fresh {key} frame within {self.p.frame_timeout} s (sensor down or stale)")
+            setattr(snap, key, image_to_numpy(msg))
+        if snap.depth is not None and snap.depth.dtype == np.uint16:
+            snap.depth = snap.depth.astype(np.float32) / 1000.0
+        return snap
+
+    def tactile_label(self) -> bool:
+        now = sim_seconds(self)
+        contacts = [self.frames.fresh(f"contact_{s}", now, self.p.frame_timeout) for s in topics.SIDES]
+        if any(c is None for c in contacts):
+            raise StepFailed("no fresh GelSight contact estimate to label the trial")
+        return all(c.in_contact for c in contacts)
+
+    # the trial -------------------------------------------------------------------------
+    def collect(self, request) -> GraspOutcome:
+        self.trials_done += 1
+        trial_id = request.trial_id or self.trials_done
+        outcome = GraspOutcome(trial_id=trial_id, object_id=request.object_id, policy="random_collection",
+                               final_probability=float("nan"), label_source="tactile")
+        rng = np.random.default_rng([self.p.seed, trial_id])
+        try:
+            self.open_fingers()
+            if (self.trials_done - 1) % self.p.background_every == 0:
+                self.capture_backgrounds(self.capture)
+            self.move(np.asarray(self.p.observe_pose, float), what="observe")
+            asked = sim_seconds(self)
+            fit = self.frames.fresh("fit", asked, self.p.step_timeout)
+            if fit is None or not fit.valid:
+                raise StepFailed("no valid cylinder fit (is there an object on the table?)")
+            plan = plan_trial((fit.center.x, fit.center.y), fit.center.z, fit.height, rng, self.config)
+            background = self.snapshot(settle=False)
+            above = plan.grasp.copy()
+            above[2] = fit.center.z + fit.height + self.config.approach_clearance
+            self.move(above, what="pre-grasp")
+            self.move(plan.grasp, what="descend")
+            self.close_fingers(plan.force)
+            first = self.snapshot(("rgb", "depth", "gel_left", "gel_right"))
+            at_release = self.snapshot()
+            at_release.rgb, at_release.depth = first.rgb, first.depth  # the arm has not moved
+            self.open_fingers("open for regrasp")
+            self.move(plan.regrasp, what="regrasp move")
+            self.close_fingers(plan.regrasp_force, "regrasp close")
+            second = self.snapshot(("rgb", "depth", "gel_left", "gel_right"))
+            self.move(np.array([0.0, 0.0, self.config.lift_height, 0.0]), relative=True, what="lift")
+            self.sleep_sim(self.config.hold_time)
+            after = self.snapshot(settle=False)
+            outcome.success = self.tactile_label()
+            outcome.ground_truth_success = outcome.success if self.sim_held is None else bool(self.sim_held)
+            outcome.grip_force = plan.regrasp_force
+            self.move(np.array([0.0, 0.0, -self.config.lift_height, 0.0]), relative=True, what="put down")
+            obs = TrialObservations(trial_id, request.object_id, plan, background, first, at_release, second,
+                                    after, outcome.success, outcome.ground_truth_success,
+                                    stamps={"fit": stamp_seconds(fit.header), "first_contact": first.stamp,
+                                            "release": at_release.stamp, "second_contact": second.stamp,
+                                            "after_hold": after.stamp})
+            if self.writer is not None:
+                for record in build_records(obs):
+                    self.writer.append(record)
+            if not outcome.success:
+                outcome.failure_reason = "no contact after hold"
+        except StepFailed as exc:
+            outcome.success = False
+            outcome.failure_reason = NOT_RECORDED + str(exc)
+            self.get_logger().warning(f"trial {trial_id} {outcome.failure_reason}")
+        finally:
+            self.retreat()
+            if self.p.reset_object:
+                self.reset_sim_object(self.reset_client)
+        outcome.header.stamp = self.get_clock().now().to_msg()
+        self.outcome_pub.publish(outcome)
+        return outcome
+
+    def on_shutdown(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def main(args=None) -> int:
+    return run_node(DataCollectorNode, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,37 @@
+"""Latest message per stream, with a blocking wait for one stamped at or after a given time.
+
+A trial snapshot must show the world after the step that preceded it (fingers closed, object
+lifted); taking "the latest frame" could hand back one from before, so waits are by stamp.
+"""
+from __future__ import annotations
+
+import threading
+
+from .clocks import wait_for
+
+
+def stamp_seconds(header) -> float:
+    return header.stamp.sec + header.stamp.nanosec * 1e-9
+
+
+class FrameCache:
+    def __init__(self) -> None:
+        self._latest: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def callback(self, key: str):
+        def store(msg) -> None:
+            with self._lock:
+                self._latest[key] = msg
+        return store
+
+    def latest(self, key: str):
+        with self._lock:
+            return self._latest.get(key)
+
+    def fresh(self, key: str, after: float, timeout_s: float):
+        """The first message seen with stamp >= after, or None when none arrives within timeout_s (steady)."""
+        def ready() -> bool:
+            msg = self.latest(key)
+            return msg is not None and stamp_seconds(msg.header) >= after - 1e-6
+        return self.latest(key) if wait_for(ready, timeout_s) else None

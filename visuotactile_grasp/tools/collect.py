@@ -1,0 +1,126 @@
+"""vtg collect: self-supervised trials into a dataset, through the node graph or on bare cells.
+
+Trial i grasps object i mod len(objects), so a resumed run picks up exactly the trials that never
+reached the dataset; each trial's randomness derives from (seed, i), so the same trial is the same
+whichever process runs it.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..data.store import DatasetReader, DatasetWriter
+from ..collection.trial import NOT_RECORDED
+from ..sim.objects import object_ids
+
+
+def resolve_objects(spec: str) -> list[str]:
+    """'train', 'easy', 'hard', 'all', or comma-separated object ids."""
+    if spec in ("train", "easy", "hard", "all"):
+        return object_ids(spec)
+    ids = [o.strip() for o in spec.split(",") if o.strip()]
+    known = set(object_ids("all"))
+    unknown = [o for o in ids if o not in known]
+    if unknown:
+        raise ValueError(f"unknown object ids {unknown}")
+    return ids
+
+
+def pending_trials(out: Path, trials: int, objects: list[str]) -> list[tuple[int, str]]:
+    """(trial_id, object_id) of the schedule's trials that have no records yet (trial ids start at 1)."""
+    done = set()
+    if (out / "dataset.json").exists():
+        done = {e["trial_id"] for e in DatasetReader(out).entries}
+    return [(i, objects[(i - 1) % len(objects)]) for i in range(1, trials + 1) if i not in done]
+
+
+# bare-cell workers ---------------------------------------------------------------------------
+_cell = None
+
+
+def _worker_init(seed: int) -> None:
+    global _cell
+    from ..sim.kinematic_cell import CellConfig
+    from ..sim.mujoco_cell import MujocoCell
+
+    _cell = MujocoCell(CellConfig(seed=seed))
+
+
+def _worker_trial(task):
+    import numpy as np
+
+    from ..collection.direct import FitFailed, run_trial
+    from ..collection.trial import build_records
+
+    trial_id, object_id, seed = task
+    try:
+        obs = run_trial(_cell, object_id, trial_id, np.random.default_rng([seed, trial_id]))
+    except FitFailed as exc:
+        return trial_id, object_id, None, str(exc)
+    return trial_id, object_id, build_records(obs), ""
+
+
+def _direct(todo, seed: int, workers: int):
+    """Yields (trial_id, object_id, records or None, why) from a pool of bare MuJoCo cells; the
+    records are written here, by the one writer."""
+    ctx = mp.get_context("spawn")  # fresh processes: no GL context or threads inherited
+    with ctx.Pool(workers, initializer=_worker_init, initargs=(seed,)) as pool:
+        yield from pool.imap_unordered(_worker_trial, [(i, o, seed) for i, o in todo], chunksize=1)
+
+
+def _graph(todo, out: Path, seed: int, log_dir: Path):
+    """Yields (trial_id, object_id, label or None, why) as the graph's data_collector records each trial."""
+    from .graph_session import GraphSession
+
+    overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed}}
+    with GraphSession("collect", sim=True, log_dir=str(log_dir), overrides=overrides) as session:
+        if not session.wait_until_up(90.0):
+            raise RuntimeError("not every node of the collect graph came up:\n" + session.monitor.report())
+        for trial_id, object_id in todo:
+            outcome = session.execute_grasp(object_id, "random_collection", trial_id=trial_id)
+            recorded = not outcome.failure_reason.startswith(NOT_RECORDED)
+            yield trial_id, object_id, outcome.success if recorded else None, outcome.failure_reason
+
+
+def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool, workers: int, seed: int) -> int:
+    from ..collection.card import write_card
+
+    out_dir = Path(out)
+    if (out_dir / "dataset.json").exists() and not resume:
+        print(f"{out_dir} already holds a dataset: pass --resume to continue it, or choose another --out",
+              file=sys.stderr)
+        return 2
+    ids = resolve_objects(objects)
+    todo = pending_trials(out_dir, trials, ids)
+    info = {"objects": objects, "trials": trials, "seed": seed, "source": "direct" if direct else "graph"}
+    print(f"{len(todo)} of {trials} trials to run on {len(ids)} objects -> {out_dir} "
+          f"({'bare MuJoCo cells, ' + str(workers) + ' processes' if direct else 'the collect node graph'})")
+    writer = DatasetWriter(out_dir, resume=True, info=info)  # the graph's collector appends to it too
+    t0, done, held, skipped = time.monotonic(), 0, 0, 0
+    stream = _direct(todo, seed, workers) if direct else _graph(todo, out_dir, seed, out_dir / "logs")
+    try:
+        with tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
+            for trial_id, object_id, result, why in stream:
+                if isinstance(result, list):  # records from a bare cell
+                    for record in result:
+                        writer.append(record)
+                    result = result[0].success
+                if result is None:
+                    skipped += 1
+                    tqdm.write(f"trial {trial_id} ({object_id}) not recorded: {why}")
+                else:
+                    held += bool(result)
+                done += 1
+                bar.update()
+                bar.set_postfix(ok=f"{held / max(done - skipped, 1):.2f}", skipped=skipped)
+    finally:
+        writer.close()
+    wall = time.monotonic() - t0
+    rate = done / wall * 3600 if wall > 0 else float("nan")
+    card = write_card(out_dir, extra={"this run": f"{done} trials in {wall:.0f} s ({rate:.0f} trials/hour)"})
+    print(f"{done} trials in {wall:.0f} s: {rate:.0f} trials/hour; {skipped} skipped; card: {card}")
+    return 0
