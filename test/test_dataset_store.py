@@ -102,12 +102,36 @@ def test_torn_index_line_and_orphan_file_are_repaired(tmp_path):
         f.write('{"record_id": 3, "trial_')  # crash mid-append
     (root / "records" / "00000003.npz").write_bytes(b"partial")
     (root / "records" / "00000004.npz.tmp").write_bytes(b"partial")
-    with pytest.raises(DatasetError, match="resume"):
-        DatasetReader(root)
+    assert len(DatasetReader(root)) == 3  # a reader of a live or killed run skips the torn tail
     with DatasetWriter(root, resume=True) as writer:
         assert len(writer.entries) == 3 and writer.next_id == 3
     assert len(DatasetReader(root)) == 3
     assert sorted(p.name for p in (root / "records").iterdir()) == ["00000000.npz", "00000001.npz", "00000002.npz"]
+
+
+def test_torn_line_inside_the_index_is_an_error(tmp_path):
+    root = tmp_path / "ds"
+    with DatasetWriter(root) as writer:
+        writer.append(make_record(0, images=False))
+    index = root / "index.jsonl"
+    index.write_text('{"record_id": 9, "tri\n' + index.read_text())
+    with pytest.raises(DatasetError, match="resume"):
+        DatasetReader(root)
+
+
+def test_a_trial_cut_short_by_a_crash_is_dropped_whole(tmp_path):
+    root = tmp_path / "ds"
+    with DatasetWriter(root) as writer:
+        writer.append_trial([make_record(1, images=False), make_record(1, images=False)])
+        writer.append_trial([make_record(2, images=False), make_record(2, images=False)])
+    index = root / "index.jsonl"
+    lines = index.read_text().splitlines(keepends=True)
+    index.write_text("".join(lines[:3]))  # killed after the first record of trial 2
+    assert [e["trial_id"] for e in DatasetReader(root).entries] == [1, 1]
+    with DatasetWriter(root, resume=True) as writer:
+        assert writer.next_id == 2
+        assert [e["trial_id"] for e in writer.entries] == [1, 1]
+    assert sorted(p.name for p in (root / "records").iterdir()) == ["00000000.npz", "00000001.npz"]
 
 
 def test_corrupt_record_and_foreign_dataset_give_clear_errors(tmp_path):

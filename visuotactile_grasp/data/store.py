@@ -62,6 +62,17 @@ def _decode_image(key: str, buf: np.ndarray) -> np.ndarray:
     return image[..., ::-1].copy() if image.ndim == 3 else image
 
 
+def complete_trials(entries: list[dict]) -> list[dict]:
+    """The index entries without a last trial that append_trial did not finish (a crash mid-trial)."""
+    if not entries:
+        return entries
+    last = entries[-1]
+    first = len(entries)
+    while first > 0 and entries[first - 1]["trial_id"] == last["trial_id"]:
+        first -= 1
+    return entries if len(entries) - first >= last.get("trial_records", 1) else entries[:first]
+
+
 class DatasetWriter:
     def __init__(self, root: str | Path, resume: bool = False, info: dict | None = None) -> None:
         self.root = Path(root)
@@ -86,7 +97,7 @@ class DatasetWriter:
     def _recover(self) -> list[dict]:
         """Entries of the index that are whole; drop a torn tail and unlisted record files."""
         index = self.root / INDEX
-        entries, good_bytes = [], 0
+        entries, ends, good_bytes = [], [], 0
         if index.exists():
             raw = index.read_bytes()
             for line in raw.splitlines(keepends=True):
@@ -98,6 +109,9 @@ class DatasetWriter:
                     break
                 entries.append(entry)
                 good_bytes += len(line)
+                ends.append(good_bytes)
+            entries = complete_trials(entries)
+            good_bytes = ends[len(entries) - 1] if entries else 0
             if good_bytes != len(raw):
                 with open(index, "r+b") as f:
                     f.truncate(good_bytes)
@@ -107,8 +121,15 @@ class DatasetWriter:
                 path.unlink()  # temp files and records whose index line never landed
         return entries
 
+    def append_trial(self, records: list[TrialRecord]) -> list[int]:
+        """Write one trial's records; a crash part-way leaves none of them once the dataset is reopened."""
+        return [self._append(r, len(records)) for r in records]
+
     def append(self, record: TrialRecord) -> int:
         """Write one record durably; returns its record id."""
+        return self._append(record, 1)
+
+    def _append(self, record: TrialRecord, trial_records: int) -> int:
         record.validate()
         record_id = self.next_id
         name = f"{record_id:08d}.npz"
@@ -126,7 +147,8 @@ class DatasetWriter:
         _fsync_dir(self.records_dir)
         entry = {"record_id": record_id, "trial_id": record.trial_id, "object_id": record.object_id,
                  "kind": record.kind, "success": bool(record.success), "file": name,
-                 "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                 "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                 "trial_records": trial_records}
         self._index.write(json.dumps(entry) + "\n")
         self._index.flush()
         os.fsync(self._index.fileno())
@@ -154,12 +176,16 @@ class DatasetReader:
         index = self.root / INDEX
         self.entries = []
         if index.exists():
-            for n, line in enumerate(index.read_text(encoding="utf-8").splitlines(), 1):
+            lines = index.read_text(encoding="utf-8").splitlines()
+            for n, line in enumerate(lines, 1):
                 try:
                     self.entries.append(json.loads(line))
                 except json.JSONDecodeError as exc:
+                    if n == len(lines):
+                        break  # a torn last line: a run was killed mid-append (the writer repairs it)
                     raise DatasetError(f"{index}:{n} is not a JSON line ({exc}); "
                                        f"open it with DatasetWriter(resume=True) to repair a crashed run") from exc
+            self.entries = complete_trials(self.entries)
 
     @staticmethod
     def check_manifest(path: Path) -> dict:

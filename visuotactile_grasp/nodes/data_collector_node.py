@@ -165,8 +165,7 @@ class DataCollectorNode(RobotSteps, Node):
                                             "release": at_release.stamp, "second_contact": second.stamp,
                                             "after_hold": after.stamp})
             if self.writer is not None:
-                for record in build_records(obs):
-                    self.writer.append(record)
+                self.writer.append_trial(build_records(obs))
             if not outcome.success:
                 outcome.failure_reason = "no contact after hold"
         except StepFailed as exc:

@@ -99,15 +99,16 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     info = {"objects": objects, "trials": trials, "seed": seed, "source": "direct" if direct else "graph"}
     print(f"{len(todo)} of {trials} trials to run on {len(ids)} objects -> {out_dir} "
           f"({'bare MuJoCo cells, ' + str(workers) + ' processes' if direct else 'the collect node graph'})")
-    writer = DatasetWriter(out_dir, resume=True, info=info)  # the graph's collector appends to it too
+    writer = DatasetWriter(out_dir, resume=True, info=info)  # creates the dataset, or repairs a killed run
+    if not direct:
+        writer.close()  # the graph's data_collector node writes the records
     t0, done, held, skipped = time.monotonic(), 0, 0, 0
     stream = _direct(todo, seed, workers) if direct else _graph(todo, out_dir, seed, out_dir / "logs")
     try:
         with tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
             for trial_id, object_id, result, why in stream:
                 if isinstance(result, list):  # records from a bare cell
-                    for record in result:
-                        writer.append(record)
+                    writer.append_trial(result)
                     result = result[0].success
                 if result is None:
                     skipped += 1
@@ -118,7 +119,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
                 bar.update()
                 bar.set_postfix(ok=f"{held / max(done - skipped, 1):.2f}", skipped=skipped)
     finally:
-        writer.close()
+        writer.close()  # closing twice is harmless
     wall = time.monotonic() - t0
     rate = done / wall * 3600 if wall > 0 else float("nan")
     card = write_card(out_dir, extra={"this run": f"{done} trials in {wall:.0f} s ({rate:.0f} trials/hour)"})

@@ -1,0 +1,139 @@
+"""Self-supervised collection: the trial plan, its records, bare-cell trials, the collect graph,
+and a collection killed with SIGKILL that resumes without losing or repeating a trial."""
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from visuotactile_grasp.collection.trial import (CollectConfig, Snapshot, TrialObservations, build_records,
+                                                 plan_trial, to_gripper_frame)
+from visuotactile_grasp.data.store import DatasetReader, DatasetWriter
+from visuotactile_grasp.tools.collect import pending_trials, resolve_objects
+
+VTG = str(Path(sys.executable).parent / "vtg")
+
+
+def test_plan_stays_within_the_papers_ranges():
+    rng = np.random.default_rng(1)
+    cfg = CollectConfig()
+    for _ in range(500):
+        plan = plan_trial((0.6, 0.0), 0.0, 0.12, rng, cfg)
+        a = plan.action
+        assert np.all(np.abs(a[:2]) <= cfg.max_translation + 1e-12)
+        assert abs(a[3]) <= cfg.max_rotation + 1e-12
+        assert 5.0 <= plan.force <= 40.0 and 5.0 <= plan.regrasp_force <= 40.0
+        assert a[4] == pytest.approx(plan.regrasp_force - plan.force)
+        # both grasps between the fingertip clearance and just under the top of the object
+        for z in (plan.grasp[2], plan.regrasp[2]):
+            assert 0.015 - 1e-12 <= z <= 0.11 + 1e-12
+        assert np.linalg.norm(plan.motion_gripper_frame) == pytest.approx(np.linalg.norm(a[:3]))
+
+
+def test_gripper_frame_rotates_with_yaw():
+    np.testing.assert_allclose(to_gripper_frame([1.0, 0.0, 0.5], math.pi / 2), [0.0, -1.0, 0.5], atol=1e-12)
+
+
+def _snap(value):
+    img = np.full((12, 16, 3), value, np.uint8)
+    return Snapshot(rgb=img, depth=np.ones((12, 16), np.float32), gel_left=img, gel_right=img + 1)
+
+
+def test_three_records_per_trial_with_the_papers_augmentation():
+    plan = plan_trial((0.6, 0.0), 0.0, 0.12, np.random.default_rng(0))
+    obs = TrialObservations(7, "train_003", plan, _snap(1), _snap(2), _snap(3), _snap(4), _snap(5),
+                            success=True, ground_truth_success=True)
+    grasp, release, zero = build_records(obs)
+    assert [r.kind for r in (grasp, release, zero)] == ["grasp", "release", "zero_motion"]
+    assert all(r.success and r.trial_id == 7 for r in (grasp, release, zero))
+    np.testing.assert_allclose(grasp.action, plan.action)
+    np.testing.assert_allclose(release.action, plan.action)
+    np.testing.assert_allclose(zero.action, np.zeros(5))
+    np.testing.assert_allclose(zero.ee_pose, plan.regrasp)
+    assert grasp.images["gel_left_during"][0, 0, 0] == 2  # first contact
+    assert release.images["gel_left_during"][0, 0, 0] == 3  # just before the fingers open
+    assert zero.images["gel_left_during"][0, 0, 0] == 4  # after the regrasp
+    assert all(r.images["gel_left_before"][0, 0, 0] == 1 and r.images["gel_left_after"][0, 0, 0] == 5
+               for r in (grasp, release, zero))
+
+
+def test_resume_schedule_skips_recorded_trials(tmp_path):
+    objects = resolve_objects("train_000,train_001")
+    assert pending_trials(tmp_path / "none", 3, objects) == [(1, "train_000"), (2, "train_001"), (3, "train_000")]
+    plan = plan_trial((0.6, 0.0), 0.0, 0.12, np.random.default_rng(0))
+    obs = TrialObservations(2, "train_001", plan, _snap(1), _snap(2), _snap(3), _snap(4), _snap(5), False, False)
+    with DatasetWriter(tmp_path / "ds") as writer:
+        for record in build_records(obs):
+            writer.append(record)
+    assert pending_trials(tmp_path / "ds", 3, objects) == [(1, "train_000"), (3, "train_000")]
+    with pytest.raises(ValueError, match="unknown object"):
+        resolve_objects("train_000,no_such_object")
+
+
+def test_bare_cell_trial_labels_from_the_gels_and_agrees_with_ground_truth():
+    from visuotactile_grasp.collection.direct import run_trial
+    from visuotactile_grasp.sim.mujoco_cell import MujocoCell
+
+    cell = MujocoCell()
+    try:
+        outcomes = []
+        for i, (object_id, seed) in enumerate((("train_000", 3), ("train_001", 4), ("train_002", 5))):
+            obs = run_trial(cell, object_id, i + 1, np.random.default_rng(seed))
+            records = build_records(obs)
+            assert {k for r in records for k in r.images} >= {"rgb_before", "gel_left_during", "gel_right_after"}
+            outcomes.append((obs.success, obs.ground_truth_success))
+    finally:
+        cell.close()
+    assert sum(a == b for a, b in outcomes) == len(outcomes), outcomes
+
+
+def _records_per_trial(root):
+    reader = DatasetReader(root)
+    for i in range(len(reader)):
+        reader.load(i)  # every record whole and checksummed
+    return Counter(e["trial_id"] for e in reader.entries)
+
+
+def test_killed_collection_resumes_without_losing_or_repeating_trials(ros_env, tmp_path):
+    out = tmp_path / "ds"
+    cmd = [VTG, "collect", "--sim", "--direct", "--workers", "1", "--trials", "5", "--objects", "train_000,train_004",
+           "--out", str(out)]
+    proc = subprocess.Popen(cmd, env=ros_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    index = out / "index.jsonl"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and (not index.exists() or index.read_text().count("\n") < 4):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole run, workers included, mid-collection
+    proc.wait()
+    before = _records_per_trial(out)
+    assert before and all(n == 3 for n in before.values()), before
+    assert len(before) < 5
+    result = subprocess.run(cmd + ["--resume"], env=ros_env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    after = _records_per_trial(out)
+    assert sorted(after) == [1, 2, 3, 4, 5] and all(n == 3 for n in after.values()), after
+    card = (out / "card.md").read_text()
+    assert "trials: 5, records: 15" in card and (out / "card_samples.png").exists()
+    again = subprocess.run(cmd, env=ros_env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 2 and "--resume" in again.stderr
+
+
+def test_collect_graph_records_a_trial_through_the_nodes(ros_env, tmp_path):
+    out = tmp_path / "ds"
+    result = subprocess.run([VTG, "collect", "--sim", "--trials", "1", "--objects", "train_001", "--out", str(out)],
+                            env=ros_env, capture_output=True, text=True, timeout=400)
+    print(result.stdout[-2000:], result.stderr[-2000:])
+    assert result.returncode == 0
+    reader = DatasetReader(out)
+    assert [e["kind"] for e in reader.entries] == ["grasp", "release", "zero_motion"]
+    record = reader.load(0)
+    assert record.images["rgb_before"].shape[2] == 3 and record.images["depth_before"].dtype == np.float32
+    assert record.success == record.ground_truth_success
+    assert reader.manifest["info"]["source"] == "graph"
