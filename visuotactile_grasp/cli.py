@@ -4,6 +4,8 @@
     vtg run MODE [--check]       start the grasp/collect/replay graph here (each node its own process)
     vtg graph MODE               print the nodes, parameter files and edges of a graph
     vtg collect --sim ...        self-supervised trials into a crash-safe dataset (+ dataset card)
+    vtg train --data DIR ...     train f(s, a) (safetensors checkpoint, Platt-calibrated)
+    vtg crossval --data DIR      3-fold by-object cross-validation of every variant (Table I)
 """
 from __future__ import annotations
 
@@ -111,6 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--workers", type=int, default=2, help="processes for --direct")
     collect.add_argument("--seed", type=int, default=0)
     collect.set_defaults(func=_cmd_collect)
+
+    from .tools.learn import add_model_args, run_crossval, run_train
+
+    train = verbs.add_parser("train", help="train the grasp-success model on a dataset")
+    add_model_args(train)
+    train.add_argument("--model", default="tactile_vision",
+                       choices=("tactile_vision", "vision", "tactile", "tactile_vision_no_action"))
+    train.add_argument("--out", required=True, help="run folder")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    train.set_defaults(func=run_train)
+
+    crossval = verbs.add_parser("crossval", help="K-fold cross-validation by object of every variant")
+    add_model_args(crossval)
+    crossval.add_argument("--folds", type=int, default=3)
+    crossval.add_argument("--out", default="out/crossval")
+    crossval.set_defaults(func=run_crossval)
     return parser
 
 

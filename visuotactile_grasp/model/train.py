@@ -1,0 +1,141 @@
+"""Training f(s, a) with the paper's schedule, a by-object validation split and Platt scaling.
+
+Defaults are the paper's: batch 16, 9,000 iterations, learning rate /10 after 7,000. A run folder
+holds model.safetensors + model.json (config, Platt parameters, metrics, step) and metrics.jsonl;
+a run that is stopped resumes from its last checkpoint with the same batches it would have drawn.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import checkpoint
+from .calibration import fit_platt, metrics, sigmoid
+from .inputs import Inputs, to_tensor_images
+from .network import GraspSuccessNet, ModelConfig
+
+
+@dataclass
+class TrainConfig:
+    iterations: int = 9000
+    batch_size: int = 16
+    lr: float = 1e-4
+    lr_drop_at: int = 7000  # learning rate / 10 from here on
+    weight_decay: float = 1e-4
+    val_fraction: float = 0.15  # of the training objects, held out for Platt scaling and model choice
+    checkpoint_every: int = 500
+    seed: int = 0
+    device: str = "auto"
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def split_by_object(object_ids: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Masks (train, validation) with whole objects on one side only."""
+    objects = np.array(sorted(set(object_ids.tolist())))
+    rng = np.random.default_rng(seed)
+    n_val = max(1, int(round(len(objects) * fraction))) if len(objects) > 1 and fraction > 0 else 0
+    val_objects = set(rng.choice(objects, n_val, replace=False).tolist()) if n_val else set()
+    val = np.array([o in val_objects for o in object_ids])
+    return ~val, val
+
+
+def batch_tensors(model: GraspSuccessNet, inputs: Inputs, idx, crop: int, rng, device):
+    cfg = model.config
+    rgb = to_tensor_images(inputs.rgb[idx], crop, rng, diff=False).to(device) if cfg.uses_vision else None
+    gl = gr = None
+    if cfg.uses_tactile:
+        gl = to_tensor_images(inputs.gel_left[idx], crop, rng, diff=True).to(device)
+        gr = to_tensor_images(inputs.gel_right[idx], crop, rng, diff=True).to(device)
+    return rgb, gl, gr, torch.from_numpy(inputs.actions[idx]).to(device)
+
+
+@torch.inference_mode()
+def predict_logits(model: GraspSuccessNet, inputs: Inputs, batch: int = 128) -> np.ndarray:
+    model.eval()
+    device = next(model.parameters()).device
+    out = []
+    for start in range(0, len(inputs), batch):
+        idx = np.arange(start, min(start + batch, len(inputs)))
+        out.append(model(*batch_tensors(model, inputs, idx, model.config.image_size, None, device)).float().cpu())
+    return torch.cat(out).numpy() if out else np.zeros(0)
+
+
+def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str | Path, resume: bool = False,
+          progress: bool = True) -> dict:
+    from tqdm import tqdm
+
+    run_dir = Path(run_dir)
+    torch.manual_seed(cfg.seed)
+    device = pick_device(cfg.device)
+    train_mask, val_mask = split_by_object(inputs.object_ids, cfg.val_fraction, cfg.seed)
+    tr, va = inputs.subset(train_mask), inputs.subset(val_mask)
+    model = GraspSuccessNet(model_cfg).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step = 0
+    if resume and (run_dir / "model.json").exists():
+        loaded, meta = checkpoint.load(run_dir, expect_variant=model_cfg.variant, optimizer=optimizer)
+        model.load_state_dict(loaded.state_dict())
+        step = meta["step"]
+    loss_fn = nn.BCEWithLogitsLoss()
+    log = open(run_dir.mkdir(parents=True, exist_ok=True) or run_dir / "metrics.jsonl", "a")
+    t0, seen, running = time.monotonic(), 0, []
+    model.train()
+    with tqdm(total=cfg.iterations, initial=step, desc=f"train {model_cfg.variant}", unit="it",
+              disable=not progress) as bar:
+        while step < cfg.iterations:
+            for group in optimizer.param_groups:
+                group["lr"] = cfg.lr * (0.1 if step >= cfg.lr_drop_at else 1.0)
+            rng = np.random.default_rng([cfg.seed, step])  # the same batch for step k, resumed or not
+            idx = rng.integers(0, len(tr), cfg.batch_size)
+            batch = batch_tensors(model, tr, idx, model_cfg.image_size, rng, device)
+            loss = loss_fn(model(*batch), torch.from_numpy(tr.labels[idx]).to(device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            seen += cfg.batch_size
+            running.append(loss.item())
+            bar.update()
+            if step % cfg.checkpoint_every == 0 or step == cfg.iterations:
+                rate = seen / (time.monotonic() - t0)
+                entry = {"step": step, "loss": float(np.mean(running)), "examples_per_s": rate}
+                log.write(json.dumps(entry) + "\n")
+                log.flush()
+                bar.set_postfix(loss=f"{entry['loss']:.3f}", ex_s=f"{rate:.0f}")
+                running = []
+                checkpoint.save(run_dir, model, {"step": step, "train": asdict(cfg)}, optimizer)
+                model.train()
+    log.close()
+    return finish(model, tr, va, cfg, run_dir, examples_per_s=seen / max(time.monotonic() - t0, 1e-9))
+
+
+def finish(model, tr: Inputs, va: Inputs, cfg: TrainConfig, run_dir: Path, examples_per_s: float) -> dict:
+    """Platt scaling on the validation objects; metrics before and after; the final checkpoint."""
+    meta = {"step": cfg.iterations, "train": asdict(cfg), "examples_per_s": examples_per_s,
+            "train_objects": sorted(set(tr.object_ids.tolist())), "val_objects": sorted(set(va.object_ids.tolist())),
+            "platt": [1.0, 0.0]}
+    if len(va) and 0 < va.labels.mean() < 1:
+        logits = predict_logits(model, va)
+        a, b = fit_platt(logits, va.labels)
+        meta["platt"] = [a, b]
+        meta["val_raw"] = metrics(sigmoid(logits), va.labels)
+        meta["val_calibrated"] = metrics(sigmoid(a * logits + b), va.labels)
+        np.savez(run_dir / "val_predictions.npz", logits=logits, labels=va.labels)
+    checkpoint.save(run_dir, model, meta)
+    return meta
+
+
+def calibrated_probs(model, meta: dict, inputs: Inputs) -> np.ndarray:
+    a, b = meta.get("platt", [1.0, 0.0])
+    return sigmoid(a * predict_logits(model, inputs) + b)

@@ -1,0 +1,64 @@
+"""vtg train / vtg crossval: the model's command-line jobs."""
+from __future__ import annotations
+
+import json
+import time
+
+from ..model.inputs import load_inputs
+from ..model.network import ModelConfig
+from ..model.train import TrainConfig
+
+SMALL_HIDDEN = 256  # action and fusion width for the CPU-sized small backbone
+
+
+def add_model_args(p) -> None:
+    p.add_argument("--data", required=True, help="dataset folder (vtg collect)")
+    p.add_argument("--backbone", default="resnet50", choices=("resnet50", "resnet18", "small"))
+    p.add_argument("--image-size", type=int, default=None, help="crop side (default 224; 64 for small)")
+    p.add_argument("--iterations", type=int, default=9000)
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--lr", type=float, default=None, help="default 1e-4 (ResNets), 1e-3 (small)")
+    p.add_argument("--lr-drop-at", type=int, default=None, help="default: 7/9 of the iterations (7,000 of 9,000)")
+    p.add_argument("--no-pretrained", action="store_true", help="skip ImageNet weights even if present")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=2, help="processes decoding the dataset (first use only)")
+
+
+def configs(args, variant: str) -> tuple[ModelConfig, TrainConfig]:
+    small = args.backbone == "small"
+    size = args.image_size or (64 if small else 224)
+    hidden = SMALL_HIDDEN if small else 1024
+    model = ModelConfig(variant=variant, backbone=args.backbone, image_size=size, action_hidden=hidden,
+                        fusion_hidden=hidden, pretrained=not args.no_pretrained)
+    drop = args.lr_drop_at if args.lr_drop_at is not None else int(round(args.iterations * 7 / 9))
+    train = TrainConfig(iterations=args.iterations, batch_size=args.batch_size,
+                        lr=args.lr or (1e-3 if small else 1e-4), lr_drop_at=drop, seed=args.seed, device=args.device,
+                        checkpoint_every=min(500, max(1, args.iterations // 4)))
+    return model, train
+
+
+def run_train(args) -> int:
+    from ..model.network import GraspSuccessNet
+    from ..model.train import train
+
+    model_cfg, train_cfg = configs(args, args.model)
+    inputs = load_inputs(args.data, model_cfg.image_size, workers=args.workers)
+    print(f"{len(inputs)} examples from {len(set(inputs.object_ids.tolist()))} objects; "
+          f"{'; '.join(GraspSuccessNet(model_cfg).init_notes)}")
+    t0 = time.monotonic()
+    meta = train(inputs, model_cfg, train_cfg, args.out, resume=args.resume)
+    print(json.dumps({k: meta.get(k) for k in ("platt", "val_raw", "val_calibrated", "examples_per_s")}, indent=1))
+    print(f"trained in {time.monotonic() - t0:.0f} s; checkpoint {args.out}/model.safetensors + model.json")
+    return 0
+
+
+def run_crossval(args) -> int:
+    from ..model.crossval import ROWS
+    from ..model.crossval import run_crossval as crossval
+
+    inputs = load_inputs(args.data, configs(args, "tactile_vision")[0].image_size, workers=args.workers)
+    model_cfg, train_cfg = configs(args, "tactile_vision")
+    summary = crossval(inputs, model_cfg, train_cfg, args.out, k=args.folds, variants=ROWS)
+    print((__import__("pathlib").Path(args.out) / "table1.md").read_text())
+    return 0 if summary else 1
