@@ -6,6 +6,7 @@
     vtg collect --sim ...        self-supervised trials into a crash-safe dataset (+ dataset card)
     vtg train --data DIR ...     train f(s, a) (safetensors checkpoint, Platt-calibrated)
     vtg crossval --data DIR      3-fold by-object cross-validation of every variant (Table I)
+    vtg evaluate --sim ...       grasping experiments on unseen objects (Table II, minimum force, figures)
 """
 from __future__ import annotations
 
@@ -129,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     crossval.add_argument("--folds", type=int, default=3)
     crossval.add_argument("--out", default="out/crossval")
     crossval.set_defaults(func=run_crossval)
+
+    from .tools.evaluate import add_args as add_evaluate_args
+    from .tools.evaluate import run_evaluate
+
+    evaluate = verbs.add_parser("evaluate", help="the paper's grasping experiments on the simulated cell")
+    add_evaluate_args(evaluate)
+    evaluate.set_defaults(func=run_evaluate)
     return parser
 
 

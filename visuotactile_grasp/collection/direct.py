@@ -43,10 +43,8 @@ def tactile_label(background: Snapshot, after: Snapshot) -> bool:
                               CONTACT_MIN_AREA).in_contact for s in ("left", "right"))
 
 
-def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,
-              config: CollectConfig = CollectConfig()) -> TrialObservations:
-    """Place the object at random, fit it, grasp, regrasp by a random action, lift, hold, label."""
-    t0 = cell.time
+def place_and_fit(cell, object_id: str):
+    """Arm out of view, fingers open, object at a random place; the cylinder fit from the depth image."""
     cell.gripper.start_motion("move", OPEN_WIDTH, 0.3)
     cell.command_ee(OBSERVE_POSE)
     _run(cell, 0.8)
@@ -56,31 +54,49 @@ def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,
     fit = fit_cylinder(depth, Intrinsics(K.fx, K.fy, K.cx, K.cy), cell.camera.R, cell.camera.eye)
     if not fit.valid:
         raise FitFailed(f"no cylinder fit for {object_id}: {fit.reason}")
+    return fit
+
+
+def approach_and_close(cell, grasp, force: float, top_z: float, clearance: float = 0.05) -> None:
+    x, y, _, yaw = grasp
+    cell.command_ee([x, y, top_z + clearance, yaw])
+    _run(cell, 1.0)
+    cell.command_ee(grasp)
+    _run(cell, 0.8)
+    close(cell, force)
+
+
+def close(cell, force: float) -> None:
+    cell.gripper.force_limit = float(force)
+    cell.gripper.start_motion("grasp", 0.0, 0.1)
+    _run(cell, 0.8)
+
+
+def regrasp(cell, target, force: float) -> None:
+    cell.gripper.start_motion("move", OPEN_WIDTH, 0.3)
+    _run(cell, 0.5)
+    cell.command_ee(target)
+    _run(cell, 0.5)
+    close(cell, force)
+
+
+def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,
+              config: CollectConfig = CollectConfig()) -> TrialObservations:
+    """Place the object at random, fit it, grasp, regrasp by a random action, lift, hold, label."""
+    t0 = cell.time
+    fit = place_and_fit(cell, object_id)
     table_z = float(fit.center[2])
     plan = plan_trial(fit.center[:2], table_z, fit.height, rng, config)
     stamps = {"start": t0}
     background = _gels(cell)
-    x, y, z, yaw = plan.grasp
-    cell.command_ee([x, y, table_z + fit.height + config.approach_clearance, yaw])
-    _run(cell, 1.0)
-    cell.command_ee(plan.grasp)
-    _run(cell, 0.8)
-    cell.gripper.force_limit = plan.force
-    cell.gripper.start_motion("grasp", 0.0, 0.1)
-    _run(cell, 0.8)
+    approach_and_close(cell, plan.grasp, plan.force, table_z + fit.height, config.approach_clearance)
     first = _full(cell)
     stamps["first_contact"] = cell.time
     _run(cell, 0.2)
     at_release = _gels(cell)
     at_release.rgb, at_release.depth = first.rgb, first.depth  # the arm has not moved: same front view
     stamps["release"] = cell.time
-    cell.gripper.start_motion("move", OPEN_WIDTH, 0.3)
-    _run(cell, 0.5)
-    cell.command_ee(plan.regrasp)
-    _run(cell, 0.5)
-    cell.gripper.force_limit = plan.regrasp_force
-    cell.gripper.start_motion("grasp", 0.0, 0.1)
-    _run(cell, 0.8)
+    regrasp(cell, plan.regrasp, plan.regrasp_force)
     second = _full(cell)
     stamps["second_contact"] = cell.time
     cell.command_ee(plan.regrasp + np.array([0.0, 0.0, config.lift_height, 0.0]))

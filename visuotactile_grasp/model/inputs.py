@@ -118,3 +118,14 @@ def to_tensor_images(batch: np.ndarray, crop: int, rng: np.random.Generator | No
     x = out.astype(np.float32) / 255.0
     x = (x - 0.5) / 0.25 if diff else (x - IMAGENET_MEAN) / IMAGENET_STD
     return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+
+
+def state_tensors(rgb: np.ndarray, diff_left: np.ndarray, diff_right: np.ndarray, crop: int):
+    """One state for the planner: (front RGB, left diff, right diff) tensors, 1 x 3 x crop x crop each;
+    diffs are GelSight after-minus-before images as the GelSight node publishes them (centred on 128)."""
+    side = load_side(crop)
+
+    def one(img, diff):
+        small = cv2.resize(img, (side, side), interpolation=cv2.INTER_AREA)[None]
+        return to_tensor_images(small, crop, None, diff=diff)
+    return one(rgb, False), one(diff_left, True), one(diff_right, True)

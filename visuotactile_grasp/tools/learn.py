@@ -4,10 +4,6 @@ from __future__ import annotations
 import json
 import time
 
-from ..model.inputs import load_inputs
-from ..model.network import ModelConfig
-from ..model.train import TrainConfig
-
 SMALL_HIDDEN = 256  # action and fusion width for the CPU-sized small backbone
 
 
@@ -25,7 +21,11 @@ def add_model_args(p) -> None:
     p.add_argument("--workers", type=int, default=2, help="processes decoding the dataset (first use only)")
 
 
-def configs(args, variant: str) -> tuple[ModelConfig, TrainConfig]:
+def configs(args, variant: str):
+    """(ModelConfig, TrainConfig) from the command line; torch is imported only here, not for --help."""
+    from ..model.network import ModelConfig
+    from ..model.train import TrainConfig
+
     small = args.backbone == "small"
     size = args.image_size or (64 if small else 224)
     hidden = SMALL_HIDDEN if small else 1024
@@ -39,6 +39,7 @@ def configs(args, variant: str) -> tuple[ModelConfig, TrainConfig]:
 
 
 def run_train(args) -> int:
+    from ..model.inputs import load_inputs
     from ..model.network import GraspSuccessNet
     from ..model.train import train
 
@@ -55,6 +56,7 @@ def run_train(args) -> int:
 
 def run_crossval(args) -> int:
     from ..model.crossval import ROWS
+    from ..model.inputs import load_inputs
     from ..model.crossval import run_crossval as crossval
 
     inputs = load_inputs(args.data, configs(args, "tactile_vision")[0].image_size, workers=args.workers)

@@ -1,0 +1,106 @@
+"""The learned regrasp policy: score thousands of candidate actions with f(s, a) and pick one.
+
+Candidates (paper Sec. VI): 4,900 random actions (translation within +/-2 cm per axis, rotation
+within +/-17 degrees, a random absolute force in the gripper's range) plus 100 that keep the grasp
+and sweep the force alone. The image features are computed once per state and the candidates
+scored in one batch. Lift when the best keep-the-grasp candidate is above the threshold (changing
+the force needs no regrasp); otherwise regrasp to the most probable action. In minimum-force mode
+the least force above the threshold is taken, falling back to the most probable action.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..model.calibration import sigmoid
+from ..model.inputs import action_features, state_tensors
+from ..collection.trial import to_gripper_frame
+from .policies import Decision
+
+
+@dataclass(frozen=True)
+class CandidateConfig:
+    n_random: int = 4900
+    n_force_sweep: int = 100
+    max_translation: float = 0.02  # m per axis
+    max_rotation: float = math.radians(17.0)
+    force_range: tuple[float, float] = (5.0, 40.0)  # N: the gripper's (or the policy's) limits
+    lift_threshold: float = 0.9
+    workspace_lower: tuple[float, float, float] = (0.35, -0.35, 0.0)
+    workspace_upper: tuple[float, float, float] = (0.90, 0.35, 0.60)
+
+
+def sample_candidates(pose, force: float, rng: np.random.Generator, cfg: CandidateConfig) -> np.ndarray:
+    """(N, 5) actions dx, dy, dz (base frame), dyaw, dforce; the last n_force_sweep keep the grasp.
+    Candidates whose target leaves the workspace are dropped, so none can be chosen."""
+    t, lo, hi = cfg.max_translation, cfg.force_range[0], cfg.force_range[1]
+    motion = np.column_stack([rng.uniform(-t, t, (cfg.n_random, 3)),
+                              rng.uniform(-cfg.max_rotation, cfg.max_rotation, cfg.n_random)])
+    forces = np.concatenate([rng.uniform(lo, hi, cfg.n_random), np.linspace(lo, hi, cfg.n_force_sweep)])
+    motion = np.vstack([motion, np.zeros((cfg.n_force_sweep, 4))])
+    actions = np.column_stack([motion, forces - force])
+    target = np.asarray(pose[:3]) + actions[:, :3]
+    inside = np.all((target >= cfg.workspace_lower) & (target <= cfg.workspace_upper), axis=1)
+    return actions[inside]
+
+
+@dataclass
+class Plan:
+    decision: Decision
+    probabilities: np.ndarray  # per candidate
+    candidates: np.ndarray
+    timings: dict = field(default_factory=dict)  # seconds: images, scoring, total
+
+
+class LearnedPolicy:
+    def __init__(self, model, meta: dict, cfg: CandidateConfig = CandidateConfig(), device: str = "cpu") -> None:
+        self.model = model.to(device).eval()
+        self.name = model.config.variant
+        self.platt = meta.get("platt", [1.0, 0.0])
+        self.cfg, self.device = cfg, torch.device(device)
+
+    @torch.inference_mode()
+    def plan(self, rgb, diff_left, diff_right, pose, force: float, rng: np.random.Generator,
+             minimum_force: bool = False) -> Plan:
+        t0 = time.perf_counter()
+        tensors = [t.to(self.device) for t in state_tensors(rgb, diff_left, diff_right, self.model.config.image_size)]
+        image_part = self.model.image_features(*tensors)
+        t1 = time.perf_counter()
+        cands = sample_candidates(pose, force, rng, self.cfg)
+        gripper = to_gripper_frame(cands[:, :3].T, pose[3]).T
+        feats = action_features(cands, pose, gripper, np.full(len(cands), force))
+        logits = self.model.score(image_part, torch.from_numpy(feats).to(self.device)).float().cpu().numpy()
+        a, b = self.platt
+        probs = sigmoid(a * logits + b)
+        t2 = time.perf_counter()
+        decision = choose(cands, probs, force, self.cfg, minimum_force)
+        return Plan(decision, probs, cands, {"images": t1 - t0, "scoring": t2 - t1, "total": time.perf_counter() - t0})
+
+
+def choose(cands: np.ndarray, probs: np.ndarray, force: float, cfg: CandidateConfig, minimum_force: bool) -> Decision:
+    keep = np.all(cands[:, :4] == 0.0, axis=1)  # the force-only sweep: lift from the current grasp
+    thr = cfg.lift_threshold
+
+    def pick(mask) -> int | None:
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return None
+        if minimum_force:
+            above = idx[probs[idx] > thr]
+            if len(above):
+                return int(above[np.argmin(cands[above, 4])])
+        return int(idx[np.argmax(probs[idx])])
+
+    stay = pick(keep)
+    if stay is not None and probs[stay] > thr:
+        i, lift = stay, True
+    else:
+        i, lift = pick(np.ones(len(cands), bool)), False
+    new_force = float(np.clip(force + cands[i, 4], *cfg.force_range))
+    action = cands[i].copy()
+    action[4] = new_force - force
+    return Decision(action, new_force, lift, float(probs[i]))
