@@ -2,8 +2,9 @@
 
 Subscribes to the front camera, both GelSight difference images and the arm
 pose; rejects requests whose inputs are stale or from different moments.
-Forces are clamped to the gripper's range and targets to the workspace,
-whatever the policy says.
+Learned policies load a trained, calibrated checkpoint and score 5,000
+candidate actions per request (planning/regrasp.py). Forces are clamped to the
+gripper's range and targets to the workspace, whatever the policy says.
 """
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ from std_msgs.msg import Header
 from visuotactile_grasp_msgs.msg import GraspGoal, GripperStatus
 
 from .. import topics
-from ..geometry import gripper_to_world
-from ..planning.policies import make_policy
+from ..planning.policies import LEARNED_POLICIES, make_policy
 from ..ros import qos
 from ..ros.conversions import pose_to_xyzyaw, xyzyaw_to_pose
 from ..ros.diagnostics import OK, WARN, Diagnostics
+from ..ros.image_conversion import ImageConversionError, image_to_numpy
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 
@@ -32,6 +33,14 @@ PARAMS = [
     Param("min_force", 5.0, "Lowest force the planner may command (N).", (0.0, 80.0)),
     Param("max_force", 40.0, "Highest force the planner may command (N).", (1.0, 80.0)),
     Param("lift_threshold", 0.9, "Lift when the calibrated success probability exceeds this.", (0.0, 1.0)),
+    Param("candidates", 5000, "Candidate actions scored per request (the last force_sweep sweep force alone).",
+          (10, 100000)),
+    Param("force_sweep", 100, "Candidates that keep the grasp and change the force only.", (2, 10000)),
+    Param("max_translation", 0.02, "Candidate translation per axis within +/- this (m).", (0.0, 0.05)),
+    Param("max_rotation_deg", 17.0, "Candidate in-plane rotation within +/- this (degrees).", (0.0, 90.0)),
+    Param("minimum_force", False, "Pick the least force above lift_threshold (falls back to the most probable)."),
+    Param("device", "cpu", "Torch device for the model: cpu, cuda, cuda:0, ..."),
+    Param("seed", 0, "Seed of the candidate sampling.", (0, 2**31 - 1)),
     Param("max_input_age", 1.0, "Inputs older than this (sim s) before a request are stale.", (0.01, 60.0)),
     Param("max_input_skew", 0.5, "Inputs further apart than this (sim s) are from different moments.", (0.001, 60.0)),
     Param("workspace_lower", [0.35, -0.35, 0.0], "Targets are clamped into this box: lower corner (m)."),
@@ -47,7 +56,13 @@ class RegraspPlannerNode(Node):
     def __init__(self) -> None:
         super().__init__("regrasp_planner")
         self.p = declare_params(self, PARAMS)
-        self.policy = make_policy(self.p.policy, self.p.baseline_force)
+        if self.p.min_force >= self.p.max_force:
+            raise ValueError(f"min_force {self.p.min_force} must be below max_force {self.p.max_force}")
+        if self.p.policy in LEARNED_POLICIES:
+            self.policy = self._load_learned()
+        else:
+            self.policy = make_policy(self.p.policy, self.p.baseline_force)
+        self.rng = np.random.default_rng(self.p.seed)
         self.latest: dict[str, object] = {}
         self.create_subscription(PoseStamped, topics.ARM_EE_POSE, lambda m: self._keep("pose", m), qos.RELIABLE)
         self.create_subscription(Image, topics.KINECT_RGB, lambda m: self._keep("rgb", m), qos.IMAGE)
@@ -59,6 +74,22 @@ class RegraspPlannerNode(Node):
         self.goal_pub = self.create_publisher(GraspGoal, topics.GRASP_GOAL, qos.RELIABLE)
         self.diag = Diagnostics(self, "regrasp_planner")
         self.current_force = self.p.baseline_force
+
+    def _load_learned(self):
+        from ..model import checkpoint
+        from ..planning.regrasp import CandidateConfig, LearnedPolicy
+
+        if not self.p.checkpoint:
+            raise ValueError(f"policy {self.p.policy!r} needs checkpoint:=<run folder from vtg train>")
+        model, meta = checkpoint.load(self.p.checkpoint, expect_variant=self.p.policy)  # clear error if unusable
+        cfg = CandidateConfig(n_random=self.p.candidates - self.p.force_sweep, n_force_sweep=self.p.force_sweep,
+                              max_translation=self.p.max_translation,
+                              max_rotation=math.radians(self.p.max_rotation_deg),
+                              force_range=(self.p.min_force, self.p.max_force), lift_threshold=self.p.lift_threshold,
+                              workspace_lower=tuple(self.p.workspace_lower),
+                              workspace_upper=tuple(self.p.workspace_upper))
+        self.get_logger().info(f"loaded {self.p.policy} model from {self.p.checkpoint} (Platt {meta.get('platt')})")
+        return LearnedPolicy(model, meta, cfg, device=self.p.device)
 
     def on_gripper(self, msg: GripperStatus) -> None:
         if msg.connected and math.isfinite(msg.force_limit) and msg.force_limit > 0:
@@ -93,9 +124,19 @@ class RegraspPlannerNode(Node):
             self.diag.publish(WARN, f"plan request rejected: {problem}")
             return
         pose = pose_to_xyzyaw(self.latest["pose"].pose)
-        decision = self.policy.decide(self.current_force)
+        if not np.all(np.isfinite(pose)):
+            self.get_logger().error(f"plan request rejected: arm pose is not finite {pose}")
+            self.diag.publish(WARN, "plan request rejected: non-finite pose")
+            return
+        try:
+            decision = self.decide(pose)
+        except (ImageConversionError, ValueError) as exc:
+            self.get_logger().error(f"plan request rejected: {exc}")
+            self.diag.publish(WARN, f"plan request rejected: {exc}")
+            return
+        # the last word on limits, whatever the policy or the network says
         force = min(max(decision.force, self.p.min_force), self.p.max_force)
-        target = gripper_to_world(pose, decision.action[:4])
+        target = pose + decision.action[:4]
         target[:3] = np.clip(target[:3], self.p.workspace_lower, self.p.workspace_upper)
         goal = GraspGoal(header=request, policy=self.policy.name, lift=bool(decision.lift),
                          grip_force=float(force), success_probability=float(decision.probability))
@@ -105,6 +146,19 @@ class RegraspPlannerNode(Node):
         self.goal_pub.publish(goal)
         p = decision.probability
         self.diag.publish(OK, "planned", lift=decision.lift, probability="n/a" if math.isnan(p) else f"{p:.3f}")
+
+
+    def decide(self, pose):
+        if self.p.policy not in LEARNED_POLICIES:
+            return self.policy.decide(self.current_force)
+        images = {k: image_to_numpy(self.latest[k]) for k in ("rgb", "gel_left", "gel_right")}
+        if images["gel_left"].shape != images["gel_right"].shape:
+            raise ValueError(f"gel images differ in shape: {images['gel_left'].shape} vs {images['gel_right'].shape}")
+        plan = self.policy.plan(images["rgb"], images["gel_left"], images["gel_right"], pose, self.current_force,
+                                self.rng, minimum_force=self.p.minimum_force)
+        self.get_logger().info(f"planned in {1000 * plan.timings['total']:.0f} ms: p={plan.decision.probability:.3f} "
+                               f"lift={plan.decision.lift} force={plan.decision.force:.1f} N")
+        return plan.decision
 
 
 def main(args=None) -> int:

@@ -1,8 +1,8 @@
 """Regrasp policies: given the state, choose the next action or decide to lift.
 
-A decision holds the action (dx, dy, dz, dyaw in the gripper frame, force change),
+A decision holds the action (dx, dy, dz in the base frame, dyaw, force change),
 the resulting absolute force, the lift flag and the predicted probability.
-The learned policies (issue 5/6) plug in here; the cylinder-fitting baseline of
+The learned policies are in planning/regrasp.py; the cylinder-fitting baseline of
 the paper needs no model: keep the initial grasp, use a constant force, lift.
 """
 from __future__ import annotations
@@ -40,7 +40,5 @@ def make_policy(name: str, baseline_force: float = 10.0):
     if name == CylinderBaselinePolicy.name:
         return CylinderBaselinePolicy(baseline_force)
     if name in LEARNED_POLICIES:
-        raise NotImplementedError(
-            f"policy {name!r} needs a trained checkpoint; the learned planner arrives with the model "
-            f"(train one with `vtg train`, then pass checkpoint:=...). Use policy:=cylinder_baseline meanwhile.")
+        raise ValueError(f"policy {name!r} is learned: load it with planning.regrasp.LearnedPolicy from a checkpoint")
     raise ValueError(f"unknown policy {name!r}; expected cylinder_baseline or one of {LEARNED_POLICIES}")
