@@ -27,6 +27,7 @@ setup(
         (f"share/{PACKAGE}", ["package.xml"]),
         (f"share/{PACKAGE}/launch", glob("launch/*.launch.py")),
         (f"share/{PACKAGE}/config", glob("config/*.yaml") + glob("config/*.xml")),
+        *[(f"share/{PACKAGE}/{d}", glob(f"{d}/*")) for d in glob("models/*")],
     ],
     install_requires=["setuptools"],
     zip_safe=False,

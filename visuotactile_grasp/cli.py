@@ -7,6 +7,7 @@
     vtg train --data DIR ...     train f(s, a) (safetensors checkpoint, Platt-calibrated)
     vtg crossval --data DIR      3-fold by-object cross-validation of every variant (Table I)
     vtg evaluate --sim ...       grasping experiments on unseen objects (Table II, minimum force, figures)
+    vtg bench planner            image-feature, candidate-scoring and end-to-end planning times
 """
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ def _cmd_run(args) -> int:
 def _cmd_demo(args) -> int:
     from .tools.demo import run_demo
 
-    return run_demo(attempts=args.attempts, objects=args.objects, out=args.out)
+    return run_demo(attempts=args.attempts, objects=args.objects, out=args.out, policy=args.policy,
+                    checkpoint=args.checkpoint or "", compare_trials=args.compare_trials)
 
 
 def _cmd_collect(args) -> int:
@@ -85,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--attempts", type=int, default=1, help="grasp attempts per object")
     demo.add_argument("--objects", default="easy_00,easy_01,hard_00,hard_01", help="comma-separated object ids")
     demo.add_argument("--out", default="out/demo", help="folder for logs and the report")
+    demo.add_argument("--policy", default="tactile_vision", help="planner policy through the graph "
+                      "(tactile_vision, vision, cylinder_baseline)")
+    demo.add_argument("--checkpoint", help="run folder of the policy's model (default: the shipped models/)")
+    demo.add_argument("--compare-trials", type=int, default=5,
+                      help="paired bare-cell attempts per object and policy after the graph run (0: skip)")
     demo.set_defaults(func=_cmd_demo)
 
     run = verbs.add_parser("run", help="start a mode's node graph here, each node in its own process")
@@ -137,6 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = verbs.add_parser("evaluate", help="the paper's grasping experiments on the simulated cell")
     add_evaluate_args(evaluate)
     evaluate.set_defaults(func=run_evaluate)
+
+    from .tools.bench import run_bench
+
+    bench = verbs.add_parser("bench", help="benchmarks that print figures")
+    bench.add_argument("what", choices=("planner",))
+    bench.add_argument("--backbones", default="resnet50,resnet18,small")
+    bench.add_argument("--candidates", type=int, default=5000)
+    bench.add_argument("--repeats", type=int, default=5)
+    bench.set_defaults(func=run_bench)
     return parser
 
 

@@ -27,3 +27,8 @@ def config_dir() -> Path:
 
 def launch_dir() -> Path:
     return share_dir() / "launch"
+
+
+def models_dir() -> Path:
+    """Shipped trained checkpoints (models/<name>/model.safetensors + model.json)."""
+    return share_dir() / "models"

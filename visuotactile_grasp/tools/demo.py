@@ -1,7 +1,9 @@
-"""The main job on the simulated robot: the grasp graph, a few attempts, what happened.
+"""The main job on the simulated robot: the grasp graph with the learned planner on unseen objects.
 
-Until the learned planner lands (issues 5/6) the attempts use the paper's
-cylinder-fitting baseline (constant 10 N); the graph is the full grasp graph.
+The planner loads the small tactile+vision checkpoint shipped in models/ (trained in sim on this
+project's own collected data: see models/README.md); attempts run through every node. A short
+paired comparison on bare cells (same initial grasps for each policy) then prints the success
+table of tactile+vision, vision-only and the cylinder-fitting baseline.
 """
 from __future__ import annotations
 
@@ -57,15 +59,22 @@ def result_frames_gel(cell) -> np.ndarray:
     return cell.render_gel("left")
 
 
-def run_demo(attempts: int, objects: str, out: str) -> int:
+def run_demo(attempts: int, objects: str, out: str, policy: str = "tactile_vision", checkpoint: str = "",
+             compare_trials: int = 5) -> int:
+    from ..paths import models_dir
+
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     for path in write_contact_sheets(out_dir):
         print(f"wrote {path}")
     object_ids = [o.strip() for o in objects.split(",") if o.strip()]
+    overrides = {}
+    if policy != "cylinder_baseline":
+        checkpoint = checkpoint or str(models_dir() / f"{policy}_small")
+        overrides = {"regrasp_planner": {"policy": policy, "checkpoint": str(Path(checkpoint).resolve())}}
     rows = []
     t0 = time.monotonic()
-    with GraphSession("grasp", sim=True, log_dir=str(out_dir / "logs")) as session:
+    with GraphSession("grasp", sim=True, log_dir=str(out_dir / "logs"), overrides=overrides) as session:
         print(f"grasp graph: {len(session.graph.nodes)} nodes, each its own process "
               f"(ROS_DOMAIN_ID={session.env['ROS_DOMAIN_ID']}, logs in {session.log_dir})")
         if not session.wait_until_up(90.0):
@@ -75,30 +84,52 @@ def run_demo(attempts: int, objects: str, out: str) -> int:
         with tqdm(total=len(object_ids) * attempts, desc="grasp attempts", unit="attempt") as bar:
             for object_id in object_ids:
                 for _ in range(attempts):
-                    outcome = session.execute_grasp(object_id, "cylinder_baseline")
+                    outcome = session.execute_grasp(object_id, policy)
                     rows.append(outcome)
                     bar.set_postfix(success=f"{sum(r.success for r in rows)}/{len(rows)}")
                     bar.update()
         session.spin_for(1.0)
         report = session.monitor.report()
         silent = session.monitor.silent_edges()
-    lines = ["| object | attempt | success (tactile label) | ground truth | force N | regrasps | reason |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| object | attempt | success (tactile label) | ground truth | force N | regrasps | p at lift | reason |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r.object_id} | {r.trial_id} | {'yes' if r.success else 'no'} | "
                      f"{'held' if r.ground_truth_success else 'dropped'} | {r.grip_force:.1f} | {r.num_regrasps} | "
+                     f"{r.final_probability:.2f} | "
                      f"{r.failure_reason or '-'} |")
     table = "\n".join(lines)
     agree = sum(r.success == r.ground_truth_success for r in rows)
     summary = (f"\n{len(rows)} attempts, {sum(r.success for r in rows)} successful, tactile label agrees with "
                f"ground truth {agree}/{len(rows)}; {time.monotonic() - t0:.0f} s wall")
-    print("\npolicy: cylinder_baseline (constant 10 N; the learned planner arrives with issues 5/6)")
+    print(f"\npolicy through the graph: {policy} {overrides.get('regrasp_planner', {}).get('checkpoint', '')}")
     print(table + summary)
     print("\n" + report)
     clean = session.clean_shutdown()
     print(f"\nshutdown: {'clean' if clean else 'NOT clean'} {session.exit_codes}")
-    (out_dir / "report.md").write_text(f"# vtg demo\n\n{table}\n{summary}\n\n```\n{report}\n```\n")
+    comparison = ""
+    if compare_trials and policy != "cylinder_baseline":
+        comparison = compare_policies(object_ids, compare_trials, Path(checkpoint).parent, out_dir / "compare")
+    (out_dir / "report.md").write_text(f"# vtg demo\n\n{table}\n{summary}\n\n```\n{report}\n```\n\n"
+                                       f"## Paired comparison on bare cells\n\n{comparison}\n")
     if silent:
         print(f"demo: edges without messages: {silent}", file=sys.stderr)
         return 1
     return 0 if clean else 1
+
+
+def compare_policies(object_ids: list[str], trials: int, models: Path, out: Path) -> str:
+    """Table II in miniature: the same initial grasps for each policy, on bare simulated cells."""
+    from ..evaluation.experiments import run_tasks, table2
+
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoints = {v: str(models / f"{v}_small") for v in ("tactile_vision", "vision")
+                   if (models / f"{v}_small" / "model.json").exists()}
+    policies = ["cylinder_baseline"] + list(checkpoints)
+    tasks = [(p, o, k, False, 0) for o in object_ids for k in range(trials) for p in policies]
+    rows = run_tasks(tasks, checkpoints, 0, 2, {}, "paired comparison")
+    sets = {s: [o for o in object_ids if o.startswith(s)] for s in ("easy", "hard", "train") if
+            any(o.startswith(s) for o in object_ids)}
+    text = table2(rows, policies, sets, out)
+    print(f"\npaired comparison on bare cells ({trials} attempts per object and policy):\n{text}")
+    return text
