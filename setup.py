@@ -16,6 +16,7 @@ NODES = {
     "grasp_executive_node": "grasp_executive_node",
     "data_collector_node": "data_collector_node",
     "bag_player_node": "bag_player_node",
+    "bag_recorder_node": "bag_recorder_node",
 }
 
 setup(

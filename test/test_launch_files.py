@@ -50,7 +50,7 @@ def _nodes(launch_file, sim, dataset_dir=""):
     assert "sim" in args
     opaque = [e for e in description if "function" in e.kwargs][0]
     context = types.SimpleNamespace(launch_configurations={"sim": "true" if sim else "false", "bag": "x.mcap",
-                                                                "dataset_dir": dataset_dir})
+                                                                "dataset_dir": dataset_dir, "record": ""})
     return opaque.kwargs["function"](context)
 
 

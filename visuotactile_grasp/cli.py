@@ -8,6 +8,7 @@
     vtg crossval --data DIR      3-fold by-object cross-validation of every variant (Table I)
     vtg evaluate --sim ...       grasping experiments on unseen objects (Table II, minimum force, figures)
     vtg bench planner            image-feature, candidate-scoring and end-to-end planning times
+    vtg replay BAG --checkpoint  re-plan a bag's decision points with a model, compare with the recording
 """
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def _cmd_graph(args) -> int:
 def _cmd_run(args) -> int:
     from .tools.graph_session import GraphSession
 
-    with GraphSession(args.mode, sim=not args.robot, bag=args.bag or "", log_dir=args.log_dir) as session:
+    with GraphSession(args.mode, sim=not args.robot, bag=args.bag or "", log_dir=args.log_dir,
+                      record=args.record or "") as session:
         print(f"started {len(session.graph.nodes)} nodes; logs in {session.log_dir}")
         if not session.wait_until_up(args.startup_timeout):
             print(session.monitor.report())
@@ -102,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0: until Ctrl-C)")
     run.add_argument("--startup-timeout", type=float, default=60.0)
     run.add_argument("--log-dir", help="per-node logs (default: a temporary folder)")
+    run.add_argument("--record", help="record every topic the graph publishes to this new bag folder (MCAP)")
     run.set_defaults(func=_cmd_run)
 
     graph = verbs.add_parser("graph", help="print a mode's nodes, parameter files and edges")
@@ -144,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = verbs.add_parser("evaluate", help="the paper's grasping experiments on the simulated cell")
     add_evaluate_args(evaluate)
     evaluate.set_defaults(func=run_evaluate)
+
+    from .tools.replay import add_args as add_replay_args
+    from .tools.replay import run_replay
+
+    replay = verbs.add_parser("replay", help="offline replay of a bag's decisions with a model (report)")
+    add_replay_args(replay)
+    replay.set_defaults(func=run_replay)
 
     from .tools.bench import run_bench
 

@@ -18,7 +18,8 @@ def launch_description(mode: str):
         bag = LaunchConfiguration("bag").perform(context)
         dataset_dir = LaunchConfiguration("dataset_dir").perform(context)
         overrides = {"data_collector": {"dataset_dir": dataset_dir}} if mode == "collect" and dataset_dir else {}
-        graph = build_graph(mode, sim=sim, bag=bag, overrides=overrides)
+        record = LaunchConfiguration("record").perform(context)
+        graph = build_graph(mode, sim=sim, bag=bag, overrides=overrides, record=record)
         cfg = config_dir()
         nodes = []
         for spec in graph.nodes:
@@ -31,6 +32,8 @@ def launch_description(mode: str):
         DeclareLaunchArgument("sim", default_value="false",
                               description="true: start the simulated cell and use sim time"),
         DeclareLaunchArgument("bag", default_value="", description="replay mode: bag to play"),
+        DeclareLaunchArgument("record", default_value="",
+                              description="a new bag folder: record every topic the graph publishes (MCAP)"),
         DeclareLaunchArgument("dataset_dir", default_value="",
                               description="collect mode: the data collector writes its records here"),
         OpaqueFunction(function=make_nodes),

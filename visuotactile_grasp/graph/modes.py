@@ -74,18 +74,30 @@ def _executive() -> NodeSpec:
                     + tuple((t.gelsight(s, "contact"), M + "TactileContact") for s in t.SIDES))
 
 
-def build_graph(mode: str, sim: bool = True, bag: str = "", overrides: dict | None = None) -> Graph:
+def build_graph(mode: str, sim: bool = True, bag: str = "", overrides: dict | None = None,
+                record: str = "") -> Graph:
     """overrides: node name -> {parameter: value}, applied after the parameter files (like
-    `ros2 launch ... param:=value`); used by `vtg collect` for the dataset folder and pacing."""
+    `ros2 launch ... param:=value`); used by `vtg collect` for the dataset folder and pacing.
+    record: a new bag folder; adds a recorder of every topic the graph's nodes publish."""
     overrides = overrides or {}
-    unknown = set(overrides) - {n.name for n in _nodes(mode, sim, bag)}
+    base = _nodes(mode, sim, bag)
+    if record:
+        base.append(_recorder(base, record))
+    unknown = set(overrides) - {n.name for n in base}
     if unknown:
         raise ValueError(f"parameter overrides for nodes not in the {mode} graph: {sorted(unknown)}")
     overlay = ("sim.yaml",) if sim and mode != "replay" else ()
     nodes = [NodeSpec(n.name, n.executable, n.parameter_files + overlay,
                       {**n.parameters, **overrides.get(n.name, {})}, n.publishes, n.subscribes, n.sim_only,
-                      n.required) for n in _nodes(mode, sim, bag)]
+                      n.required) for n in base]
     return Graph(mode, sim, tuple(nodes))
+
+
+def _recorder(nodes: list[NodeSpec], output: str) -> NodeSpec:
+    published = sorted({(topic, msg_type) for n in nodes for topic, msg_type in n.publishes})
+    return NodeSpec("bag_recorder", "bag_recorder_node", ("bag_recorder.yaml",),
+                    parameters={"output": output, "topics": [f"{t}|{m}" for t, m in published]},
+                    subscribes=tuple(published))
 
 
 def _nodes(mode: str, sim: bool, bag: str) -> list[NodeSpec]:

@@ -33,7 +33,7 @@ def _yaml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_yaml_value(v) for v in value) + "]"
+        return "[" + ", ".join(f"'{v}'" if isinstance(v, str) else _yaml_value(v) for v in value) + "]"
     return str(value)
 
 

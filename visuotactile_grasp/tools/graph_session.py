@@ -15,8 +15,8 @@ class GraphSession:
     """Context manager: the graph's processes plus an in-process monitor/driver node."""
 
     def __init__(self, mode: str, sim: bool = True, bag: str = "", log_dir: str | None = None,
-                 domain_id: int | None = None, overrides: dict | None = None) -> None:
-        self.graph = build_graph(mode, sim=sim, bag=bag, overrides=overrides)
+                 domain_id: int | None = None, overrides: dict | None = None, record: str = "") -> None:
+        self.graph = build_graph(mode, sim=sim, bag=bag, overrides=overrides, record=record)
         self.env = localhost_env(domain_id=domain_id)
         os.environ.update({k: self.env[k] for k in ("FASTDDS_DEFAULT_PROFILES_FILE", "ROS_AUTOMATIC_DISCOVERY_RANGE",
                                                     "ROS_DOMAIN_ID", "RMW_IMPLEMENTATION")})
