@@ -1,0 +1,115 @@
+"""rosbag2: every peer bag (written by real rosbag2 tooling) opens or fails clearly, our recorder's
+bags read back, damaged bags give clear errors, and a bag recorded from the simulated grasp graph
+replays through a trained model with a report."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from visuotactile_grasp.bags.reader import Bag, BagReadError, require_topics, summarize
+from visuotactile_grasp.bags.recorder import BagRecorder
+from visuotactile_grasp.bags.replay import NEEDED
+
+PEER = Path(__file__).resolve().parents[2] / "shared" / "peer_data" / "rosbag2"
+VTG = str(Path(sys.executable).parent / "vtg")
+pytestmark = pytest.mark.skipif(not PEER.is_dir(), reason="../shared/peer_data/rosbag2 not on this machine")
+
+
+@pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
+def test_cdr_bags_from_rosbag2_read_in_full(storage):
+    with Bag(PEER / storage / "cdr_test") as bag:
+        summary = bag.summary()
+        assert summary.topics == {"/array_topic": ("test_msgs/msg/Arrays", 4),
+                                  "/test_topic": ("test_msgs/msg/BasicTypes", 3)}
+        msgs = list(bag.messages(set(summary.topics)))
+        assert len(msgs) == 7 and not bag.problems
+        assert any(hasattr(m, "bool_value") for _, _, m in msgs)
+
+
+def test_talker_bag_reports_messages_its_file_does_not_hold():
+    with Bag(PEER / "mcap" / "talker") as bag:
+        assert list(bag.messages({"/topic"})) == []
+        assert any("metadata lists 10 messages" in p for p in bag.problems)
+
+
+def test_service_event_schema_is_left_out_and_the_topics_still_read():
+    with Bag(PEER / "mcap" / "bag_with_topics_and_service_events") as bag:
+        summary = bag.summary()
+        assert "/test_topic1" in summary.topics and "/test_service1/_service_event" not in summary.topics
+        assert any("does not parse" in p for p in summary.problems)
+        assert len(list(bag.messages({"/test_topic1", "/test_topic2"}))) == 2
+
+
+def test_wrong_serialization_format_is_a_clear_error():
+    with pytest.raises(BagReadError, match="wrong_format"):
+        summarize(PEER / "mcap" / "wrong_rmw_test")
+
+
+@pytest.mark.parametrize("bag", ["mcap/talker", "sqlite3/cdr_test", "mcap/bag_with_topics_and_service_events"])
+def test_replay_of_a_bag_without_the_planner_topics_names_them(bag, ros_env, tmp_path):
+    with pytest.raises(BagReadError, match="missing topics .*/regrasp_planner/request"):
+        require_topics(summarize(PEER / bag), NEEDED)
+
+
+def _serialized(msg):
+    from rclpy.serialization import serialize_message
+
+    return serialize_message(msg)
+
+
+def test_recorder_round_trip_with_our_messages_and_damage(tmp_path):
+    from std_msgs.msg import Header
+    from visuotactile_grasp_msgs.msg import GraspGoal
+
+    from visuotactile_grasp.ros.image_conversion import image_to_numpy, numpy_to_image
+
+    path = tmp_path / "bag"
+    rec = BagRecorder(path)
+    rec.add_topic("/goal", "visuotactile_grasp_msgs/msg/GraspGoal")
+    rec.add_topic("/img", "sensor_msgs/msg/Image")
+    img = np.arange(24 * 32 * 3, dtype=np.uint8).reshape(24, 32, 3)
+    goal = GraspGoal(header=Header(frame_id="2"), grip_force=12.5, lift=True, success_probability=0.93,
+                     action=[0.01, 0.0, -0.01, 0.1, 2.5], policy="tactile_vision")
+    rec.write("/goal", 2_000, _serialized(goal))
+    rec.write("/img", 1_000, _serialized(numpy_to_image(img, "rgb8")))  # older than the goal: out of order
+    rec.close()
+    with Bag(path) as bag:
+        got = {topic: msg for topic, _, msg in bag.messages({"/goal", "/img"})}
+        assert got["/goal"].grip_force == 12.5 and got["/goal"].lift and got["/goal"].policy == "tactile_vision"
+        np.testing.assert_array_equal(image_to_numpy(got["/img"], use_cv_bridge=False), img)
+    with pytest.raises(FileExistsError):
+        BagRecorder(path)
+    mcap = next(path.glob("*.mcap"))
+    mcap.write_bytes(mcap.read_bytes()[: mcap.stat().st_size // 2])  # truncated, as after a crash
+    with pytest.raises(BagReadError):
+        with Bag(path) as bag:
+            list(bag.messages({"/goal", "/img"}))
+
+
+def test_grasp_graph_records_a_bag_that_replays_through_a_trained_model(ros_env, tmp_path):
+    from test_model import SMALL, synthetic_inputs
+
+    from visuotactile_grasp.model.network import ModelConfig
+    from visuotactile_grasp.model.train import TrainConfig, train
+
+    bag = tmp_path / "bag"
+    result = subprocess.run([VTG, "run", "grasp", "--check", "--record", str(bag), "--log-dir", str(tmp_path / "l")],
+                            env=ros_env, capture_output=True, text=True, timeout=400)
+    print(result.stdout[-2000:], result.stderr[-2000:])
+    assert result.returncode == 0
+    summary = summarize(bag)
+    require_topics(summary, NEEDED)
+    assert summary.topics["/regrasp_planner/goal"][1] >= 1
+    train(synthetic_inputs(), ModelConfig(variant="tactile_vision", **SMALL),
+          TrainConfig(iterations=4, batch_size=8, checkpoint_every=4), tmp_path / "run", progress=False)
+    out = tmp_path / "report"
+    replay = subprocess.run([VTG, "replay", str(bag), "--checkpoint", str(tmp_path / "run"), "--out", str(out)],
+                            env=ros_env, capture_output=True, text=True, timeout=300)
+    assert replay.returncode == 0, replay.stderr[-2000:]
+    report = (out / "report.md").read_text()
+    assert "with a recorded answer: 1" in report or "with a recorded answer: 2" in report
+    assert (out / "decisions.csv").read_text().count("\n") >= 2
+    shutil.rmtree(bag)  # hundreds of MB of images
