@@ -94,6 +94,9 @@ def test_calibration_metrics_on_known_cases():
     labels = (rng.random(4000) < sigmoid(0.5 * logits - 0.3)).astype(float)  # overconfident by 2x, biased
     a, b = fit_platt(2.0 * logits, labels)
     assert a == pytest.approx(0.25, abs=0.05) and b == pytest.approx(-0.3, abs=0.1)
+    # a very overconfident network (logits 16x too large): a plain Newton step diverges here
+    a, b = fit_platt(16.0 * logits, labels)
+    assert a == pytest.approx(0.5 / 16, abs=0.01) and b == pytest.approx(-0.3, abs=0.1)
 
 
 def test_validation_split_keeps_objects_whole():

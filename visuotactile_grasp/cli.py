@@ -8,6 +8,7 @@
     vtg crossval --data DIR      3-fold by-object cross-validation of every variant (Table I)
     vtg evaluate --sim ...       grasping experiments on unseen objects (Table II, minimum force, figures)
     vtg bench planner            image-feature, candidate-scoring and end-to-end planning times
+    vtg bench search             random shooting vs cross-entropy method: best predicted success per evaluations
     vtg replay BAG --checkpoint  re-plan a bag's decision points with a model, compare with the recording
 """
 from __future__ import annotations
@@ -158,7 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .tools.bench import run_bench
 
     bench = verbs.add_parser("bench", help="benchmarks that print figures")
-    bench.add_argument("what", choices=("planner",))
+    bench.add_argument("what", choices=("planner", "search"))
+    bench.add_argument("--checkpoint", help="search: run folder of a trained model")
+    bench.add_argument("--data", help="search: dataset whose states to plan from")
+    bench.add_argument("--states", type=int, default=20)
     bench.add_argument("--backbones", default="resnet50,resnet18,small")
     bench.add_argument("--candidates", type=int, default=5000)
     bench.add_argument("--repeats", type=int, default=5)

@@ -9,20 +9,36 @@ def sigmoid(x):
 
 
 def fit_platt(logits: np.ndarray, labels: np.ndarray, iterations: int = 100) -> tuple[float, float]:
-    """(a, b) minimising the log loss of sigmoid(a * logit + b), by Newton's method with Platt's
-    smoothed targets (so a separable validation set does not push a to infinity)."""
+    """(a, b) minimising the log loss of sigmoid(a * logit + b), with Platt's smoothed targets (so a
+    separable validation set does not push a to infinity), by Newton's method with a backtracking
+    line search (a plain Newton step overshoots on the large logits of an overconfident network)."""
     z, y = np.asarray(logits, float), np.asarray(labels, float)
     n_pos, n_neg = y.sum(), len(y) - y.sum()
     t = np.where(y > 0.5, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+
+    def loss(a, b):
+        s = a * z + b
+        return float(np.sum(np.logaddexp(0.0, s) - t * s))
+
     a, b = 1.0, 0.0
+    current = loss(a, b)
     for _ in range(iterations):
         p = sigmoid(a * z + b)
         g = np.array([np.sum((p - t) * z), np.sum(p - t)])
-        w = p * (1 - p) + 1e-9
-        H = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]]) + 1e-6 * np.eye(2)
+        w = p * (1 - p) + 1e-12
+        H = np.array([[np.sum(w * z * z), np.sum(w * z)], [np.sum(w * z), np.sum(w)]]) + 1e-9 * np.eye(2)
         step = np.linalg.solve(H, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-9:
+        scale = 1.0
+        while scale > 1e-8:
+            a_new, b_new = a - scale * step[0], b - scale * step[1]
+            new = loss(a_new, b_new)
+            if new <= current - 1e-4 * scale * float(g @ step):
+                break
+            scale *= 0.5
+        else:
+            break  # no decrease along the Newton direction: at the minimum to working precision
+        a, b, improvement, current = a_new, b_new, current - new, new
+        if improvement < 1e-10 * max(1.0, abs(current)):
             break
     return float(a), float(b)
 

@@ -38,7 +38,8 @@ def run_crossval(inputs: Inputs, model_template: ModelConfig, train_cfg: TrainCo
                 results[variant].append(metrics(p, te.labels))
                 continue
             cfg = ModelConfig(**{**model_template.to_dict(), "variant": variant})
-            train(tr, cfg, train_cfg, out / f"fold{fold}" / variant, progress=progress)
+            # resume: a finished fold is reused (only its Platt scaling is refitted), a cut one continues
+            train(tr, cfg, train_cfg, out / f"fold{fold}" / variant, resume=True, progress=progress)
             model, meta = checkpoint.load(out / f"fold{fold}" / variant, expect_variant=variant)
             logits = predict_logits(model, te)
             a, b = meta["platt"]

@@ -64,6 +64,21 @@ class LearnedPolicy:
         self.cfg, self.device = cfg, torch.device(device)
 
     @torch.inference_mode()
+    def scorer(self, rgb, diff_left, diff_right, pose, force: float):
+        """score(actions (N, 5)) -> calibrated probabilities for one state (image features computed once)."""
+        tensors = [t.to(self.device) for t in state_tensors(rgb, diff_left, diff_right, self.model.config.image_size)]
+        image_part = self.model.image_features(*tensors)
+        a, b = self.platt
+
+        def score(cands: np.ndarray) -> np.ndarray:
+            gripper = to_gripper_frame(cands[:, :3].T, pose[3]).T
+            feats = action_features(cands, pose, gripper, np.full(len(cands), force))
+            with torch.inference_mode():
+                logits = self.model.score(image_part, torch.from_numpy(feats).to(self.device)).float().cpu().numpy()
+            return sigmoid(a * logits + b)
+        return score
+
+    @torch.inference_mode()
     def plan(self, rgb, diff_left, diff_right, pose, force: float, rng: np.random.Generator,
              minimum_force: bool = False) -> Plan:
         t0 = time.perf_counter()
@@ -104,3 +119,31 @@ def choose(cands: np.ndarray, probs: np.ndarray, force: float, cfg: CandidateCon
     action = cands[i].copy()
     action[4] = new_force - force
     return Decision(action, new_force, lift, float(probs[i]))
+
+
+def cem_search(score, pose, force: float, rng: np.random.Generator, cfg: CandidateConfig, iterations: int = 4,
+               population: int = 100, elite: int = 10) -> tuple[np.ndarray, float, list[tuple[int, float]]]:
+    """Cross-entropy method over the 5-D action: sample, keep the elite, refit a Gaussian, repeat.
+
+    score(actions (N, 5)) -> probabilities. Returns (best action, its probability, [(evaluations
+    so far, best probability so far)]) so it can be compared with random shooting at equal cost.
+    """
+    lo = np.array([-cfg.max_translation] * 3 + [-cfg.max_rotation, cfg.force_range[0] - force])
+    hi = np.array([cfg.max_translation] * 3 + [cfg.max_rotation, cfg.force_range[1] - force])
+    mean, std = (lo + hi) / 2, (hi - lo) / 2
+    best, best_p, curve, evals = None, -1.0, [], 0
+    for _ in range(iterations):
+        cands = np.clip(rng.normal(mean, std, (population, 5)), lo, hi)
+        target = np.asarray(pose[:3]) + cands[:, :3]
+        cands = cands[np.all((target >= cfg.workspace_lower) & (target <= cfg.workspace_upper), axis=1)]
+        if not len(cands):
+            continue
+        probs = score(cands)
+        evals += len(cands)
+        order = np.argsort(probs)[::-1]
+        if probs[order[0]] > best_p:
+            best, best_p = cands[order[0]].copy(), float(probs[order[0]])
+        curve.append((evals, best_p))
+        top = cands[order[:elite]]
+        mean, std = top.mean(axis=0), top.std(axis=0) + 1e-3 * (hi - lo)
+    return best, best_p, curve

@@ -62,6 +62,42 @@ def bench_planner(backbones=("resnet50", "resnet18", "small"), devices=None, can
     return rows
 
 
+def bench_search(checkpoint_dir: str, data: str, states: int = 20, seed: int = 0) -> dict:
+    """Best predicted success found against network evaluations: random shooting vs CEM, on real states."""
+    from ..data.store import DatasetReader
+    from ..model import checkpoint
+    from ..perception.tactile import difference_image
+    from ..planning.regrasp import CandidateConfig, LearnedPolicy, cem_search, sample_candidates
+
+    model, meta = checkpoint.load(checkpoint_dir)
+    cfg = CandidateConfig()
+    policy = LearnedPolicy(model, meta, cfg)
+    reader = DatasetReader(data)
+    rng = np.random.default_rng(seed)
+    picks = rng.choice([i for i, e in enumerate(reader.entries) if e["kind"] == "grasp"], states, replace=False)
+    budgets = (50, 100, 200, 400, 1000, 2000, 5000)
+    shooting = {b: [] for b in budgets}
+    cem_curves = []
+    for i in picks:
+        r = reader.load(int(i))
+        im = r.images
+        score = policy.scorer(im["rgb_before"], difference_image(im["gel_left_during"], im["gel_left_before"]),
+                              difference_image(im["gel_right_during"], im["gel_right_before"]), r.ee_pose,
+                              r.grip_force)
+        cands = sample_candidates(r.ee_pose, r.grip_force, rng, CandidateConfig(n_random=max(budgets),
+                                                                               n_force_sweep=0))
+        probs = score(cands)
+        for b in budgets:
+            shooting[b].append(float(probs[:b].max()))
+        cem_curves.append(cem_search(score, r.ee_pose, r.grip_force, rng, cfg)[2])
+    cem_points = {}
+    for curve in cem_curves:
+        for evals, best in curve:
+            cem_points.setdefault(evals, []).append(best)
+    return {"shooting": {b: float(np.mean(v)) for b, v in shooting.items()},
+            "cem": {e: float(np.mean(v)) for e, v in sorted(cem_points.items()) if len(v) == len(cem_curves)}}
+
+
 def run_bench(args) -> int:
     if args.what == "planner":
         rows = bench_planner(tuple(args.backbones.split(",")), candidates=args.candidates, repeats=args.repeats)
@@ -70,5 +106,13 @@ def run_bench(args) -> int:
         for r in rows:
             print(f"{r['backbone']:10s} {r['device']:6s} {r['threads']:7d} {1000 * r['images_s']:10.1f} "
                   f"{1000 * r['scoring_s']:11.1f} {1000 * r['total_s']:14.1f}")
+        return 0
+    if args.what == "search":
+        if not (args.checkpoint and args.data):
+            raise SystemExit("vtg bench search needs --checkpoint RUN and --data DATASET")
+        result = bench_search(args.checkpoint, args.data, states=args.states)
+        print("mean best predicted success over states, against network evaluations")
+        print("random shooting: " + ", ".join(f"{b}: {p:.3f}" for b, p in result["shooting"].items()))
+        print("CEM:             " + ", ".join(f"{e}: {p:.3f}" for e, p in result["cem"].items()))
         return 0
     raise ValueError(f"unknown benchmark {args.what!r}")
