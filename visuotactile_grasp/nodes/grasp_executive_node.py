@@ -142,7 +142,9 @@ class GraspExecutiveNode(RobotSteps, Node):
                 self.feedback(goal_handle, "regrasp", index)
                 self.grip(G.RELEASE, width=self.p.open_width, what="open for regrasp")
                 self.move(pose_to_xyzyaw(goal.target_pose), what="regrasp move")
-                self.grip(G.GRASP, width=0.0, force=force, what="regrasp close")
+                closed = self.grip(G.GRASP, width=0.0, force=force, what="regrasp close")
+                if not closed.success:  # the regrasp missed the object: nothing left to plan from
+                    raise StepFailed(f"regrasp {index} closed on nothing ({closed.message})")
             outcome.num_regrasps = index
             outcome.grip_force = float(force)
             self.feedback(goal_handle, "lift")
