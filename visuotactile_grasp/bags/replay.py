@@ -130,3 +130,37 @@ def write_report(rows: list[DecisionRow], problems: list, out: str | Path, bag: 
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def recorded_decisions(bag_path: str | Path) -> tuple[list, dict]:
+    """(plan requests in bag order, recorded goals by request key) from a bag."""
+    with Bag(bag_path) as bag:
+        require_topics(bag.summary(), NEEDED)
+        requests, goals = [], {}
+        for topic, stamp_ns, msg in bag.messages({t.PLAN_REQUEST, t.GRASP_GOAL}):
+            if topic == t.PLAN_REQUEST:
+                requests.append((msg, stamp_ns))
+            else:
+                goals[_key(msg.header)] = (msg, stamp_ns)
+    return requests, goals
+
+
+def rows_from_live(requests: list, recorded: dict, live: dict, sent: dict) -> list[DecisionRow]:
+    """Rows comparing recorded goals with those a live planner published while the bag played.
+    live: key -> (goal, wall s received); sent: key -> wall s the request was seen."""
+    rows = []
+    for i, (req, stamp_ns) in enumerate(requests):
+        key = _key(req)
+        goal, goal_ns = recorded.get(key, (None, None))
+        new, new_wall = live.get(key, (None, None))
+        rows.append(DecisionRow(
+            i, _secs(req), float("nan"), None if goal is None else bool(goal.lift),
+            float("nan") if goal is None else float(goal.success_probability),
+            float("nan") if goal is None else float(goal.grip_force),
+            float("nan") if goal is None else (goal_ns - stamp_ns) * 1e-6,
+            bool(new.lift) if new is not None else False,
+            float(new.success_probability) if new is not None else float("nan"),
+            float(new.grip_force) if new is not None else float("nan"),
+            [round(float(v), 4) for v in new.action] if new is not None else [],
+            (new_wall - sent[key]) * 1e3 if new is not None and key in sent else float("nan")))
+    return rows

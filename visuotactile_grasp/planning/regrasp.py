@@ -64,8 +64,9 @@ class LearnedPolicy:
         self.cfg, self.device = cfg, torch.device(device)
 
     @torch.inference_mode()
-    def scorer(self, rgb, diff_left, diff_right, pose, force: float):
-        """score(actions (N, 5)) -> calibrated probabilities for one state (image features computed once)."""
+    def scorer(self, rgb, diff_left, diff_right, pose, force: float, calibrated: bool = True):
+        """score(actions (N, 5)) -> calibrated probabilities (or raw logits) for one state; the image
+        features are computed once."""
         tensors = [t.to(self.device) for t in state_tensors(rgb, diff_left, diff_right, self.model.config.image_size)]
         image_part = self.model.image_features(*tensors)
         a, b = self.platt
@@ -75,7 +76,7 @@ class LearnedPolicy:
             feats = action_features(cands, pose, gripper, np.full(len(cands), force))
             with torch.inference_mode():
                 logits = self.model.score(image_part, torch.from_numpy(feats).to(self.device)).float().cpu().numpy()
-            return sigmoid(a * logits + b)
+            return sigmoid(a * logits + b) if calibrated else logits
         return score
 
     @torch.inference_mode()
@@ -121,7 +122,7 @@ def choose(cands: np.ndarray, probs: np.ndarray, force: float, cfg: CandidateCon
     return Decision(action, new_force, lift, float(probs[i]))
 
 
-def cem_search(score, pose, force: float, rng: np.random.Generator, cfg: CandidateConfig, iterations: int = 4,
+def cem_search(score, pose, force: float, rng: np.random.Generator, cfg: CandidateConfig, iterations: int = 5,
                population: int = 100, elite: int = 10) -> tuple[np.ndarray, float, list[tuple[int, float]]]:
     """Cross-entropy method over the 5-D action: sample, keep the elite, refit a Gaussian, repeat.
 

@@ -63,7 +63,8 @@ def bench_planner(backbones=("resnet50", "resnet18", "small"), devices=None, can
 
 
 def bench_search(checkpoint_dir: str, data: str, states: int = 20, seed: int = 0) -> dict:
-    """Best predicted success found against network evaluations: random shooting vs CEM, on real states."""
+    """Best predicted success (as a logit: calibrated probabilities saturate near 1 and hide the
+    difference) found against network evaluations: random shooting vs CEM, on recorded states."""
     from ..data.store import DatasetReader
     from ..model import checkpoint
     from ..perception.tactile import difference_image
@@ -83,7 +84,7 @@ def bench_search(checkpoint_dir: str, data: str, states: int = 20, seed: int = 0
         im = r.images
         score = policy.scorer(im["rgb_before"], difference_image(im["gel_left_during"], im["gel_left_before"]),
                               difference_image(im["gel_right_during"], im["gel_right_before"]), r.ee_pose,
-                              r.grip_force)
+                              r.grip_force, calibrated=False)  # logits: probabilities saturate near 1
         cands = sample_candidates(r.ee_pose, r.grip_force, rng, CandidateConfig(n_random=max(budgets),
                                                                                n_force_sweep=0))
         probs = score(cands)
@@ -111,8 +112,8 @@ def run_bench(args) -> int:
         if not (args.checkpoint and args.data):
             raise SystemExit("vtg bench search needs --checkpoint RUN and --data DATASET")
         result = bench_search(args.checkpoint, args.data, states=args.states)
-        print("mean best predicted success over states, against network evaluations")
-        print("random shooting: " + ", ".join(f"{b}: {p:.3f}" for b, p in result["shooting"].items()))
-        print("CEM:             " + ", ".join(f"{e}: {p:.3f}" for e, p in result["cem"].items()))
+        print(f"mean best predicted success logit over {args.states} states, against network evaluations")
+        print("random shooting: " + ", ".join(f"{b}: {p:.2f}" for b, p in result["shooting"].items()))
+        print("CEM:             " + ", ".join(f"{e}: {p:.2f}" for e, p in result["cem"].items()))
         return 0
     raise ValueError(f"unknown benchmark {args.what!r}")

@@ -16,14 +16,53 @@ def run_replay(args) -> int:
         for problem in summary.problems:
             print(f"  problem: {problem}")
         model, meta = checkpoint.load(args.checkpoint, expect_variant=args.policy)
-        policy = LearnedPolicy(model, meta, CandidateConfig(n_random=args.candidates - 100))
-        rows, problems = replay_decisions(args.bag, policy, seed=args.seed)
+        if args.graph:
+            rows, problems = replay_through_graph(args), summary.problems
+        else:
+            policy = LearnedPolicy(model, meta, CandidateConfig(n_random=args.candidates - 100))
+            rows, problems = replay_decisions(args.bag, policy, seed=args.seed)
     except (BagReadError, checkpoint.CheckpointError) as exc:
         print(f"vtg replay: {exc}", file=sys.stderr)
         return 2
-    path = write_report(rows, problems, args.out, args.bag, f"{args.policy} ({args.checkpoint})")
+    how = "through the replay graph" if args.graph else "offline"
+    path = write_report(rows, problems, args.out, args.bag, f"{args.policy} ({args.checkpoint}), {how}")
     print(path.read_text())
     return 0
+
+
+def replay_through_graph(args) -> list:
+    """Play the bag's inputs into the replay graph (bag player, cylinder fitter, planner with the
+    model) at --rate and compare the live planner's goals with the recorded ones."""
+    import time
+    from pathlib import Path
+
+    from std_msgs.msg import Header
+    from visuotactile_grasp_msgs.msg import GraspGoal
+
+    from .. import topics as t
+    from ..bags.replay import NEEDED, recorded_decisions, rows_from_live
+    from ..ros import qos
+    from .graph_session import GraphSession
+
+    requests, recorded = recorded_decisions(args.bag)
+    inputs = sorted(set(NEEDED) | {t.GRIPPER_STATUS, t.KINECT_DEPTH, t.KINECT_DEPTH_INFO})  # never the old goals
+    overrides = {"bag_player": {"rate": args.rate, "topics": inputs},
+                 "regrasp_planner": {"policy": args.policy, "checkpoint": str(Path(args.checkpoint).resolve()),
+                                     "candidates": args.candidates, "seed": args.seed}}
+    live, sent = {}, {}
+
+    def key(h):
+        return (h.stamp.sec, h.stamp.nanosec, h.frame_id)
+    with GraphSession("replay", sim=False, bag=str(Path(args.bag).resolve()), overrides=overrides) as session:
+        session.monitor.create_subscription(GraspGoal, t.GRASP_GOAL,
+                                            lambda m: live.setdefault(key(m.header), (m, time.monotonic())),
+                                            qos.RELIABLE)
+        session.monitor.create_subscription(Header, t.PLAN_REQUEST,
+                                            lambda m: sent.setdefault(key(m), time.monotonic()), qos.RELIABLE)
+        player = session.runner.procs["bag_player"]
+        session.spin_until(lambda: player.poll() is not None, args.timeout)
+        session.spin_until(lambda: len(live) >= len(requests), 10.0)  # the last answers
+    return rows_from_live(requests, recorded, live, sent)
 
 
 def add_args(p) -> None:
@@ -33,3 +72,7 @@ def add_args(p) -> None:
     p.add_argument("--candidates", type=int, default=5000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out/replay")
+    p.add_argument("--graph", action="store_true",
+                   help="play the bag into the replay graph's nodes instead of re-planning offline")
+    p.add_argument("--rate", type=float, default=1.0, help="--graph: playback speed (0: as fast as possible)")
+    p.add_argument("--timeout", type=float, default=600.0, help="--graph: longest playback (s)")
