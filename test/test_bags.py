@@ -1,6 +1,8 @@
 """rosbag2: every peer bag (written by real rosbag2 tooling) opens or fails clearly, our recorder's
 bags read back, damaged bags give clear errors, and a bag recorded from the simulated grasp graph
 replays through a trained model with a report."""
+import csv
+import math
 import shutil
 import subprocess
 import sys
@@ -112,4 +114,12 @@ def test_grasp_graph_records_a_bag_that_replays_through_a_trained_model(ros_env,
     report = (out / "report.md").read_text()
     assert "with a recorded answer: 1" in report or "with a recorded answer: 2" in report
     assert (out / "decisions.csv").read_text().count("\n") >= 2
+    # the same bag played into the replay graph's nodes: the live planner answers every request
+    live = subprocess.run([VTG, "replay", str(bag), "--graph", "--rate", "0", "--checkpoint", str(tmp_path / "run"),
+                           "--out", str(tmp_path / "live")], env=ros_env, capture_output=True, text=True, timeout=300)
+    assert live.returncode == 0, live.stderr[-2000:]
+    with open(tmp_path / "live" / "decisions.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and all(math.isfinite(float(r["new_p"])) and 0 <= float(r["new_p"]) <= 1 for r in rows)
+    assert "through the replay graph" in (tmp_path / "live" / "report.md").read_text()
     shutil.rmtree(bag)  # hundreds of MB of images

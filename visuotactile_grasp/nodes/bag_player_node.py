@@ -20,7 +20,9 @@ PARAMS = [
     Param("bag", "", "Path of the bag folder (with metadata.yaml) or a single .mcap/.db3 file."),
     Param("rate", 1.0, "Playback speed relative to recorded time; 0 plays as fast as possible.", (0.0, 1000.0)),
     Param("topics", [""], "Topics to play; [''] plays every topic."),
-    Param("start_delay", 1.0, "Wait this long for subscribers before playing (steady s).", (0.0, 60.0)),
+    Param("start_delay", 1.0, "Wait at least this long before playing (steady s).", (0.0, 60.0)),
+    Param("subscriber_timeout", 30.0, "Wait up to this long until every played topic has a subscriber "
+          "(steady s), so a slow-starting planner misses nothing.", (0.0, 600.0)),
     Param("shutdown_when_done", True, "Exit after the last message."),
 ]
 
@@ -50,8 +52,7 @@ class BagPlayerNode(Node):
             self.get_logger().error(str(exc))
         finally:
             self.done = True
-            if self.p.shutdown_when_done:
-                raise SystemExit(0)
+            self.finished = bool(self.p.shutdown_when_done)
 
     def play(self) -> None:
         from rosbags.highlevel import AnyReader, AnyReaderError
@@ -76,6 +77,12 @@ class BagPlayerNode(Node):
                 if not pubs:
                     raise BagError("nothing to play: no readable topic of a known type")
                 time.sleep(self.p.start_delay)
+                deadline = time.monotonic() + self.p.subscriber_timeout
+                while time.monotonic() < deadline and any(p.get_subscription_count() == 0 for p in pubs.values()):
+                    time.sleep(0.1)
+                lonely = sorted(t for t, p in pubs.items() if p.get_subscription_count() == 0)
+                if lonely:
+                    self.get_logger().warning(f"playing although nobody subscribes to {lonely}")
                 t_bag0 = t_wall0 = None
                 for conn, stamp, raw in reader.messages(connections=[c for c in connections if c.topic in pubs]):
                     if self.p.rate > 0:

@@ -14,7 +14,9 @@ def run_node(node_cls, args=None) -> int:
         node = node_cls()
         executor = MultiThreadedExecutor(num_threads=4)
         executor.add_node(node)
-        executor.spin()
+        # a node that has done its job (the bag player at the end of a bag) sets `finished`
+        while rclpy.ok() and not getattr(node, "finished", False):
+            executor.spin_once(timeout_sec=0.1)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:

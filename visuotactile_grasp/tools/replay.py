@@ -46,7 +46,7 @@ def replay_through_graph(args) -> list:
 
     requests, recorded = recorded_decisions(args.bag)
     inputs = sorted(set(NEEDED) | {t.GRIPPER_STATUS, t.KINECT_DEPTH, t.KINECT_DEPTH_INFO})  # never the old goals
-    overrides = {"bag_player": {"rate": args.rate, "topics": inputs},
+    overrides = {"bag_player": {"rate": args.rate, "topics": inputs, "start_delay": 3.0},  # our monitor too
                  "regrasp_planner": {"policy": args.policy, "checkpoint": str(Path(args.checkpoint).resolve()),
                                      "candidates": args.candidates, "seed": args.seed}}
     live, sent = {}, {}
