@@ -67,3 +67,22 @@ def test_a_trained_network_plans_within_limits(tmp_path):
     assert np.all((plan.probabilities >= 0) & (plan.probabilities <= 1))
     assert 5.0 <= plan.decision.force <= 20.0
     assert plan.timings["scoring"] > 0 and plan.timings["images"] > 0
+    cem = LearnedPolicy(model, meta, CandidateConfig(force_range=(5.0, 20.0), search="cem"))
+    plan = cem.plan(rgb, diff, diff, np.array([0.6, 0.0, 0.05, 0.0]), 10.0, rng, minimum_force=True)
+    assert len(plan.candidates) == 600 and 5.0 <= plan.decision.force <= 20.0
+    assert np.all(np.abs(plan.candidates[:, :3]) <= 0.02 + 1e-12)
+
+
+def test_cem_finds_the_optimum_of_a_known_score_with_few_evaluations():
+    from visuotactile_grasp.planning.regrasp import cem_search
+
+    target = np.array([0.012, -0.008, 0.004, 0.2, 7.0])
+    scale = np.array([0.01, 0.01, 0.01, 0.2, 10.0])
+
+    def score(c):
+        return np.exp(-np.sum(((c - target) / scale) ** 2, axis=1))
+    rng = np.random.default_rng(0)
+    cfg = CandidateConfig()
+    best, best_p, curve = cem_search(score, np.array([0.6, 0.0, 0.1, 0.0]), 10.0, rng, cfg)
+    shooting = score(sample_candidates(np.array([0.6, 0.0, 0.1, 0.0]), 10.0, rng, cfg)).max()
+    assert curve[-1][0] <= 500 and best_p >= shooting  # as good as 5,000 random samples with a tenth of them

@@ -32,6 +32,9 @@ class CandidateConfig:
     lift_threshold: float = 0.9
     workspace_lower: tuple[float, float, float] = (0.35, -0.35, 0.0)
     workspace_upper: tuple[float, float, float] = (0.90, 0.35, 0.60)
+    search: str = "random"  # random: the paper's 4,900 random actions; cem: cross-entropy method
+    cem_iterations: int = 5
+    cem_population: int = 100
 
 
 def sample_candidates(pose, force: float, rng: np.random.Generator, cfg: CandidateConfig) -> np.ndarray:
@@ -86,12 +89,21 @@ class LearnedPolicy:
         tensors = [t.to(self.device) for t in state_tensors(rgb, diff_left, diff_right, self.model.config.image_size)]
         image_part = self.model.image_features(*tensors)
         t1 = time.perf_counter()
-        cands = sample_candidates(pose, force, rng, self.cfg)
-        gripper = to_gripper_frame(cands[:, :3].T, pose[3]).T
-        feats = action_features(cands, pose, gripper, np.full(len(cands), force))
-        logits = self.model.score(image_part, torch.from_numpy(feats).to(self.device)).float().cpu().numpy()
         a, b = self.platt
-        probs = sigmoid(a * logits + b)
+
+        def score(cands: np.ndarray) -> np.ndarray:
+            gripper = to_gripper_frame(cands[:, :3].T, pose[3]).T
+            feats = action_features(cands, pose, gripper, np.full(len(cands), force))
+            logits = self.model.score(image_part, torch.from_numpy(feats).to(self.device)).float().cpu().numpy()
+            return sigmoid(a * logits + b)
+        if self.cfg.search == "cem":  # the force sweep decides lifting; CEM searches the regrasps
+            sweep = sample_candidates(pose, force, rng, CandidateConfig(**{**self.cfg.__dict__, "n_random": 0}))
+            _, _, _, searched, searched_p = cem_search(score, pose, force, rng, self.cfg, self.cfg.cem_iterations,
+                                                       self.cfg.cem_population, all_evaluated=True)
+            cands, probs = np.vstack([searched, sweep]), np.concatenate([searched_p, score(sweep)])
+        else:
+            cands = sample_candidates(pose, force, rng, self.cfg)
+            probs = score(cands)
         t2 = time.perf_counter()
         decision = choose(cands, probs, force, self.cfg, minimum_force)
         return Plan(decision, probs, cands, {"images": t1 - t0, "scoring": t2 - t1, "total": time.perf_counter() - t0})
@@ -123,16 +135,17 @@ def choose(cands: np.ndarray, probs: np.ndarray, force: float, cfg: CandidateCon
 
 
 def cem_search(score, pose, force: float, rng: np.random.Generator, cfg: CandidateConfig, iterations: int = 5,
-               population: int = 100, elite: int = 10) -> tuple[np.ndarray, float, list[tuple[int, float]]]:
+               population: int = 100, elite: int = 10, all_evaluated: bool = False):
     """Cross-entropy method over the 5-D action: sample, keep the elite, refit a Gaussian, repeat.
 
     score(actions (N, 5)) -> probabilities. Returns (best action, its probability, [(evaluations
-    so far, best probability so far)]) so it can be compared with random shooting at equal cost.
+    so far, best probability so far)]) so it can be compared with random shooting at equal cost;
+    with all_evaluated, also every candidate scored and its probability.
     """
     lo = np.array([-cfg.max_translation] * 3 + [-cfg.max_rotation, cfg.force_range[0] - force])
     hi = np.array([cfg.max_translation] * 3 + [cfg.max_rotation, cfg.force_range[1] - force])
     mean, std = (lo + hi) / 2, (hi - lo) / 2
-    best, best_p, curve, evals = None, -1.0, [], 0
+    best, best_p, curve, evals, seen, seen_p = None, -1.0, [], 0, [], []
     for _ in range(iterations):
         cands = np.clip(rng.normal(mean, std, (population, 5)), lo, hi)
         target = np.asarray(pose[:3]) + cands[:, :3]
@@ -141,10 +154,16 @@ def cem_search(score, pose, force: float, rng: np.random.Generator, cfg: Candida
             continue
         probs = score(cands)
         evals += len(cands)
+        seen.append(cands)
+        seen_p.append(probs)
         order = np.argsort(probs)[::-1]
         if probs[order[0]] > best_p:
             best, best_p = cands[order[0]].copy(), float(probs[order[0]])
         curve.append((evals, best_p))
         top = cands[order[:elite]]
         mean, std = top.mean(axis=0), top.std(axis=0) + 1e-3 * (hi - lo)
+    if all_evaluated:
+        empty = np.zeros((0, 5))
+        return (best, best_p, curve, np.vstack(seen) if seen else empty,
+                np.concatenate(seen_p) if seen_p else np.zeros(0))
     return best, best_p, curve

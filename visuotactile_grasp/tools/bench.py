@@ -25,7 +25,8 @@ def _median_s(fn, repeats: int, warmup: int, sync) -> float:
 
 
 def bench_planner(backbones=("resnet50", "resnet18", "small"), devices=None, candidates: int = 5000,
-                  repeats: int = 5, warmup: int = 2, channels_last: bool = True) -> list[dict]:
+                  repeats: int = 5, warmup: int = 2, channels_last: bool = True,
+                  searches=("random", "cem")) -> list[dict]:
     import torch
 
     from ..model.network import GraspSuccessNet, ModelConfig
@@ -42,12 +43,12 @@ def bench_planner(backbones=("resnet50", "resnet18", "small"), devices=None, can
         cfg = ModelConfig(variant="tactile_vision", backbone=backbone, image_size=64 if small else 224,
                           action_hidden=256 if small else 1024, fusion_hidden=256 if small else 1024,
                           pretrained=False)
-        for device in devices:
+        for device, search in ((d, s) for d in devices for s in searches):
             model = GraspSuccessNet(cfg).eval().to(device)
             if channels_last:
                 model = model.to(memory_format=torch.channels_last)
-            policy = LearnedPolicy(model, {"platt": [1.0, 0.0]},
-                                   CandidateConfig(n_random=candidates - 100, n_force_sweep=100), device=device)
+            policy = LearnedPolicy(model, {"platt": [1.0, 0.0]}, CandidateConfig(
+                n_random=candidates - 100, n_force_sweep=100, search=search), device=device)
             sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
             plans = []
 
@@ -55,7 +56,8 @@ def bench_planner(backbones=("resnet50", "resnet18", "small"), devices=None, can
                 plans.append(policy.plan(rgb, diff, diff, pose, 10.0, rng))
             total = _median_s(end_to_end, repeats, warmup, sync)
             timings = plans[-repeats:]
-            rows.append({"backbone": backbone, "device": device, "candidates": candidates,
+            rows.append({"backbone": backbone, "device": device, "search": search,
+                         "candidates": len(timings[-1].candidates),
                          "images_s": statistics.median(p.timings["images"] for p in timings),
                          "scoring_s": statistics.median(p.timings["scoring"] for p in timings),
                          "total_s": total, "threads": torch.get_num_threads()})
@@ -102,11 +104,11 @@ def bench_search(checkpoint_dir: str, data: str, states: int = 20, seed: int = 0
 def run_bench(args) -> int:
     if args.what == "planner":
         rows = bench_planner(tuple(args.backbones.split(",")), candidates=args.candidates, repeats=args.repeats)
-        print(f"{'backbone':10s} {'device':6s} {'threads':>7s} {'images ms':>10s} {'scoring ms':>11s} "
-              f"{'end-to-end ms':>14s}  ({args.candidates} candidates)")
+        print(f"{'backbone':10s} {'device':6s} {'search':7s} {'scored':>6s} {'threads':>7s} {'images ms':>10s} "
+              f"{'scoring ms':>11s} {'end-to-end ms':>14s}")
         for r in rows:
-            print(f"{r['backbone']:10s} {r['device']:6s} {r['threads']:7d} {1000 * r['images_s']:10.1f} "
-                  f"{1000 * r['scoring_s']:11.1f} {1000 * r['total_s']:14.1f}")
+            print(f"{r['backbone']:10s} {r['device']:6s} {r['search']:7s} {r['candidates']:6d} {r['threads']:7d} "
+                  f"{1000 * r['images_s']:10.1f} {1000 * r['scoring_s']:11.1f} {1000 * r['total_s']:14.1f}")
         return 0
     if args.what == "search":
         if not (args.checkpoint and args.data):

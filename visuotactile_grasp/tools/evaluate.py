@@ -18,7 +18,8 @@ def run_evaluate(args) -> int:
         checkpoints["vision"] = args.vision
     policies = ["cylinder_baseline"] + list(checkpoints)
     sets = {s: object_ids(s)[: args.objects_per_set or None] for s in args.sets.split(",")}
-    candidates = {"n_random": args.candidates - args.force_sweep, "n_force_sweep": args.force_sweep}
+    candidates = {"n_random": args.candidates - args.force_sweep, "n_force_sweep": args.force_sweep,
+                  "search": args.search}
     t0 = time.monotonic()
     tasks = [(p, o, k, False, args.seed) for objs in sets.values() for o in objs for k in range(args.trials)
              for p in policies]
@@ -56,6 +57,7 @@ def add_args(p) -> None:
     p.add_argument("--min-force-trials", type=int, default=100, help="0 skips the minimum-force experiment")
     p.add_argument("--candidates", type=int, default=5000)
     p.add_argument("--force-sweep", type=int, default=100)
+    p.add_argument("--search", default="random", choices=("random", "cem"), help="candidate search of the planner")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out/evaluate")
