@@ -77,3 +77,21 @@ def test_contact_detection_core_on_rendered_frames():
     assert diff.dtype == np.uint8 and abs(float(diff.mean()) - 128) < 20
     with pytest.raises(ValueError):
         detect_contact(pressed[:10], background)
+
+
+def test_full_resolution_contact_matches_the_tuned_resolution():
+    import cv2
+    import numpy as np
+
+    from visuotactile_grasp.perception.tactile import detect_contact
+
+    rng = np.random.default_rng(0)
+    background = np.clip(rng.normal(120, 3, (240, 320, 3)), 0, 255).astype(np.uint8)
+    pressed = background.copy()
+    cv2.circle(pressed, (200, 90), 30, (220, 80, 40), -1)
+    small = detect_contact(pressed, background)
+    big = detect_contact(*(cv2.resize(x, (1280, 960), interpolation=cv2.INTER_NEAREST) for x in (pressed, background)))
+    assert small.in_contact and big.in_contact
+    assert big.area == pytest.approx(small.area, rel=0.05)
+    assert big.centroid_u == pytest.approx(4 * small.centroid_u, rel=0.02)
+    assert big.centroid_v == pytest.approx(4 * small.centroid_v, rel=0.02)

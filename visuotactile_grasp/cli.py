@@ -9,6 +9,7 @@
     vtg evaluate --sim ...       grasping experiments on unseen objects (Table II, minimum force, figures)
     vtg bench planner            image-feature, candidate-scoring and end-to-end planning times
     vtg bench search             random shooting vs cross-entropy method: best predicted success per evaluations
+    vtg bench gelsight           two GelSight nodes at 1280x960, 30 Hz: frames delivered and latency
     vtg replay BAG --checkpoint  re-plan a bag's decision points with a model, compare with the recording
 """
 from __future__ import annotations
@@ -159,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .tools.bench import run_bench
 
     bench = verbs.add_parser("bench", help="benchmarks that print figures")
-    bench.add_argument("what", choices=("planner", "search"))
+    bench.add_argument("what", choices=("planner", "search", "gelsight"))
+    bench.add_argument("--seconds", type=float, default=15.0, help="gelsight: measuring time")
     bench.add_argument("--checkpoint", help="search: run folder of a trained model")
     bench.add_argument("--data", help="search: dataset whose states to plan from")
     bench.add_argument("--states", type=int, default=20)

@@ -101,6 +101,83 @@ def bench_search(checkpoint_dir: str, data: str, states: int = 20, seed: int = 0
             "cem": {e: float(np.mean(v)) for e, v in sorted(cem_points.items()) if len(v) == len(cem_curves)}}
 
 
+def bench_gelsight(seconds: float = 15.0, width: int = 1280, height: int = 960, rate: float = 30.0) -> dict:
+    """Two GelSight nodes, each capturing width x height frames at `rate` from an image folder (JPEG, as
+    a webcam's MJPEG), as separate processes; counts the difference images and contacts delivered to
+    another process and their capture-to-delivery latency."""
+    import subprocess
+    import tempfile
+    import threading
+    from pathlib import Path
+
+    import cv2
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+    from sensor_msgs.msg import Image
+    from visuotactile_grasp_msgs.msg import TactileContact
+
+    from .. import topics
+    from ..graph.runner import executable_path
+    from ..ros import qos
+    from ..ros.dds import apply_localhost_env, localhost_env
+
+    folder = Path(tempfile.mkdtemp(prefix="vtg_gel_frames_"))
+    rng = np.random.default_rng(0)
+    base = np.dstack([np.tile(np.linspace(60, 200, width, dtype=np.float32), (height, 1))] * 3)
+    for i in range(10):  # a background and a few presses
+        frame = base + rng.normal(0, 3, base.shape)
+        if i % 3:
+            cv2.circle(frame, (width // 2, height // 2), 120 + 20 * i, (255, 90, 40), -1)
+        cv2.imwrite(str(folder / f"{i:03d}.jpg"), np.clip(frame, 0, 255).astype(np.uint8))
+    env = localhost_env()
+    apply_localhost_env(int(env["ROS_DOMAIN_ID"]))
+    procs = [subprocess.Popen([executable_path("gelsight_node"), "--ros-args", "-r", f"__node:=gelsight_{side}",
+                               "-p", f"side:={side}", "-p", f"source:=folder:{folder}", "-p", f"frame_rate:={rate}",
+                               "-p", f"width:={width}", "-p", f"height:={height}"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for side in topics.SIDES]
+    rclpy.init()
+    node = rclpy.create_node("vtg_bench_gelsight")
+    stats = {side: {"diff": 0, "contact": 0, "latency": []} for side in topics.SIDES}
+    counting = threading.Event()
+
+    def on_diff(msg, side):
+        if counting.is_set():
+            s = stats[side]
+            s["diff"] += 1
+            now = node.get_clock().now().nanoseconds * 1e-9
+            s["latency"].append(now - (msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9))
+
+    def on_contact(_msg, side):
+        if counting.is_set():
+            stats[side]["contact"] += 1
+    for side in topics.SIDES:
+        node.create_subscription(Image, topics.gelsight(side, "image_diff"), lambda m, s=side: on_diff(m, s),
+                                 qos.IMAGE)
+        node.create_subscription(TactileContact, topics.gelsight(side, "contact"),
+                                 lambda m, s=side: on_contact(m, s), qos.RELIABLE)
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    try:
+        end = time.monotonic() + 5.0  # start-up and background capture
+        while time.monotonic() < end:
+            executor.spin_once(timeout_sec=0.05)
+        counting.set()
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            executor.spin_once(timeout_sec=0.05)
+        counting.clear()
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=10)
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return {side: {"diff_hz": s["diff"] / seconds, "contact_hz": s["contact"] / seconds,
+                   "latency_ms_median": 1000 * float(np.median(s["latency"])) if s["latency"] else float("nan"),
+                   "latency_ms_p95": 1000 * float(np.percentile(s["latency"], 95)) if s["latency"] else float("nan")}
+            for side, s in stats.items()}
+
+
 def run_bench(args) -> int:
     if args.what == "planner":
         rows = bench_planner(tuple(args.backbones.split(",")), candidates=args.candidates, repeats=args.repeats)
@@ -109,6 +186,14 @@ def run_bench(args) -> int:
         for r in rows:
             print(f"{r['backbone']:10s} {r['device']:6s} {r['search']:7s} {r['candidates']:6d} {r['threads']:7d} "
                   f"{1000 * r['images_s']:10.1f} {1000 * r['scoring_s']:11.1f} {1000 * r['total_s']:14.1f}")
+        return 0
+    if args.what == "gelsight":
+        result = bench_gelsight(args.seconds)
+        print(f"two GelSight nodes, 1280x960 JPEG frames requested at 30 Hz, {args.seconds:.0f} s:")
+        for side, r in result.items():
+            print(f"  {side:5s}: difference images {r['diff_hz']:.1f} Hz, contacts {r['contact_hz']:.1f} Hz, "
+                  f"capture-to-delivery latency median {r['latency_ms_median']:.0f} ms, "
+                  f"95th pct {r['latency_ms_p95']:.0f} ms")
         return 0
     if args.what == "search":
         if not (args.checkpoint and args.data):
