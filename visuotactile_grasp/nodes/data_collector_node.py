@@ -12,14 +12,13 @@ import math
 import threading
 
 import numpy as np
-from rclpy.action import ActionClient, ActionServer, GoalResponse
+from rclpy.action import ActionServer, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Bool
-from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand, MoveToPose
+from visuotactile_grasp_msgs.action import ExecuteGrasp
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspOutcome, TactileContact
-from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
 from ..collection.trial import NOT_RECORDED, CollectConfig, Snapshot, TrialObservations, build_records, plan_trial
@@ -83,11 +82,7 @@ class DataCollectorNode(RobotSteps, Node):
         self.create_subscription(Bool, topics.SIM_OBJECT_HELD, lambda m: setattr(self, "sim_held", m.data),
                                  qos.RELIABLE, callback_group=sensors)
         self.outcome_pub = self.create_publisher(GraspOutcome, topics.GRASP_OUTCOME, qos.RELIABLE)
-        self.arm = ActionClient(self, MoveToPose, topics.ARM_MOVE_ACTION, callback_group=group)
-        self.gripper = ActionClient(self, GripperCommand, topics.GRIPPER_ACTION, callback_group=group)
-        self.capture = {s: self.create_client(CaptureBackground, topics.gelsight(s, "capture_background"),
-                                              callback_group=group) for s in topics.SIDES}
-        self.reset_client = self.create_client(ResetObject, topics.SIM_RESET_OBJECT, callback_group=group)
+        self.connect_robot_clients(group)
         self.busy = threading.Lock()
         self.trials_done = 0
         self.server = ActionServer(self, ExecuteGrasp, topics.COLLECT_TRIAL_ACTION, self.execute,

@@ -11,13 +11,12 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from rclpy.action import ActionClient, ActionServer, GoalResponse
+from rclpy.action import ActionServer, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.node import Node
 from std_msgs.msg import Bool, Header
-from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand, MoveToPose
+from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, TactileContact
-from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
 from ..planning.approach import ApproachConfig, sample_initial_grasp
@@ -69,11 +68,7 @@ class GraspExecutiveNode(RobotSteps, Node):
                                  qos.RELIABLE, callback_group=group)
         self.request_pub = self.create_publisher(Header, topics.PLAN_REQUEST, qos.RELIABLE)
         self.outcome_pub = self.create_publisher(GraspOutcome, topics.GRASP_OUTCOME, qos.RELIABLE)
-        self.arm = ActionClient(self, MoveToPose, topics.ARM_MOVE_ACTION, callback_group=group)
-        self.gripper = ActionClient(self, GripperCommand, topics.GRIPPER_ACTION, callback_group=group)
-        self.capture = {s: self.create_client(CaptureBackground, topics.gelsight(s, "capture_background"),
-                                              callback_group=group) for s in topics.SIDES}
-        self.reset_client = self.create_client(ResetObject, topics.SIM_RESET_OBJECT, callback_group=group)
+        self.connect_robot_clients(group)
         self.busy = threading.Lock()
         self.server = ActionServer(self, ExecuteGrasp, topics.EXECUTE_GRASP_ACTION, self.execute,
                                    goal_callback=self._accept, callback_group=group)

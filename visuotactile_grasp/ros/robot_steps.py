@@ -7,9 +7,11 @@ driver ends the step with StepFailed instead of hanging the trial.
 from __future__ import annotations
 
 import numpy as np
+from rclpy.action import ActionClient
 from visuotactile_grasp_msgs.action import GripperCommand, MoveToPose
 from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
+from .. import topics
 from .clocks import sim_seconds, wait_for
 from .conversions import pose_stamped
 
@@ -19,7 +21,15 @@ class StepFailed(RuntimeError):
 
 
 class RobotSteps:
-    """Needs: self.arm, self.gripper (ActionClients), self.p.step_timeout, self.p.open_width."""
+    """Needs self.p.step_timeout, self.p.open_width, self.p.observe_pose; call connect_robot_clients first."""
+
+    def connect_robot_clients(self, group) -> None:
+        """The arm and gripper actions, the gels' background services and the simulator's reset."""
+        self.arm = ActionClient(self, MoveToPose, topics.ARM_MOVE_ACTION, callback_group=group)
+        self.gripper = ActionClient(self, GripperCommand, topics.GRIPPER_ACTION, callback_group=group)
+        self.capture = {s: self.create_client(CaptureBackground, topics.gelsight(s, "capture_background"),
+                                              callback_group=group) for s in topics.SIDES}
+        self.reset_client = self.create_client(ResetObject, topics.SIM_RESET_OBJECT, callback_group=group)
 
     def _call_action(self, client, goal, what: str):
         if not client.wait_for_server(timeout_sec=self.p.step_timeout):
