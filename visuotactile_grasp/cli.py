@@ -10,6 +10,7 @@
     vtg bench planner            image-feature, candidate-scoring and end-to-end planning times
     vtg bench search             random shooting vs cross-entropy method: best predicted success per evaluations
     vtg bench gelsight           two GelSight nodes at 1280x960, 30 Hz: frames delivered and latency
+    vtg bench graph              sensor-to-goal latency through the running grasp graph
     vtg replay BAG --checkpoint  re-plan a bag's decision points with a model, compare with the recording
 """
 from __future__ import annotations
@@ -79,7 +80,8 @@ def _cmd_collect(args) -> int:
         print("vtg collect runs on the simulated cell (--sim); on the robot use "
               "`ros2 launch visuotactile_grasp collect.launch.py dataset_dir:=DIR`", file=sys.stderr)
         return 2
-    return run_collect(args.out, args.trials, args.objects, args.resume, args.direct, args.workers, args.seed)
+    return run_collect(args.out, args.trials, args.objects, args.resume, args.direct, args.workers, args.seed,
+                       record=args.record or "")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="bulk mode: the same trials on bare MuJoCo cells in --workers processes, no ROS graph")
     collect.add_argument("--workers", type=int, default=2, help="processes for --direct")
     collect.add_argument("--seed", type=int, default=0)
+    collect.add_argument("--record", help="also record every topic of the collect graph to this new bag folder")
     collect.set_defaults(func=_cmd_collect)
 
     from .tools.learn import add_model_args, run_crossval, run_train
@@ -160,7 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .tools.bench import run_bench
 
     bench = verbs.add_parser("bench", help="benchmarks that print figures")
-    bench.add_argument("what", choices=("planner", "search", "gelsight"))
+    bench.add_argument("what", choices=("planner", "search", "gelsight", "graph"))
+    bench.add_argument("--attempts", type=int, default=2, help="graph: grasp attempts to time")
+    bench.add_argument("--search", default="random", choices=("random", "cem"), help="graph: planner search")
     bench.add_argument("--seconds", type=float, default=15.0, help="gelsight: measuring time")
     bench.add_argument("--checkpoint", help="search: run folder of a trained model")
     bench.add_argument("--data", help="search: dataset whose states to plan from")

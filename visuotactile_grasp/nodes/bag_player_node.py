@@ -24,6 +24,10 @@ PARAMS = [
     Param("subscriber_timeout", 30.0, "Wait up to this long until every played topic has a subscriber "
           "(steady s), so a slow-starting planner misses nothing.", (0.0, 600.0)),
     Param("shutdown_when_done", True, "Exit after the last message."),
+    Param("sync_topics", ["/regrasp_planner/request"],
+          "When playing as fast as possible, pause before each message of these topics so that what was "
+          "recorded before them (the images a plan request refers to) has been delivered first."),
+    Param("sync_pause", 0.3, "That pause (steady s).", (0.0, 10.0)),
 ]
 
 
@@ -84,6 +88,7 @@ class BagPlayerNode(Node):
                 if lonely:
                     self.get_logger().warning(f"playing although nobody subscribes to {lonely}")
                 t_bag0 = t_wall0 = None
+                sync = {t for t in self.p.sync_topics if t}
                 for conn, stamp, raw in reader.messages(connections=[c for c in connections if c.topic in pubs]):
                     if self.p.rate > 0:
                         if t_bag0 is None:
@@ -91,6 +96,8 @@ class BagPlayerNode(Node):
                         delay = (stamp - t_bag0) * 1e-9 / self.p.rate - (time.monotonic() - t_wall0)
                         if delay > 0:
                             time.sleep(delay)
+                    elif conn.topic in sync:  # topics are delivered independently: let the inputs land first
+                        time.sleep(self.p.sync_pause)
                     pubs[conn.topic].publish(bytes(raw))
                     self.published += 1
         except AnyReaderError as exc:

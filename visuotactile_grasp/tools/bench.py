@@ -178,6 +178,51 @@ def bench_gelsight(seconds: float = 15.0, width: int = 1280, height: int = 960, 
             for side, s in stats.items()}
 
 
+def bench_graph(attempts: int = 2, objects=("easy_00", "hard_01"), search: str = "random") -> dict:
+    """Sensor-to-goal latency through the running grasp graph with the shipped learned planner:
+    for each plan request, the wall time from the newest GelSight difference image (what the
+    planner reads) and from the request itself to the GraspGoal arriving back."""
+    from std_msgs.msg import Header
+    from visuotactile_grasp_msgs.msg import GraspGoal
+
+    from .. import topics
+    from ..paths import models_dir
+    from ..ros import qos
+    from .graph_session import GraphSession
+
+    overrides = {"regrasp_planner": {"policy": "tactile_vision", "search": search,
+                                     "checkpoint": str(models_dir() / "tactile_vision_small")}}
+    diffs, requests, goals = [], {}, {}
+
+    def key(h):
+        return (h.stamp.sec, h.stamp.nanosec, h.frame_id)
+    with GraphSession("grasp", sim=True, overrides=overrides) as session:
+        from sensor_msgs.msg import Image
+
+        m = session.monitor
+        m.create_subscription(Image, topics.gelsight("left", "image_diff"), lambda _m: diffs.append(time.monotonic()),
+                              qos.IMAGE)
+        m.create_subscription(Header, topics.PLAN_REQUEST, lambda h: requests.setdefault(key(h), time.monotonic()),
+                              qos.RELIABLE)
+        m.create_subscription(GraspGoal, topics.GRASP_GOAL, lambda g: goals.setdefault(key(g.header), time.monotonic()),
+                              qos.RELIABLE)
+        if not session.wait_until_up(90.0):
+            raise RuntimeError("grasp graph did not come up:\n" + m.report())
+        for i in range(attempts):
+            session.execute_grasp(objects[i % len(objects)], "tactile_vision")
+    request_to_goal, sensor_to_goal = [], []
+    for k, t_goal in goals.items():
+        if k in requests:
+            request_to_goal.append(t_goal - requests[k])
+            before = [t for t in diffs if t <= requests[k]]
+            if before:
+                sensor_to_goal.append(t_goal - before[-1])
+    return {"decisions": len(request_to_goal),
+            "request_to_goal_ms": 1000 * float(np.median(request_to_goal)) if request_to_goal else float("nan"),
+            "sensor_to_goal_ms": 1000 * float(np.median(sensor_to_goal)) if sensor_to_goal else float("nan"),
+            "sensor_to_goal_ms_max": 1000 * float(np.max(sensor_to_goal)) if sensor_to_goal else float("nan")}
+
+
 def run_bench(args) -> int:
     if args.what == "planner":
         rows = bench_planner(tuple(args.backbones.split(",")), candidates=args.candidates, repeats=args.repeats)
@@ -186,6 +231,12 @@ def run_bench(args) -> int:
         for r in rows:
             print(f"{r['backbone']:10s} {r['device']:6s} {r['search']:7s} {r['candidates']:6d} {r['threads']:7d} "
                   f"{1000 * r['images_s']:10.1f} {1000 * r['scoring_s']:11.1f} {1000 * r['total_s']:14.1f}")
+        return 0
+    if args.what == "graph":
+        r = bench_graph(args.attempts, search=args.search)
+        print(f"grasp graph, learned planner ({args.search} search), {r['decisions']} decisions: request -> goal "
+              f"median {r['request_to_goal_ms']:.0f} ms; newest GelSight image -> goal median "
+              f"{r['sensor_to_goal_ms']:.0f} ms (max {r['sensor_to_goal_ms_max']:.0f} ms)")
         return 0
     if args.what == "gelsight":
         result = bench_gelsight(args.seconds)

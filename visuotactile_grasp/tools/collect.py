@@ -72,12 +72,12 @@ def _direct(todo, seed: int, workers: int):
         yield from pool.imap_unordered(_worker_trial, [(i, o, seed) for i, o in todo], chunksize=1)
 
 
-def _graph(todo, out: Path, seed: int, log_dir: Path):
+def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = ""):
     """Yields (trial_id, object_id, label or None, why) as the graph's data_collector records each trial."""
     from .graph_session import GraphSession
 
     overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed}}
-    with GraphSession("collect", sim=True, log_dir=str(log_dir), overrides=overrides) as session:
+    with GraphSession("collect", sim=True, log_dir=str(log_dir), overrides=overrides, record=record) as session:
         if not session.wait_until_up(90.0):
             raise RuntimeError("not every node of the collect graph came up:\n" + session.monitor.report())
         for trial_id, object_id in todo:
@@ -86,7 +86,8 @@ def _graph(todo, out: Path, seed: int, log_dir: Path):
             yield trial_id, object_id, outcome.success if recorded else None, outcome.failure_reason
 
 
-def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool, workers: int, seed: int) -> int:
+def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool, workers: int, seed: int,
+                record: str = "") -> int:
     from ..collection.card import write_card
 
     out_dir = Path(out)
@@ -103,7 +104,10 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     if not direct:
         writer.close()  # the graph's data_collector node writes the records
     t0, done, held, skipped = time.monotonic(), 0, 0, 0
-    stream = _direct(todo, seed, workers) if direct else _graph(todo, out_dir, seed, out_dir / "logs")
+    if record and direct:
+        print("--record needs the graph (bare cells publish no topics); drop --direct", file=sys.stderr)
+        return 2
+    stream = _direct(todo, seed, workers) if direct else _graph(todo, out_dir, seed, out_dir / "logs", record)
     try:
         with tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
             for trial_id, object_id, result, why in stream:
