@@ -121,3 +121,15 @@ def test_where_it_is_held_matters(cell):
     assert make_object("train_035").mass > 0.8
     assert run_trial(cell, "train_035", force=8.0, z_frac=0.15, hold_s=2.0).held
     assert not run_trial(cell, "train_035", force=8.0, z_frac=0.9, hold_s=2.0).held
+
+
+def test_rendering_then_training_in_one_process_does_not_crash():
+    """Mesa's LLVM (EGL software rendering) loaded before Triton's (torch's first optimizer) segfaulted."""
+    import subprocess
+    import sys
+
+    code = ("from visuotactile_grasp.sim.mujoco_cell import MujocoCell\n"
+            "c = MujocoCell(); c.render_camera(); c.close()\n"
+            "import torch; torch.optim.Adam([torch.zeros(2, requires_grad=True)]); print('ok')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]

@@ -14,6 +14,14 @@ import threading
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
+# Triton, which torch loads the first time an optimizer is built, carries its own LLVM; loaded
+# after Mesa's (EGL rendering in software) it segfaults the process. Measured: MuJoCo render then
+# torch.optim.Adam crashes, the other order works. Load it first where it is installed (0.3 s).
+try:
+    import triton  # noqa: F401, E402
+except ImportError:
+    pass
+
 import cv2  # noqa: E402
 import mujoco  # noqa: E402
 import numpy as np  # noqa: E402
