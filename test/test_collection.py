@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from visuotactile_grasp.collection.trial import (CollectConfig, Snapshot, TrialObservations, build_records,
-                                                 plan_trial, to_gripper_frame)
+from visuotactile_grasp.collection.trial import CollectConfig, Snapshot, TrialObservations, build_records, plan_trial
+from visuotactile_grasp.geometry import to_gripper_frame
 from visuotactile_grasp.data.store import DatasetReader, DatasetWriter
 from visuotactile_grasp.tools.collect import pending_trials, resolve_objects
 

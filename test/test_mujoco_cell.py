@@ -8,6 +8,7 @@ from visuotactile_grasp.perception.cylinder_fit import Intrinsics, fit_cylinder
 from visuotactile_grasp.perception.tactile import detect_contact
 from visuotactile_grasp.sim.mujoco_cell import MujocoCell
 from visuotactile_grasp.sim.objects import make_object
+from visuotactile_grasp.sim.scripted_trial import run_for
 
 
 @pytest.fixture(scope="module")
@@ -17,27 +18,22 @@ def cell():
     c.close()
 
 
-def _run(cell, seconds):
-    for _ in range(int(round(seconds / 0.01))):
-        cell.step(0.01)
-
-
 def grasp_and_lift(cell, object_id, force, z_frac=0.5, offset=(0.0, 0.0), yaw=0.0, hold=1.5):
     """One scripted trial through the cell's API; returns (held after lift+hold, gripper state)."""
     _, xy = cell.reset_object(object_id, (0.6, 0.0))
     spec = cell.obj
     cell.gripper.start_motion("move", 0.11, 0.3)
     cell.command_ee([0.6 + offset[0], offset[1], spec.height + 0.06, yaw])
-    _run(cell, 1.0)
+    run_for(cell, 1.0)
     z = max(0.015, spec.height * z_frac)
     cell.command_ee([0.6 + offset[0], offset[1], z, yaw])
-    _run(cell, 1.0)
+    run_for(cell, 1.0)
     cell.gripper.force_limit = force
     cell.gripper.start_motion("grasp", 0.0, 0.1)
-    _run(cell, 1.0)
+    run_for(cell, 1.0)
     state = cell.gripper.state()
     cell.command_ee([0.6 + offset[0], offset[1], z + 0.1, yaw])
-    _run(cell, 0.5 + hold)
+    run_for(cell, 0.5 + hold)
     return cell.ground_truth_held(), state
 
 
@@ -84,7 +80,7 @@ def test_gel_sees_contact_only_when_touching(cell):
 def test_depth_camera_feeds_the_cylinder_fit(cell):
     cell.gripper.start_motion("move", 0.11, 0.3)
     cell.command_ee([0.6, 0.0, 0.5, 0.0])  # the arm waits above while the camera looks
-    _run(cell, 1.5)
+    run_for(cell, 1.5)
     cell.reset_object("train_000", (0.62, 0.05))
     _, depth = cell.render_camera()
     K = cell.camera.K

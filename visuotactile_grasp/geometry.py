@@ -42,10 +42,15 @@ def gripper_to_world(pose: np.ndarray, delta: np.ndarray) -> np.ndarray:
 
 def world_to_gripper(pose: np.ndarray, target: np.ndarray) -> np.ndarray:
     """The action (dx, dy, dz, dyaw) in pose's gripper frame that reaches target."""
-    x, y, z, yaw = pose
+    motion = to_gripper_frame(np.asarray(target[:3], float) - np.asarray(pose[:3], float), pose[3])
+    return np.array([*motion, wrap_angle(target[3] - pose[3])])
+
+
+def to_gripper_frame(motion_xyz, yaw: float) -> np.ndarray:
+    """Rotate a base-frame translation (3, or 3 x N columns) into the gripper frame of this yaw."""
     c, s = math.cos(yaw), math.sin(yaw)
-    wx, wy = target[0] - x, target[1] - y
-    return np.array([c * wx + s * wy, -s * wx + c * wy, target[2] - z, wrap_angle(target[3] - yaw)])
+    x, y, z = motion_xyz
+    return np.array([c * x + s * y, -s * x + c * y, z])
 
 
 def all_finite(*values) -> bool:

@@ -9,7 +9,6 @@ was recorded, so a new model can be checked against an old one without a robot.
 from __future__ import annotations
 
 import csv
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from .. import topics as t
+from ..geometry import quaternion_to_yaw
 from ..ros.image_conversion import image_to_numpy
+from ..ros.stamps import header_key, stamp_seconds
 from .reader import Bag, BagReadError, require_topics
 
 IMAGE = "sensor_msgs/msg/Image"
@@ -43,18 +44,12 @@ class DecisionRow:
 
 
 def _secs(header) -> float:
-    return header.stamp.sec + header.stamp.nanosec * 1e-9
-
-
-def _key(header) -> tuple:
-    return (header.stamp.sec, header.stamp.nanosec, header.frame_id)
+    return stamp_seconds(header.stamp)
 
 
 def _pose(msg) -> np.ndarray:
-    q = msg.pose.orientation
-    yaw = math.atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z))
-    p = msg.pose.position
-    return np.array([p.x, p.y, p.z, yaw])
+    q, p = msg.pose.orientation, msg.pose.position
+    return np.array([p.x, p.y, p.z, quaternion_to_yaw(q.x, q.y, q.z, q.w)])
 
 
 def replay_decisions(bag_path: str | Path, policy, seed: int = 0, progress=None) -> tuple[list[DecisionRow], list]:
@@ -68,7 +63,7 @@ def replay_decisions(bag_path: str | Path, policy, seed: int = 0, progress=None)
         goals: dict[tuple, tuple] = {}
         for topic, stamp_ns, msg in bag.messages(set(NEEDED) | OPTIONAL):
             if topic == t.GRASP_GOAL:
-                goals[_key(msg.header)] = (msg, stamp_ns)
+                goals[header_key(msg.header)] = (msg, stamp_ns)
             elif topic == t.PLAN_REQUEST:
                 pending.append(_plan(msg, stamp_ns, latest, policy, rng))
                 if progress:
@@ -78,7 +73,7 @@ def replay_decisions(bag_path: str | Path, policy, seed: int = 0, progress=None)
         problems = bag.problems
     rows = []
     for i, (req, stamp_ns, age, decision, latency) in enumerate(pending):
-        goal, goal_ns = goals.get(_key(req), (None, None))
+        goal, goal_ns = goals.get(header_key(req), (None, None))
         rows.append(DecisionRow(
             i, _secs(req), age, None if goal is None else bool(goal.lift),
             float("nan") if goal is None else float(goal.success_probability),
@@ -141,7 +136,7 @@ def recorded_decisions(bag_path: str | Path) -> tuple[list, dict]:
             if topic == t.PLAN_REQUEST:
                 requests.append((msg, stamp_ns))
             else:
-                goals[_key(msg.header)] = (msg, stamp_ns)
+                goals[header_key(msg.header)] = (msg, stamp_ns)
     return requests, goals
 
 
@@ -150,7 +145,7 @@ def rows_from_live(requests: list, recorded: dict, live: dict, sent: dict) -> li
     live: key -> (goal, wall s received); sent: key -> wall s the request was seen."""
     rows = []
     for i, (req, stamp_ns) in enumerate(requests):
-        key = _key(req)
+        key = header_key(req)
         goal, goal_ns = recorded.get(key, (None, None))
         new, new_wall = live.get(key, (None, None))
         rows.append(DecisionRow(

@@ -10,44 +10,40 @@ import numpy as np
 
 from ..perception.cylinder_fit import Intrinsics, fit_cylinder
 from ..perception.tactile import detect_contact
+from ..sim.scripted_trial import run_for
 from .trial import CollectConfig, Snapshot, TrialObservations, plan_trial
 
 OBSERVE_POSE = (0.6, 0.0, 0.5, 0.0)
 OPEN_WIDTH = 0.11
-CONTACT_THRESHOLD, CONTACT_MIN_AREA = 18.0, 0.01  # as config/gelsight.yaml
 
 
 class FitFailed(RuntimeError):
     pass
 
 
-def _run(cell, seconds: float, step: float = 0.01) -> None:
-    for _ in range(int(round(seconds / step))):
-        cell.step(step)
-
-
-def _gels(cell) -> Snapshot:
+def gel_snapshot(cell) -> Snapshot:
     return Snapshot(gel_left=cell.render_gel("left"), gel_right=cell.render_gel("right"), stamp=cell.time)
 
 
-def _full(cell) -> Snapshot:
+def full_snapshot(cell) -> Snapshot:
     rgb, depth = cell.render_camera()
-    snap = _gels(cell)
+    snap = gel_snapshot(cell)
     snap.rgb, snap.depth = rgb, depth
     return snap
 
 
 def tactile_label(background: Snapshot, after: Snapshot) -> bool:
-    """Success when both gels still show contact after the hold, as the GelSight nodes decide it."""
-    return all(detect_contact(getattr(after, f"gel_{s}"), getattr(background, f"gel_{s}"), CONTACT_THRESHOLD,
-                              CONTACT_MIN_AREA).in_contact for s in ("left", "right"))
+    """Success when both gels still show contact after the hold, as the GelSight nodes decide it
+    (detect_contact's defaults are config/gelsight.yaml's threshold and area)."""
+    return all(detect_contact(getattr(after, f"gel_{s}"), getattr(background, f"gel_{s}")).in_contact
+               for s in ("left", "right"))
 
 
 def place_and_fit(cell, object_id: str):
     """Arm out of view, fingers open, object at a random place; the cylinder fit from the depth image."""
     cell.gripper.start_motion("move", OPEN_WIDTH, 0.3)
     cell.command_ee(OBSERVE_POSE)
-    _run(cell, 0.8)
+    run_for(cell, 0.8)
     cell.reset_object(object_id)
     _, depth = cell.render_camera()
     K = cell.camera.K
@@ -60,23 +56,23 @@ def place_and_fit(cell, object_id: str):
 def approach_and_close(cell, grasp, force: float, top_z: float, clearance: float = 0.05) -> None:
     x, y, _, yaw = grasp
     cell.command_ee([x, y, top_z + clearance, yaw])
-    _run(cell, 1.0)
+    run_for(cell, 1.0)
     cell.command_ee(grasp)
-    _run(cell, 0.8)
+    run_for(cell, 0.8)
     close(cell, force)
 
 
 def close(cell, force: float) -> None:
     cell.gripper.force_limit = float(force)
     cell.gripper.start_motion("grasp", 0.0, 0.1)
-    _run(cell, 0.8)
+    run_for(cell, 0.8)
 
 
 def regrasp(cell, target, force: float) -> None:
     cell.gripper.start_motion("move", OPEN_WIDTH, 0.3)
-    _run(cell, 0.5)
+    run_for(cell, 0.5)
     cell.command_ee(target)
-    _run(cell, 0.5)
+    run_for(cell, 0.5)
     close(cell, force)
 
 
@@ -88,20 +84,20 @@ def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,
     table_z = float(fit.center[2])
     plan = plan_trial(fit.center[:2], table_z, fit.height, rng, config)
     stamps = {"start": t0}
-    background = _gels(cell)
+    background = gel_snapshot(cell)
     approach_and_close(cell, plan.grasp, plan.force, table_z + fit.height, config.approach_clearance)
-    first = _full(cell)
+    first = full_snapshot(cell)
     stamps["first_contact"] = cell.time
-    _run(cell, 0.2)
-    at_release = _gels(cell)
+    run_for(cell, 0.2)
+    at_release = gel_snapshot(cell)
     at_release.rgb, at_release.depth = first.rgb, first.depth  # the arm has not moved: same front view
     stamps["release"] = cell.time
     regrasp(cell, plan.regrasp, plan.regrasp_force)
-    second = _full(cell)
+    second = full_snapshot(cell)
     stamps["second_contact"] = cell.time
     cell.command_ee(plan.regrasp + np.array([0.0, 0.0, config.lift_height, 0.0]))
-    _run(cell, 0.5 + config.hold_time)
-    after = _gels(cell)
+    run_for(cell, 0.5 + config.hold_time)
+    after = gel_snapshot(cell)
     stamps["after_hold"] = cell.time
     return TrialObservations(trial_id, object_id, plan, background, first, at_release, second, after,
                              success=tactile_label(background, after),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data.records import TrialRecord
+from ..geometry import to_gripper_frame, wrap_angle
 from ..planning.approach import ApproachConfig, sample_force, sample_initial_grasp
 
 NOT_RECORDED = "not recorded: "  # GraspOutcome.failure_reason prefix of trials that left no records
@@ -53,7 +54,7 @@ class TrialPlan:
     def action(self) -> np.ndarray:
         """dx, dy, dz (base frame, m), dyaw (rad), dforce (N): what the model is conditioned on."""
         d = self.regrasp - self.grasp
-        return np.array([d[0], d[1], d[2], _wrap(d[3]), self.regrasp_force - self.force])
+        return np.array([d[0], d[1], d[2], wrap_angle(d[3]), self.regrasp_force - self.force])
 
     @property
     def motion_gripper_frame(self) -> np.ndarray:
@@ -76,17 +77,6 @@ class TrialObservations:
     label_source: str = "tactile"
     gel_ids: tuple[int, int] = (0, 1)
     stamps: dict = field(default_factory=dict)
-
-
-def _wrap(angle: float) -> float:
-    return (angle + math.pi) % (2 * math.pi) - math.pi
-
-
-def to_gripper_frame(motion_xyz, yaw: float) -> np.ndarray:
-    """Rotate a base-frame translation into the gripper frame (yaw about the vertical)."""
-    c, s = math.cos(yaw), math.sin(yaw)
-    x, y, z = motion_xyz
-    return np.array([c * x + s * y, -s * x + c * y, z])
 
 
 def plan_trial(center_xy, table_z: float, height: float, rng: np.random.Generator,

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..collection.direct import _full, _gels, _run, approach_and_close, close, place_and_fit, regrasp, tactile_label
+from ..collection.direct import (approach_and_close, close, full_snapshot, gel_snapshot, place_and_fit, regrasp,
+                                 tactile_label)
 from ..perception.tactile import difference_image
 from ..planning.approach import ApproachConfig, sample_initial_grasp
+from ..sim.scripted_trial import run_for
 
 
 @dataclass
@@ -36,12 +38,12 @@ def run_attempt(cell, object_id: str, policy, rng: np.random.Generator, minimum_
     fit = place_and_fit(cell, object_id)
     table_z = float(fit.center[2])
     grasp = sample_initial_grasp(fit.center[:2], table_z, fit.height, rng, approach)
-    background = _gels(cell)
+    background = gel_snapshot(cell)
     approach_and_close(cell, grasp, initial_force, table_z + fit.height)
     pose, force = grasp.copy(), float(initial_force)
     result = AttemptResult(object_id, policy.name if policy else "cylinder_baseline", False, False, force, 0)
     while policy is not None:
-        state = _full(cell)
+        state = full_snapshot(cell)
         plan = policy.plan(state.rgb, difference_image(state.gel_left, background.gel_left),
                            difference_image(state.gel_right, background.gel_right), pose, force, rng, minimum_force)
         d = plan.decision
@@ -61,8 +63,8 @@ def run_attempt(cell, object_id: str, policy, rng: np.random.Generator, minimum_
         result.regrasps += 1
         regrasp(cell, pose, force)
     cell.command_ee(pose + np.array([0.0, 0.0, 0.10, 0.0]))
-    _run(cell, 0.5 + hold_s)
-    result.success = tactile_label(background, _gels(cell))
+    run_for(cell, 0.5 + hold_s)
+    result.success = tactile_label(background, gel_snapshot(cell))
     result.ground_truth = cell.ground_truth_held()
     result.force = force
     return result

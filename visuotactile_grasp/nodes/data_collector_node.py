@@ -26,11 +26,12 @@ from ..data.store import DatasetWriter
 from ..planning.approach import ApproachConfig
 from ..ros import qos
 from ..ros.clocks import sim_seconds
-from ..ros.frame_cache import FrameCache, stamp_seconds
+from ..ros.frame_cache import FrameCache
 from ..ros.image_conversion import image_to_numpy
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 from ..ros.robot_steps import RobotSteps, StepFailed
+from ..ros.stamps import stamp_seconds
 
 PARAMS = [
     Param("dataset_dir", "", "Write the trials' records here (append, resumable); empty: outcomes only."),
@@ -156,7 +157,7 @@ class DataCollectorNode(RobotSteps, Node):
             self.move(np.array([0.0, 0.0, -self.config.lift_height, 0.0]), relative=True, what="put down")
             obs = TrialObservations(trial_id, request.object_id, plan, background, first, at_release, second,
                                     after, outcome.success, outcome.ground_truth_success,
-                                    stamps={"fit": stamp_seconds(fit.header), "first_contact": first.stamp,
+                                    stamps={"fit": stamp_seconds(fit.header.stamp), "first_contact": first.stamp,
                                             "release": at_release.stamp, "second_contact": second.stamp,
                                             "after_hold": after.stamp})
             if self.writer is not None:

@@ -23,6 +23,7 @@ from ..planning.approach import ApproachConfig, sample_initial_grasp
 from ..ros import qos
 from ..ros.clocks import sim_seconds, wait_for
 from ..ros.robot_steps import RobotSteps, StepFailed
+from ..ros.stamps import stamp_seconds
 from ..ros.conversions import pose_to_xyzyaw
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
@@ -107,7 +108,7 @@ class GraspExecutiveNode(RobotSteps, Node):
             self.move(np.asarray(self.p.observe_pose, float), what="observe")
             request_time = sim_seconds(self)
             if not wait_for(lambda: self.fit is not None and self.fit.valid
-                            and _stamp(self.fit.header.stamp) >= request_time - 0.5, self.p.step_timeout):
+                            and stamp_seconds(self.fit.header.stamp) >= request_time - 0.5, self.p.step_timeout):
                 raise StepFailed("no valid cylinder fit (is there an object on the table?)")
             fit = self.fit
             grasp = sample_initial_grasp((fit.center.x, fit.center.y), fit.center.z, fit.height, self.rng,
@@ -178,10 +179,6 @@ class GraspExecutiveNode(RobotSteps, Node):
         if self.p.reset_object:
             self.reset_sim_object(self.reset_client)
         self.fit = None
-
-
-def _stamp(stamp) -> float:
-    return stamp.sec + stamp.nanosec * 1e-9
 
 
 def main(args=None) -> int:

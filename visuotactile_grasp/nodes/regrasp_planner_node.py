@@ -25,6 +25,7 @@ from ..ros.diagnostics import OK, WARN, Diagnostics
 from ..ros.image_conversion import ImageConversionError, image_to_numpy
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
+from ..ros.stamps import stamp_seconds
 
 PARAMS = [
     Param("policy", "cylinder_baseline", "cylinder_baseline, or a learned policy (needs checkpoint)."),
@@ -48,10 +49,6 @@ PARAMS = [
     Param("workspace_lower", [0.35, -0.35, 0.0], "Targets are clamped into this box: lower corner (m)."),
     Param("workspace_upper", [0.90, 0.35, 0.60], "Targets are clamped into this box: upper corner (m)."),
 ]
-
-
-def _seconds(stamp) -> float:
-    return stamp.sec + stamp.nanosec * 1e-9
 
 
 class RegraspPlannerNode(Node):
@@ -114,7 +111,7 @@ class RegraspPlannerNode(Node):
             msg = self.latest.get(key)
             if msg is None:
                 return f"no {key} received yet"
-            stamps[key] = _seconds(msg.header.stamp)
+            stamps[key] = stamp_seconds(msg.header.stamp)
             if request_time - stamps[key] > self.p.max_input_age:
                 return f"{key} is stale ({request_time - stamps[key]:.2f} s old)"
         if stamps and max(stamps.values()) - min(stamps.values()) > self.p.max_input_skew:
@@ -122,7 +119,7 @@ class RegraspPlannerNode(Node):
         return ""
 
     def on_request(self, request: Header) -> None:
-        problem = self.check_inputs(_seconds(request.stamp))
+        problem = self.check_inputs(stamp_seconds(request.stamp))
         if problem:
             self.get_logger().error(f"plan request rejected: {problem}")
             self.diag.publish(WARN, f"plan request rejected: {problem}")

@@ -18,7 +18,7 @@ import torch
 
 from ..model.calibration import sigmoid
 from ..model.inputs import action_features, state_tensors
-from ..collection.trial import to_gripper_frame
+from ..geometry import to_gripper_frame
 from .policies import Decision
 
 

@@ -8,10 +8,7 @@ from __future__ import annotations
 import threading
 
 from .clocks import wait_for
-
-
-def stamp_seconds(header) -> float:
-    return header.stamp.sec + header.stamp.nanosec * 1e-9
+from .stamps import stamp_seconds
 
 
 class FrameCache:
@@ -33,5 +30,5 @@ class FrameCache:
         """The first message seen with stamp >= after, or None when none arrives within timeout_s (steady)."""
         def ready() -> bool:
             msg = self.latest(key)
-            return msg is not None and stamp_seconds(msg.header) >= after - 1e-6
+            return msg is not None and stamp_seconds(msg.header.stamp) >= after - 1e-6
         return self.latest(key) if wait_for(ready, timeout_s) else None

@@ -22,7 +22,8 @@ class TrialResult:
     frames: dict = field(default_factory=dict)  # phase -> {"rgb", "depth", "gel_left", "gel_right"}
 
 
-def _run(cell, seconds: float, step: float = 0.01) -> None:
+def run_for(cell, seconds: float, step: float = 0.01) -> None:
+    """Step a cell (either backend) for this many simulated seconds."""
     for _ in range(int(round(seconds / step))):
         cell.step(step)
 
@@ -41,25 +42,25 @@ def run_trial(cell, object_id: str, force: float, offset=(0.0, 0.0), z_frac: flo
 
     cell.gripper.start_motion("move", 0.11, 0.3)
     cell.command_ee([place[0], place[1], 0.5, yaw])
-    _run(cell, 0.8)
+    run_for(cell, 0.8)
     cell.reset_object(object_id, place)
     spec = cell.obj
     x, y = place[0] + offset[0], place[1] + offset[1]
     z = max(0.015, spec.height * z_frac)
     snap("before")
     cell.command_ee([x, y, spec.height + 0.05, yaw])
-    _run(cell, 1.0)
+    run_for(cell, 1.0)
     cell.command_ee([x, y, z, yaw])
-    _run(cell, 0.8)
+    run_for(cell, 0.8)
     cell.gripper.force_limit = float(force)
     cell.gripper.start_motion("grasp", 0.0, 0.1)
-    _run(cell, 0.8)
+    run_for(cell, 0.8)
     state = cell.gripper.state()
     snap("closed")
     cell.command_ee([x, y, z + 0.1, yaw])
-    _run(cell, 0.5)
+    run_for(cell, 0.5)
     snap("lifted")
-    _run(cell, hold_s)
+    run_for(cell, hold_s)
     snap("held")
     return TrialResult(object_id, float(force), cell.ground_truth_held(), state["grasping_state"],
                        cell.time - t0, frames)

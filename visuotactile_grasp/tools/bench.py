@@ -182,8 +182,7 @@ def bench_graph(attempts: int = 2, objects=("easy_00", "hard_01"), search: str =
     """Sensor-to-goal latency through the running grasp graph with the shipped learned planner:
     for each plan request, the wall time from the newest GelSight difference image (what the
     planner reads) and from the request itself to the GraspGoal arriving back."""
-    from std_msgs.msg import Header
-    from visuotactile_grasp_msgs.msg import GraspGoal
+    from sensor_msgs.msg import Image
 
     from .. import topics
     from ..paths import models_dir
@@ -192,26 +191,18 @@ def bench_graph(attempts: int = 2, objects=("easy_00", "hard_01"), search: str =
 
     overrides = {"regrasp_planner": {"policy": "tactile_vision", "search": search,
                                      "checkpoint": str(models_dir() / "tactile_vision_small")}}
-    diffs, requests, goals = [], {}, {}
-
-    def key(h):
-        return (h.stamp.sec, h.stamp.nanosec, h.frame_id)
+    diffs = []
     with GraphSession("grasp", sim=True, overrides=overrides) as session:
-        from sensor_msgs.msg import Image
-
         m = session.monitor
         m.create_subscription(Image, topics.gelsight("left", "image_diff"), lambda _m: diffs.append(time.monotonic()),
                               qos.IMAGE)
-        m.create_subscription(Header, topics.PLAN_REQUEST, lambda h: requests.setdefault(key(h), time.monotonic()),
-                              qos.RELIABLE)
-        m.create_subscription(GraspGoal, topics.GRASP_GOAL, lambda g: goals.setdefault(key(g.header), time.monotonic()),
-                              qos.RELIABLE)
+        requests, goals = session.watch_decisions()
         if not session.wait_until_up(90.0):
             raise RuntimeError("grasp graph did not come up:\n" + m.report())
         for i in range(attempts):
             session.execute_grasp(objects[i % len(objects)], "tactile_vision")
     request_to_goal, sensor_to_goal = [], []
-    for k, t_goal in goals.items():
+    for k, (_goal, t_goal) in goals.items():
         if k in requests:
             request_to_goal.append(t_goal - requests[k])
             before = [t for t in diffs if t <= requests[k]]

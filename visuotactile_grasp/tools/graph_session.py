@@ -90,6 +90,24 @@ class GraphSession:
             raise RuntimeError(f"grasp attempt on {object_id} did not finish in {timeout_s} s")
         return result.result().result.outcome
 
+    def watch_decisions(self) -> tuple[dict, dict]:
+        """Plan requests and the planner's GraspGoals as they cross the graph, by header key:
+        (requests: key -> wall s seen, goals: key -> (goal, wall s seen)); filled while spinning."""
+        from std_msgs.msg import Header
+        from visuotactile_grasp_msgs.msg import GraspGoal
+
+        from .. import topics
+        from ..ros import qos
+        from ..ros.stamps import header_key
+
+        requests, goals = {}, {}
+        self.monitor.create_subscription(Header, topics.PLAN_REQUEST,
+                                         lambda h: requests.setdefault(header_key(h), time.monotonic()), qos.RELIABLE)
+        self.monitor.create_subscription(GraspGoal, topics.GRASP_GOAL,
+                                         lambda g: goals.setdefault(header_key(g.header), (g, time.monotonic())),
+                                         qos.RELIABLE)
+        return requests, goals
+
     def __exit__(self, *exc) -> None:
         import rclpy
 

@@ -33,15 +33,10 @@ def run_replay(args) -> int:
 def replay_through_graph(args) -> list:
     """Play the bag's inputs into the replay graph (bag player, cylinder fitter, planner with the
     model) at --rate and compare the live planner's goals with the recorded ones."""
-    import time
     from pathlib import Path
-
-    from std_msgs.msg import Header
-    from visuotactile_grasp_msgs.msg import GraspGoal
 
     from .. import topics as t
     from ..bags.replay import NEEDED, recorded_decisions, rows_from_live
-    from ..ros import qos
     from .graph_session import GraphSession
 
     requests, recorded = recorded_decisions(args.bag)
@@ -49,16 +44,8 @@ def replay_through_graph(args) -> list:
     overrides = {"bag_player": {"rate": args.rate, "topics": inputs, "start_delay": 3.0},  # our monitor too
                  "regrasp_planner": {"policy": args.policy, "checkpoint": str(Path(args.checkpoint).resolve()),
                                      "candidates": args.candidates, "seed": args.seed}}
-    live, sent = {}, {}
-
-    def key(h):
-        return (h.stamp.sec, h.stamp.nanosec, h.frame_id)
     with GraphSession("replay", sim=False, bag=str(Path(args.bag).resolve()), overrides=overrides) as session:
-        session.monitor.create_subscription(GraspGoal, t.GRASP_GOAL,
-                                            lambda m: live.setdefault(key(m.header), (m, time.monotonic())),
-                                            qos.RELIABLE)
-        session.monitor.create_subscription(Header, t.PLAN_REQUEST,
-                                            lambda m: sent.setdefault(key(m), time.monotonic()), qos.RELIABLE)
+        sent, live = session.watch_decisions()
         player = session.runner.procs["bag_player"]
         session.spin_until(lambda: player.poll() is not None, args.timeout)
         session.spin_until(lambda: len(live) >= len(requests), 10.0)  # the last answers
