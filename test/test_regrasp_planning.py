@@ -83,6 +83,6 @@ def test_cem_finds_the_optimum_of_a_known_score_with_few_evaluations():
         return np.exp(-np.sum(((c - target) / scale) ** 2, axis=1))
     rng = np.random.default_rng(0)
     cfg = CandidateConfig()
-    best, best_p, curve = cem_search(score, np.array([0.6, 0.0, 0.1, 0.0]), 10.0, rng, cfg)
+    best, best_p, curve, _, _ = cem_search(score, np.array([0.6, 0.0, 0.1, 0.0]), 10.0, rng, cfg)
     shooting = score(sample_candidates(np.array([0.6, 0.0, 0.1, 0.0]), 10.0, rng, cfg)).max()
     assert curve[-1][0] <= 500 and best_p >= shooting  # as good as 5,000 random samples with a tenth of them

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -86,20 +86,12 @@ class LearnedPolicy:
     def plan(self, rgb, diff_left, diff_right, pose, force: float, rng: np.random.Generator,
              minimum_force: bool = False) -> Plan:
         t0 = time.perf_counter()
-        tensors = [t.to(self.device) for t in state_tensors(rgb, diff_left, diff_right, self.model.config.image_size)]
-        image_part = self.model.image_features(*tensors)
+        score = self.scorer(rgb, diff_left, diff_right, pose, force)  # the image features, once
         t1 = time.perf_counter()
-        a, b = self.platt
-
-        def score(cands: np.ndarray) -> np.ndarray:
-            gripper = to_gripper_frame(cands[:, :3].T, pose[3]).T
-            feats = action_features(cands, pose, gripper, np.full(len(cands), force))
-            logits = self.model.score(image_part, torch.from_numpy(feats).to(self.device)).float().cpu().numpy()
-            return sigmoid(a * logits + b)
         if self.cfg.search == "cem":  # the force sweep decides lifting; CEM searches the regrasps
-            sweep = sample_candidates(pose, force, rng, CandidateConfig(**{**self.cfg.__dict__, "n_random": 0}))
+            sweep = sample_candidates(pose, force, rng, replace(self.cfg, n_random=0))
             _, _, _, searched, searched_p = cem_search(score, pose, force, rng, self.cfg, self.cfg.cem_iterations,
-                                                       self.cfg.cem_population, all_evaluated=True)
+                                                       self.cfg.cem_population)
             cands, probs = np.vstack([searched, sweep]), np.concatenate([searched_p, score(sweep)])
         else:
             cands = sample_candidates(pose, force, rng, self.cfg)
@@ -135,12 +127,12 @@ def choose(cands: np.ndarray, probs: np.ndarray, force: float, cfg: CandidateCon
 
 
 def cem_search(score, pose, force: float, rng: np.random.Generator, cfg: CandidateConfig, iterations: int = 5,
-               population: int = 100, elite: int = 10, all_evaluated: bool = False):
+               population: int = 100, elite: int = 10):
     """Cross-entropy method over the 5-D action: sample, keep the elite, refit a Gaussian, repeat.
 
     score(actions (N, 5)) -> probabilities. Returns (best action, its probability, [(evaluations
-    so far, best probability so far)]) so it can be compared with random shooting at equal cost;
-    with all_evaluated, also every candidate scored and its probability.
+    so far, best probability so far)] to compare with random shooting at equal cost, every
+    candidate scored, their probabilities).
     """
     lo = np.array([-cfg.max_translation] * 3 + [-cfg.max_rotation, cfg.force_range[0] - force])
     hi = np.array([cfg.max_translation] * 3 + [cfg.max_rotation, cfg.force_range[1] - force])
@@ -162,8 +154,5 @@ def cem_search(score, pose, force: float, rng: np.random.Generator, cfg: Candida
         curve.append((evals, best_p))
         top = cands[order[:elite]]
         mean, std = top.mean(axis=0), top.std(axis=0) + 1e-3 * (hi - lo)
-    if all_evaluated:
-        empty = np.zeros((0, 5))
-        return (best, best_p, curve, np.vstack(seen) if seen else empty,
-                np.concatenate(seen_p) if seen_p else np.zeros(0))
-    return best, best_p, curve
+    return (best, best_p, curve, np.vstack(seen) if seen else np.zeros((0, 5)),
+            np.concatenate(seen_p) if seen_p else np.zeros(0))
