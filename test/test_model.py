@@ -108,3 +108,12 @@ def test_validation_split_keeps_objects_whole():
 def test_action_features_broadcast_over_candidates():
     f = action_features(np.zeros((7, 5)), [0.6, 0.0, 0.05, 0.0], np.zeros((7, 3)), 10.0)
     assert f.shape == (7, 13) and np.allclose(f[:, :12], 0) and np.allclose(f[:, 12], 0.5)
+
+
+def test_resuming_a_finished_run_only_recalibrates(tmp_path):
+    inputs = synthetic_inputs()
+    cfg, train_cfg = ModelConfig(variant="tactile", **SMALL), TrainConfig(iterations=6, batch_size=8, checkpoint_every=6)
+    first = train(inputs, cfg, train_cfg, tmp_path, progress=False)
+    again = train(inputs, cfg, train_cfg, tmp_path, resume=True, progress=False)
+    assert again["step"] == 6 and again["examples_per_s"] == first["examples_per_s"] > 0
+    assert again["platt"] == pytest.approx(first["platt"])

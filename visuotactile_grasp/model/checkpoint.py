@@ -12,7 +12,8 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
 
 from .network import GraspSuccessNet, ModelConfig
 
@@ -44,9 +45,10 @@ def save(run_dir: str | Path, model: GraspSuccessNet, meta: dict, optimizer: tor
                 tensors[f"optim.{pid}.{k}"] = torch.as_tensor(v).cpu().contiguous()
         opt_meta = {"param_groups": state["param_groups"]}
     weights = run_dir / f"{name}.safetensors"
-    _atomic(weights, lambda p: save_file(tensors, str(p)))
+    data = save_tensors(tensors)
+    _atomic(weights, lambda p: p.write_bytes(data))
     sidecar = {"format": FORMAT, "config": model.config.to_dict(), "optimizer": opt_meta,
-               "weights_sha256": hashlib.sha256(weights.read_bytes()).hexdigest(), **meta}
+               "weights_sha256": hashlib.sha256(data).hexdigest(), **meta}
     _atomic(run_dir / f"{name}.json", lambda p: p.write_text(json.dumps(sidecar, indent=2)))
     return weights
 
@@ -79,8 +81,8 @@ def load(run_dir: str | Path, expect_variant: str | None = None, name: str = "mo
     if hashlib.sha256(data).hexdigest() != meta.get("weights_sha256"):
         raise CheckpointError(f"checkpoint weights {weights} are corrupt or truncated (checksum mismatch)")
     try:
-        tensors = load_file(str(weights))
-    except (SafetensorError, OSError) as exc:
+        tensors = load_tensors(data)  # the bytes just checksummed, not a second read
+    except SafetensorError as exc:
         raise CheckpointError(f"checkpoint weights {weights} do not load: {exc}") from exc
     model = GraspSuccessNet(config)
     state = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}

@@ -82,13 +82,14 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
     tr, va = inputs.subset(train_mask), inputs.subset(val_mask)
     model = GraspSuccessNet(model_cfg).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    step = 0
+    step, previous_rate = 0, None
     if resume and (run_dir / "model.json").exists():
         loaded, meta = checkpoint.load(run_dir, expect_variant=model_cfg.variant, optimizer=optimizer)
         model.load_state_dict(loaded.state_dict())
-        step = meta["step"]
+        step, previous_rate = meta["step"], meta.get("examples_per_s")
     loss_fn = nn.BCEWithLogitsLoss()
-    log = open(run_dir.mkdir(parents=True, exist_ok=True) or run_dir / "metrics.jsonl", "a")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    log = open(run_dir / "metrics.jsonl", "a")
     t0, seen, running = time.monotonic(), 0, []
     model.train()
     with tqdm(total=cfg.iterations, initial=step, desc=f"train {model_cfg.variant}", unit="it",
@@ -117,7 +118,9 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
                 checkpoint.save(run_dir, model, {"step": step, "train": asdict(cfg)}, optimizer)
                 model.train()
     log.close()
-    return finish(model, tr, va, cfg, run_dir, examples_per_s=seen / max(time.monotonic() - t0, 1e-9))
+    # a finished run that is only re-calibrated keeps the speed it was trained at
+    rate = seen / max(time.monotonic() - t0, 1e-9) if seen else previous_rate
+    return finish(model, tr, va, cfg, run_dir, examples_per_s=rate)
 
 
 def finish(model, tr: Inputs, va: Inputs, cfg: TrainConfig, run_dir: Path, examples_per_s: float) -> dict:
@@ -135,7 +138,3 @@ def finish(model, tr: Inputs, va: Inputs, cfg: TrainConfig, run_dir: Path, examp
     checkpoint.save(run_dir, model, meta)
     return meta
 
-
-def calibrated_probs(model, meta: dict, inputs: Inputs) -> np.ndarray:
-    a, b = meta.get("platt", [1.0, 0.0])
-    return sigmoid(a * predict_logits(model, inputs) + b)
