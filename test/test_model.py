@@ -112,7 +112,8 @@ def test_action_features_broadcast_over_candidates():
 
 def test_resuming_a_finished_run_only_recalibrates(tmp_path):
     inputs = synthetic_inputs()
-    cfg, train_cfg = ModelConfig(variant="tactile", **SMALL), TrainConfig(iterations=6, batch_size=8, checkpoint_every=6)
+    cfg = ModelConfig(variant="tactile", **SMALL)
+    train_cfg = TrainConfig(iterations=6, batch_size=8, checkpoint_every=6)
     first = train(inputs, cfg, train_cfg, tmp_path, progress=False)
     again = train(inputs, cfg, train_cfg, tmp_path, resume=True, progress=False)
     assert again["step"] == 6 and again["examples_per_s"] == first["examples_per_s"] > 0
