@@ -4,7 +4,7 @@ Layout:
     DIR/dataset.json           schema version and creation info (written once)
     DIR/records/NNNNNNNN.npz   one self-contained record per file (written to a temp name, fsynced,
                                then renamed: a record file is either whole or absent)
-    DIR/index.jsonl            one line per record (id, object, kind, label, file, sha256), appended
+    DIR/index.jsonl            one line per record (id, object, kind, labels, file, sha256), appended
                                and fsynced after its record file exists
 
 On open for resume, the index is the truth: a torn last line is dropped, record files the index
@@ -146,7 +146,8 @@ class DatasetWriter:
         os.replace(tmp, self.records_dir / name)
         _fsync_dir(self.records_dir)
         entry = {"record_id": record_id, "trial_id": record.trial_id, "object_id": record.object_id,
-                 "kind": record.kind, "success": bool(record.success), "file": name,
+                 "kind": record.kind, "success": bool(record.success),
+                 "ground_truth_success": bool(record.ground_truth_success), "file": name,
                  "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
                  "trial_records": trial_records}
         self._index.write(json.dumps(entry) + "\n")
