@@ -52,35 +52,36 @@ def _pose(msg) -> np.ndarray:
     return np.array([p.x, p.y, p.z, quaternion_to_yaw(q.x, q.y, q.z, q.w)])
 
 
-def replay_decisions(bag_path: str | Path, policy, seed: int = 0, progress=None) -> tuple[list[DecisionRow], list]:
+def _row(index: int, request, stamp_ns: int, recorded: tuple, age: float, lift: bool, p: float, force: float,
+         action, latency_s: float) -> DecisionRow:
+    """One decision point: the recorded goal (or none) beside the new decision."""
+    goal, goal_ns = recorded
+    return DecisionRow(index, _secs(request), age, None if goal is None else bool(goal.lift),
+                       float("nan") if goal is None else float(goal.success_probability),
+                       float("nan") if goal is None else float(goal.grip_force),
+                       float("nan") if goal is None else (goal_ns - stamp_ns) * 1e-6,
+                       lift, p, force, [round(float(v), 4) for v in action], latency_s * 1e3)
+
+
+def replay_decisions(bag_path: str | Path, policy, seed: int = 0) -> tuple[list[DecisionRow], list]:
     """policy: planning.regrasp.LearnedPolicy. Returns (rows, problems)."""
     rng = np.random.default_rng(seed)
     with Bag(bag_path) as bag:
         summary = bag.summary()
         require_topics(summary, NEEDED)
         latest: dict[str, object] = {}
-        pending: list[tuple] = []  # (request header, bag ns, inputs, new decision, latency)
+        pending: list[tuple] = []  # (request, bag ns, oldest input age, new decision, planning seconds)
         goals: dict[tuple, tuple] = {}
         for topic, stamp_ns, msg in bag.messages(set(NEEDED) | OPTIONAL):
             if topic == t.GRASP_GOAL:
                 goals[header_key(msg.header)] = (msg, stamp_ns)
             elif topic == t.PLAN_REQUEST:
                 pending.append(_plan(msg, stamp_ns, latest, policy, rng))
-                if progress:
-                    progress(len(pending))
             else:
                 latest[topic] = msg
         problems = bag.problems
-    rows = []
-    for i, (req, stamp_ns, age, decision, latency) in enumerate(pending):
-        goal, goal_ns = goals.get(header_key(req), (None, None))
-        rows.append(DecisionRow(
-            i, _secs(req), age, None if goal is None else bool(goal.lift),
-            float("nan") if goal is None else float(goal.success_probability),
-            float("nan") if goal is None else float(goal.grip_force),
-            float("nan") if goal is None else (goal_ns - stamp_ns) * 1e-6,
-            bool(decision.lift), float(decision.probability), float(decision.force),
-            [round(float(v), 4) for v in decision.action], latency * 1e3))
+    rows = [_row(i, req, stamp_ns, goals.get(header_key(req), (None, None)), age, bool(d.lift), float(d.probability),
+                 float(d.force), d.action, latency) for i, (req, stamp_ns, age, d, latency) in enumerate(pending)]
     return rows, problems
 
 
@@ -146,16 +147,11 @@ def rows_from_live(requests: list, recorded: dict, live: dict, sent: dict) -> li
     rows = []
     for i, (req, stamp_ns) in enumerate(requests):
         key = header_key(req)
-        goal, goal_ns = recorded.get(key, (None, None))
         new, new_wall = live.get(key, (None, None))
-        rows.append(DecisionRow(
-            i, _secs(req), float("nan"), None if goal is None else bool(goal.lift),
-            float("nan") if goal is None else float(goal.success_probability),
-            float("nan") if goal is None else float(goal.grip_force),
-            float("nan") if goal is None else (goal_ns - stamp_ns) * 1e-6,
-            bool(new.lift) if new is not None else False,
-            float(new.success_probability) if new is not None else float("nan"),
-            float(new.grip_force) if new is not None else float("nan"),
-            [round(float(v), 4) for v in new.action] if new is not None else [],
-            (new_wall - sent[key]) * 1e3 if new is not None and key in sent else float("nan")))
+        answered = new is not None
+        rows.append(_row(i, req, stamp_ns, recorded.get(key, (None, None)), float("nan"),
+                         bool(new.lift) if answered else False,
+                         float(new.success_probability) if answered else float("nan"),
+                         float(new.grip_force) if answered else float("nan"), new.action if answered else [],
+                         new_wall - sent[key] if answered and key in sent else float("nan")))
     return rows
