@@ -25,7 +25,7 @@ class TrialRecord:
     success: bool  # the label (from the GelSight contact after the hold)
     label_source: str  # "tactile" or "ground_truth"
     ground_truth_success: bool
-    action: np.ndarray  # 5: dx, dy, dz (m, gripper frame), dyaw (rad), dforce (N)
+    action: np.ndarray  # 5: dx, dy, dz (m, base frame), dyaw (rad), dforce (N)
     ee_pose: np.ndarray  # 4: x, y, z, yaw before the action
     motion_gripper_frame: np.ndarray  # 3: translation of the action in the gripper frame
     grip_force: float  # N
