@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from ..paths import config_dir
+from .lifecycle import RunState, child_env, die_with_parent
 from .spec import Graph
 
 
@@ -24,20 +25,32 @@ def executable_path(name: str) -> str:
 
 
 class GraphRunner:
-    def __init__(self, graph: Graph, env: dict, log_dir: Path) -> None:
+    """Starts each node in its own process; none of them outlives this process (graph/lifecycle.py)."""
+
+    def __init__(self, graph: Graph, env: dict, log_dir: Path, ports: dict | None = None) -> None:
         self.graph, self.env, self.log_dir = graph, env, Path(log_dir)
+        self.ports = dict(ports or {})  # recorded in graph.json: what this run listens on
         self.procs: dict[str, subprocess.Popen] = {}
         self._logs = []
+        self.state = RunState(self.log_dir)
+        self.notice = ""  # what start() found of a dead earlier run in the same folder
 
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.notice = self.state.clear_stale()  # raises StaleGraph if a live run owns the folder
+        env = child_env(self.env, self.state.run_id)
         cfg = config_dir()
         for spec in self.graph.nodes:
             cmd = [executable_path(spec.executable)] + spec.ros_arguments(cfg)
             log = open(self.log_dir / f"{spec.name}.log", "wb")
             self._logs.append(log)
-            self.procs[spec.name] = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                                     stdin=subprocess.DEVNULL)
+            # Own process group: a Ctrl-C at the terminal reaches this process only, which then
+            # stops the nodes in order (below) instead of every process at once.
+            self.procs[spec.name] = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                                     stdin=subprocess.DEVNULL, preexec_fn=die_with_parent,
+                                                     process_group=0)
+            self.state.write({n: p.pid for n, p in self.procs.items()}, domain=self.env.get("ROS_DOMAIN_ID"),
+                             ports=self.ports)
 
     def dead_required(self) -> list[str]:
         required = {s.name for s in self.graph.nodes if s.required}
@@ -59,7 +72,9 @@ class GraphRunner:
             deadline = time.monotonic() + 3.0
         for log in self._logs:
             log.close()
-        return {n: p.wait() for n, p in self.procs.items()}
+        codes = {n: p.wait() for n, p in self.procs.items()}
+        self.state.remove()
+        return codes
 
     def log_tail(self, name: str, lines: int = 15) -> str:
         path = self.log_dir / f"{name}.log"

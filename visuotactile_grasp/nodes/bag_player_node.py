@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from rclpy.node import Node
+from rclpy.task import Future
 
 from ..ros.msg_types import message_class
 from ..ros.node_main import run_node
@@ -41,7 +42,7 @@ class BagPlayerNode(Node):
         self.p = declare_params(self, PARAMS)
         if not self.p.bag:
             raise BagError("parameter 'bag' is empty: give the bag to play")
-        self.done = False
+        self.finished = Future()  # completed at the end of the bag: run_node then exits
         self.published = 0
         self.create_timer(0.01, self._start_once)
         self._started = False
@@ -55,8 +56,8 @@ class BagPlayerNode(Node):
         except BagError as exc:
             self.get_logger().error(str(exc))
         finally:
-            self.done = True
-            self.finished = bool(self.p.shutdown_when_done)
+            if self.p.shutdown_when_done:
+                self.finished.set_result(True)
 
     def play(self) -> None:
         from rosbags.highlevel import AnyReader, AnyReaderError

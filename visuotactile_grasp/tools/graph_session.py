@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from ..graph import build_graph
+from ..graph.lifecycle import reserve_domain, reserve_port
 from ..graph.runner import GraphRunner, clean_exit
 from ..ros.dds import localhost_env
 
@@ -16,12 +17,24 @@ class GraphSession:
 
     def __init__(self, mode: str, sim: bool = True, bag: str = "", log_dir: str | None = None,
                  domain_id: int | None = None, overrides: dict | None = None, record: str = "") -> None:
+        self._locks = []
+        if domain_id is None and "ROS_DOMAIN_ID" not in os.environ:
+            domain_id, lock = reserve_domain()  # no other vtg run on this machine has it while we live
+            self._locks.append(lock)
+        overrides = {k: dict(v) for k, v in (overrides or {}).items()}
+        if sim and mode != "replay":
+            # the simulated WSG-50 listens on a port of this run's own, and the driver is told which
+            self.wsg_port, lock = reserve_port()
+            self._locks.append(lock)
+            overrides.setdefault("sim_cell", {})["wsg_port"] = self.wsg_port
+            overrides.setdefault("wsg50_gripper", {})["port"] = self.wsg_port
         self.graph = build_graph(mode, sim=sim, bag=bag, overrides=overrides, record=record)
         self.env = localhost_env(domain_id=domain_id)
         os.environ.update({k: self.env[k] for k in ("FASTDDS_DEFAULT_PROFILES_FILE", "ROS_AUTOMATIC_DISCOVERY_RANGE",
                                                     "ROS_DOMAIN_ID", "RMW_IMPLEMENTATION")})
         self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix=f"vtg_{mode}_"))
-        self.runner = GraphRunner(self.graph, self.env, self.log_dir)
+        ports = {"wsg50": self.wsg_port} if sim and mode != "replay" else {}
+        self.runner = GraphRunner(self.graph, self.env, self.log_dir, ports=ports)
         self.exit_codes: dict[str, int] = {}
 
     def __enter__(self) -> GraphSession:
@@ -35,6 +48,8 @@ class GraphSession:
         self.executor = SingleThreadedExecutor()
         self.executor.add_node(self.monitor)
         self.runner.start()
+        if self.runner.notice:
+            print(f"note: {self.runner.notice}")
         return self
 
     def spin_for(self, seconds: float) -> None:
@@ -114,6 +129,8 @@ class GraphSession:
         self.exit_codes = self.runner.stop()
         self.monitor.destroy_node()
         rclpy.try_shutdown()
+        for lock in self._locks:
+            lock.release()
 
     def clean_shutdown(self) -> bool:
         return all(clean_exit(c) for c in self.exit_codes.values())
