@@ -8,6 +8,7 @@ from pathlib import Path
 
 import rclpy
 
+from visuotactile_grasp.graph.lifecycle import die_with_parent
 from visuotactile_grasp.graph.spec import NodeSpec
 
 
@@ -17,7 +18,7 @@ class NodeProcess:
         exe = str(Path(sys.executable).parent / executable)
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen([exe] + spec.ros_arguments(Path(".")), env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         self.log_path = log_path
 
     def stop(self) -> int:

@@ -1,8 +1,9 @@
 """Offline replay of a bag's decision points through a planner policy, with a report.
 
-A decision point is a plan request on /regrasp_planner/request. Its inputs are the last front
-image, GelSight difference images, arm pose and gripper force recorded before it, exactly what
-the planner node had; the recorded answer is the GraspGoal whose header equals the request's.
+A decision point is a plan request on /regrasp_planner/request. Its inputs are chosen by the
+planner node's own rule (planning/decision_inputs.py: the first front image, GelSight difference
+images and arm pose stamped at or after the request's inputs_after), so they are exactly what
+the planner used; the recorded answer is the GraspGoal whose header equals the request's.
 Each point is re-planned with the given policy and compared with what was decided when the bag
 was recorded, so a new model can be checked against an old one without a robot.
 """
@@ -17,21 +18,26 @@ import numpy as np
 
 from .. import topics as t
 from ..geometry import quaternion_to_yaw
+from ..planning.decision_inputs import InputHistory, select_inputs
 from ..ros.image_conversion import image_to_numpy
 from ..ros.stamps import header_key, stamp_seconds
-from .reader import Bag, BagReadError, require_topics
+from .reader import Bag, require_topics
 
 IMAGE = "sensor_msgs/msg/Image"
-NEEDED = {t.PLAN_REQUEST: "std_msgs/msg/Header", t.KINECT_RGB: IMAGE, t.gelsight("left", "image_diff"): IMAGE,
-          t.gelsight("right", "image_diff"): IMAGE, t.ARM_EE_POSE: "geometry_msgs/msg/PoseStamped"}
+NEEDED = {t.PLAN_REQUEST: "visuotactile_grasp_msgs/msg/PlanRequest", t.KINECT_RGB: IMAGE,
+          t.gelsight("left", "image_diff"): IMAGE, t.gelsight("right", "image_diff"): IMAGE,
+          t.ARM_EE_POSE: "geometry_msgs/msg/PoseStamped"}
 OPTIONAL = {t.GRIPPER_STATUS, t.GRASP_GOAL}
+INPUTS = {t.ARM_EE_POSE: "pose", t.KINECT_RGB: "rgb", t.gelsight("left", "image_diff"): "gel_left",
+          t.gelsight("right", "image_diff"): "gel_right"}  # topic -> the planner's input key
+MAX_INPUT_SKEW = 0.5  # the planner's default max_input_skew (s)
 
 
 @dataclass
 class DecisionRow:
     index: int
     stamp_s: float
-    inputs_age_s: float  # oldest input relative to the request
+    inputs_age_s: float  # the request's stamp minus its oldest chosen input's (negative: inputs came after)
     recorded_lift: bool | None
     recorded_p: float
     recorded_force: float
@@ -56,7 +62,9 @@ def _row(index: int, request, stamp_ns: int, recorded: tuple, age: float, lift: 
          action, latency_s: float) -> DecisionRow:
     """One decision point: the recorded goal (or none) beside the new decision."""
     goal, goal_ns = recorded
-    return DecisionRow(index, _secs(request), age, None if goal is None else bool(goal.lift),
+    if goal is not None and getattr(goal, "status", 0) != 0:
+        goal = None  # the planner answered without a plan
+    return DecisionRow(index, _secs(request.header), age, None if goal is None else bool(goal.lift),
                        float("nan") if goal is None else float(goal.success_probability),
                        float("nan") if goal is None else float(goal.grip_force),
                        float("nan") if goal is None else (goal_ns - stamp_ns) * 1e-6,
@@ -66,38 +74,58 @@ def _row(index: int, request, stamp_ns: int, recorded: tuple, age: float, lift: 
 def replay_decisions(bag_path: str | Path, policy, seed: int = 0) -> tuple[list[DecisionRow], list]:
     """policy: planning.regrasp.LearnedPolicy. Returns (rows, problems)."""
     rng = np.random.default_rng(seed)
+    history = InputHistory()
+    force = [10.0]  # the gripper's force limit as last reported (the planner's current_force)
+    pending: list[tuple] = []  # (request, bag ns) not yet plannable
+    planned: list[tuple] = []  # (request, bag ns, oldest input age, new decision, planning seconds)
+    goals: dict[tuple, tuple] = {}
+    unplanned: list[str] = []
     with Bag(bag_path) as bag:
-        summary = bag.summary()
-        require_topics(summary, NEEDED)
-        latest: dict[str, object] = {}
-        pending: list[tuple] = []  # (request, bag ns, oldest input age, new decision, planning seconds)
-        goals: dict[tuple, tuple] = {}
+        require_topics(bag.summary(), NEEDED)
         for topic, stamp_ns, msg in bag.messages(set(NEEDED) | OPTIONAL):
             if topic == t.GRASP_GOAL:
                 goals[header_key(msg.header)] = (msg, stamp_ns)
-            elif topic == t.PLAN_REQUEST:
-                pending.append(_plan(msg, stamp_ns, latest, policy, rng))
+                continue
+            if topic == t.PLAN_REQUEST:
+                pending.append((msg, stamp_ns))
+            elif topic == t.GRIPPER_STATUS:
+                if msg.force_limit > 0:
+                    force[0] = float(msg.force_limit)
             else:
-                latest[topic] = msg
-        problems = bag.problems
-    rows = [_row(i, req, stamp_ns, goals.get(header_key(req), (None, None)), age, bool(d.lift), float(d.probability),
-                 float(d.force), d.action, latency) for i, (req, stamp_ns, age, d, latency) in enumerate(pending)]
+                history.add(INPUTS[topic], _secs(msg.header), msg)
+            pending = _serve(pending, history, planned, policy, force[0], rng, unplanned)
+        problems = list(bag.problems) + unplanned
+    for request, _ in pending:
+        chosen = select_inputs(history, tuple(INPUTS.values()), stamp_seconds(request.inputs_after), MAX_INPUT_SKEW)
+        problems.append(f"plan request at {_secs(request.header):.3f} s not planned: {chosen.problem}")
+    rows = [_row(i, req, stamp_ns, goals.get(header_key(req.header), (None, None)), age, bool(d.lift),
+                 float(d.probability), float(d.force), d.action, latency)
+            for i, (req, stamp_ns, age, d, latency) in enumerate(planned)]
     return rows, problems
 
 
-def _plan(request, stamp_ns: int, latest: dict, policy, rng):
-    missing = [k for k in NEEDED if k != t.PLAN_REQUEST and k not in latest]
-    if missing:
-        raise BagReadError(f"plan request at {_secs(request):.3f} s comes before any {missing} in the bag")
-    rgb = image_to_numpy(latest[t.KINECT_RGB], use_cv_bridge=False)
-    left = image_to_numpy(latest[t.gelsight("left", "image_diff")], use_cv_bridge=False)
-    right = image_to_numpy(latest[t.gelsight("right", "image_diff")], use_cv_bridge=False)
-    pose = _pose(latest[t.ARM_EE_POSE])
-    status = latest.get(t.GRIPPER_STATUS)
-    force = float(status.force_limit) if status is not None and status.force_limit > 0 else 10.0
-    age = max(_secs(request) - _secs(latest[k].header) for k in NEEDED if k != t.PLAN_REQUEST)
+def _serve(pending: list, history: InputHistory, planned: list, policy, force: float, rng, problems: list) -> list:
+    still = []
+    for request, stamp_ns in pending:
+        chosen = select_inputs(history, tuple(INPUTS.values()), stamp_seconds(request.inputs_after), MAX_INPUT_SKEW)
+        if not chosen.final:
+            still.append((request, stamp_ns))
+        elif chosen.problem:
+            problems.append(f"plan request at {_secs(request.header):.3f} s not planned: {chosen.problem}")
+        else:
+            planned.append(_plan(request, stamp_ns, chosen, policy, force, rng))
+    return still
+
+
+def _plan(request, stamp_ns: int, chosen, policy, force: float, rng):
+    m = chosen.messages
+    rgb = image_to_numpy(m["rgb"], use_cv_bridge=False)
+    left = image_to_numpy(m["gel_left"], use_cv_bridge=False)
+    right = image_to_numpy(m["gel_right"], use_cv_bridge=False)
+    age = _secs(request.header) - min(chosen.stamps.values())
     t0 = time.perf_counter()
-    decision = policy.plan(rgb, left, right, pose, force, rng).decision
+    decision = policy.plan(rgb, left, right, _pose(m["pose"]), force, rng,
+                           minimum_force=bool(request.minimum_force)).decision
     return request, stamp_ns, age, decision, time.perf_counter() - t0
 
 
@@ -146,8 +174,10 @@ def rows_from_live(requests: list, recorded: dict, live: dict, sent: dict) -> li
     live: key -> (goal, wall s received); sent: key -> wall s the request was seen."""
     rows = []
     for i, (req, stamp_ns) in enumerate(requests):
-        key = header_key(req)
+        key = header_key(req.header)
         new, new_wall = live.get(key, (None, None))
+        if new is not None and new.status != new.STATUS_OK:
+            new = None
         answered = new is not None
         rows.append(_row(i, req, stamp_ns, recorded.get(key, (None, None)), float("nan"),
                          bool(new.lift) if answered else False,

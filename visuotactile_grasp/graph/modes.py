@@ -5,6 +5,8 @@ how they connect; launch/*.launch.py and `vtg run` both read it.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import topics as t
 from .spec import Graph, NodeSpec
 
@@ -52,13 +54,13 @@ def _cylinder_fitter() -> NodeSpec:
 def _planner() -> NodeSpec:
     return NodeSpec("regrasp_planner", "regrasp_planner_node", ("regrasp_planner.yaml",),
                     publishes=((t.GRASP_GOAL, M + "GraspGoal"),),
-                    subscribes=((t.ARM_EE_POSE, POSE), (t.KINECT_RGB, IMG), (t.PLAN_REQUEST, "std_msgs/msg/Header"),
+                    subscribes=((t.ARM_EE_POSE, POSE), (t.KINECT_RGB, IMG), (t.PLAN_REQUEST, M + "PlanRequest"),
                                 (t.GRIPPER_STATUS, M + "GripperStatus"))
                     + tuple((t.gelsight(s, "image_diff"), IMG) for s in t.SIDES))
 
 
 def _collector() -> NodeSpec:
-    return NodeSpec("data_collector", "data_collector_node", ("data_collector.yaml",),
+    return NodeSpec("data_collector", "data_collector_node", ("data_collector.yaml",), stop_first=True,
                     publishes=((t.GRASP_OUTCOME, M + "GraspOutcome"),),
                     subscribes=((t.CYLINDER_FIT, M + "CylinderFit"), (t.SIM_OBJECT_HELD, "std_msgs/msg/Bool"),
                                 (t.KINECT_RGB, IMG), (t.KINECT_DEPTH, IMG))
@@ -67,8 +69,8 @@ def _collector() -> NodeSpec:
 
 
 def _executive() -> NodeSpec:
-    return NodeSpec("grasp_executive", "grasp_executive_node", ("grasp_executive.yaml",),
-                    publishes=((t.PLAN_REQUEST, "std_msgs/msg/Header"), (t.GRASP_OUTCOME, M + "GraspOutcome")),
+    return NodeSpec("grasp_executive", "grasp_executive_node", ("grasp_executive.yaml",), stop_first=True,
+                    publishes=((t.PLAN_REQUEST, M + "PlanRequest"), (t.GRASP_OUTCOME, M + "GraspOutcome")),
                     subscribes=((t.CYLINDER_FIT, M + "CylinderFit"), (t.GRASP_GOAL, M + "GraspGoal"),
                                 (t.SIM_OBJECT_HELD, "std_msgs/msg/Bool"))
                     + tuple((t.gelsight(s, "contact"), M + "TactileContact") for s in t.SIDES))
@@ -87,9 +89,8 @@ def build_graph(mode: str, sim: bool = True, bag: str = "", overrides: dict | No
     if unknown:
         raise ValueError(f"parameter overrides for nodes not in the {mode} graph: {sorted(unknown)}")
     overlay = ("sim.yaml",) if sim and mode != "replay" else ()
-    nodes = [NodeSpec(n.name, n.executable, n.parameter_files + overlay,
-                      {**n.parameters, **overrides.get(n.name, {})}, n.publishes, n.subscribes, n.sim_only,
-                      n.required) for n in base]
+    nodes = [replace(n, parameter_files=n.parameter_files + overlay,
+                     parameters={**n.parameters, **overrides.get(n.name, {})}) for n in base]
     return Graph(mode, sim, tuple(nodes))
 
 
@@ -105,7 +106,7 @@ def _nodes(mode: str, sim: bool, bag: str) -> list[NodeSpec]:
         raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
     if mode == "replay":
         player = NodeSpec("bag_player", "bag_player_node", ("bag_player.yaml",), parameters={"bag": bag},
-                          required=False)
+                          subscribes=((t.GRASP_GOAL, M + "GraspGoal"),), required=False)
         return [player, _cylinder_fitter(), _planner()]  # on the bag's own time base, no simulator
     tail = [_executive(), _planner()] if mode == "grasp" else [_collector()]
     return ([_sim_cell()] if sim else []) + _hardware() + tail

@@ -57,24 +57,32 @@ class GraphRunner:
         return [n for n, p in self.procs.items() if p.poll() is not None and n in required]
 
     def stop(self, grace_s: float = 8.0) -> dict[str, int]:
-        """SIGINT (nodes leave the hardware safe), then SIGTERM, then SIGKILL. Returns exit codes."""
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + grace_s
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            for proc in self.procs.values():
-                remaining = deadline - time.monotonic()
-                try:
-                    proc.wait(timeout=max(0.05, remaining))
-                except subprocess.TimeoutExpired:
-                    proc.send_signal(sig)
-            deadline = time.monotonic() + 3.0
+        """SIGINT (nodes leave the hardware safe), then SIGTERM, then SIGKILL. Returns exit codes.
+
+        Nodes that run trials go first, while the arm and gripper nodes they command still run, so a
+        trial in progress ends with the arm holding and the fingers open (run_node's request_stop)."""
+        first = [n.name for n in self.graph.nodes if n.stop_first]
+        self._stop([p for n, p in self.procs.items() if n in first], grace_s)
+        self._stop([p for n, p in self.procs.items() if n not in first], grace_s)
         for log in self._logs:
             log.close()
         codes = {n: p.wait() for n, p in self.procs.items()}
         self.state.remove()
         return codes
+
+    @staticmethod
+    def _stop(procs: list, grace_s: float) -> None:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + grace_s
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for proc in procs:
+                try:
+                    proc.wait(timeout=max(0.05, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    proc.send_signal(sig)
+            deadline = time.monotonic() + 3.0
 
     def log_tail(self, name: str, lines: int = 15) -> str:
         path = self.log_dir / f"{name}.log"

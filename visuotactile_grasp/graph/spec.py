@@ -15,6 +15,7 @@ class NodeSpec:
     subscribes: tuple[tuple[str, str], ...] = ()
     sim_only: bool = False
     required: bool = True  # the runner stops the graph when a required node dies
+    stop_first: bool = False  # runs trials: stopped (and left safe) while the arm and gripper nodes still run
 
     def parameter_paths(self, config_dir: Path) -> list[Path]:
         return [config_dir / f for f in self.parameter_files]

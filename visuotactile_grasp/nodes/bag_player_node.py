@@ -4,14 +4,28 @@ Messages are published as their raw CDR bytes with the recorded type, so any
 type this installation knows can be replayed without deserialising. Topics
 whose type is unknown here are skipped with a warning; a bag that cannot be
 read ends the node with a clear error.
+
+Plan requests are a handshake, not a race: each request names the inputs it
+needs by stamp and the planner answers every request once (a plan, or
+"inputs missing"). Before the next request, and at the end of the bag, the
+player waits for that answer, so a fast replay never outruns the planner.
 """
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
+from rclpy.serialization import deserialize_message
 from rclpy.task import Future
+from visuotactile_grasp_msgs.msg import GraspGoal, PlanRequest
+
+from .. import topics
+from ..ros import qos
+from ..ros.clocks import wait_for
+from ..ros.stamps import header_key
 
 from ..ros.msg_types import message_class
 from ..ros.node_main import run_node
@@ -21,15 +35,19 @@ PARAMS = [
     Param("bag", "", "Path of the bag folder (with metadata.yaml) or a single .mcap/.db3 file."),
     Param("rate", 1.0, "Playback speed relative to recorded time; 0 plays as fast as possible.", (0.0, 1000.0)),
     Param("topics", [""], "Topics to play; [''] plays every topic."),
-    Param("start_delay", 1.0, "Wait at least this long before playing (steady s).", (0.0, 60.0)),
+    Param("start_delay", 0.0, "Wait at least this long before playing (steady s); ordering never depends on it: "
+          "the player waits for its subscribers and for the planner's answers.", (0.0, 60.0)),
     Param("subscriber_timeout", 30.0, "Wait up to this long until every played topic has a subscriber "
           "(steady s), so a slow-starting planner misses nothing.", (0.0, 600.0)),
     Param("shutdown_when_done", True, "Exit after the last message."),
-    Param("sync_topics", ["/regrasp_planner/request"],
-          "When playing as fast as possible, pause before each message of these topics so that what was "
-          "recorded before them (the images a plan request refers to) has been delivered first."),
-    Param("sync_pause", 0.3, "That pause (steady s).", (0.0, 10.0)),
+    Param("request_subscribers", 1, "Play only once the plan-request topic (when played) has this many subscribers: "
+          "the planner, plus any monitor that compares the answers.", (0, 100)),
+    Param("answer_timeout", 60.0, "Longest wait for the planner's answer to a played plan request (steady s); "
+          "the planner answers within its own input_timeout plus planning time.", (0.1, 3600.0)),
 ]
+
+
+PLAN_REQUEST_TYPE = "visuotactile_grasp_msgs/msg/PlanRequest"
 
 
 class BagError(RuntimeError):
@@ -44,6 +62,10 @@ class BagPlayerNode(Node):
             raise BagError("parameter 'bag' is empty: give the bag to play")
         self.finished = Future()  # completed at the end of the bag: run_node then exits
         self.published = 0
+        self.answered: set = set()  # header keys of plan requests the planner has answered
+        self._answers_lock = threading.Lock()
+        self.create_subscription(GraspGoal, topics.GRASP_GOAL, self._on_answer, qos.RELIABLE,
+                                 callback_group=MutuallyExclusiveCallbackGroup())  # served while play() blocks
         self.create_timer(0.01, self._start_once)
         self._started = False
 
@@ -58,6 +80,17 @@ class BagPlayerNode(Node):
         finally:
             if self.p.shutdown_when_done:
                 self.finished.set_result(True)
+
+    def _on_answer(self, goal: GraspGoal) -> None:
+        with self._answers_lock:
+            self.answered.add(header_key(goal.header))
+
+    def _await_answer(self, key) -> None:
+        if key is None:
+            return
+        if not wait_for(lambda: key in self.answered, self.p.answer_timeout, poll_s=0.002):
+            self.get_logger().warning(f"no planner answer to the plan request {key} within "
+                                      f"{self.p.answer_timeout} s; playing on")
 
     def play(self) -> None:
         from rosbags.highlevel import AnyReader, AnyReaderError
@@ -82,14 +115,14 @@ class BagPlayerNode(Node):
                 if not pubs:
                     raise BagError("nothing to play: no readable topic of a known type")
                 time.sleep(self.p.start_delay)
-                deadline = time.monotonic() + self.p.subscriber_timeout
-                while time.monotonic() < deadline and any(p.get_subscription_count() == 0 for p in pubs.values()):
-                    time.sleep(0.1)
+                wanted_subs = {t: self.p.request_subscribers if t == topics.PLAN_REQUEST else 1 for t in pubs}
+                wait_for(lambda: all(p.get_subscription_count() >= wanted_subs[t] for t, p in pubs.items()),
+                         self.p.subscriber_timeout, poll_s=0.02)
                 lonely = sorted(t for t, p in pubs.items() if p.get_subscription_count() == 0)
                 if lonely:
                     self.get_logger().warning(f"playing although nobody subscribes to {lonely}")
                 t_bag0 = t_wall0 = None
-                sync = {t for t in self.p.sync_topics if t}
+                awaiting = None  # the last plan request played, until the planner answers it
                 for conn, stamp, raw in reader.messages(connections=[c for c in connections if c.topic in pubs]):
                     if self.p.rate > 0:
                         if t_bag0 is None:
@@ -97,10 +130,12 @@ class BagPlayerNode(Node):
                         delay = (stamp - t_bag0) * 1e-9 / self.p.rate - (time.monotonic() - t_wall0)
                         if delay > 0:
                             time.sleep(delay)
-                    elif conn.topic in sync:  # topics are delivered independently: let the inputs land first
-                        time.sleep(self.p.sync_pause)
+                    if conn.topic == topics.PLAN_REQUEST and conn.msgtype == PLAN_REQUEST_TYPE:
+                        self._await_answer(awaiting)  # one decision at a time, whatever the rate
+                        awaiting = header_key(deserialize_message(bytes(raw), PlanRequest).header)
                     pubs[conn.topic].publish(bytes(raw))
                     self.published += 1
+                self._await_answer(awaiting)
         except AnyReaderError as exc:
             raise BagError(f"cannot read bag {path}: {exc}") from exc
         except Exception as exc:  # rosbags raises many kinds for damaged files

@@ -9,15 +9,12 @@ dataset (data/store.py) that survives the process being killed.
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
-from rclpy.action import ActionServer, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Bool
-from visuotactile_grasp_msgs.action import ExecuteGrasp
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspOutcome, TactileContact
 
 from .. import topics
@@ -25,12 +22,12 @@ from ..collection.trial import NOT_RECORDED, CollectConfig, Snapshot, TrialObser
 from ..data.store import DatasetWriter
 from ..planning.approach import ApproachConfig
 from ..ros import qos
-from ..ros.clocks import sim_seconds
+from ..ros.clocks import sim_seconds, wait_for_clock
 from ..ros.frame_cache import FrameCache
 from ..ros.image_conversion import image_to_numpy
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
-from ..ros.robot_steps import RobotSteps, StepFailed
+from ..ros.robot_steps import AttemptStopped, RobotSteps, StepFailed
 from ..ros.stamps import stamp_seconds
 
 PARAMS = [
@@ -70,7 +67,7 @@ class DataCollectorNode(RobotSteps, Node):
         self.writer = DatasetWriter(self.p.dataset_dir, resume=True,
                                     info={"source": "graph", "seed": self.p.seed}) if self.p.dataset_dir else None
         group = ReentrantCallbackGroup()
-        self.frames = FrameCache()
+        self.frames = FrameCache(wait=lambda ready, timeout_s: wait_for_clock(self, ready, timeout_s))
         sensors = MutuallyExclusiveCallbackGroup()  # one thread for the sensor streams keeps their order
         for key, topic in STREAMS.items():
             self.create_subscription(Image, topic, self.frames.callback(key), qos.IMAGE, callback_group=sensors)
@@ -84,17 +81,8 @@ class DataCollectorNode(RobotSteps, Node):
                                  qos.RELIABLE, callback_group=sensors)
         self.outcome_pub = self.create_publisher(GraspOutcome, topics.GRASP_OUTCOME, qos.RELIABLE)
         self.connect_robot_clients(group)
-        self.busy = threading.Lock()
         self.trials_done = 0
-        self.server = ActionServer(self, ExecuteGrasp, topics.COLLECT_TRIAL_ACTION, self.execute,
-                                   goal_callback=lambda _g: GoalResponse.REJECT if self.busy.locked()
-                                   else GoalResponse.ACCEPT, callback_group=group)
-
-    def execute(self, goal_handle):
-        with self.busy:
-            outcome = self.collect(goal_handle.request)
-        goal_handle.succeed()
-        return ExecuteGrasp.Result(outcome=outcome)
+        self.serve_trials(topics.COLLECT_TRIAL_ACTION, lambda goal_handle: self.collect(goal_handle.request), group)
 
     # sensing -----------------------------------------------------------------------------
     def snapshot(self, keys=("gel_left", "gel_right"), settle: bool = True) -> Snapshot:
@@ -125,6 +113,7 @@ class DataCollectorNode(RobotSteps, Node):
         outcome = GraspOutcome(trial_id=trial_id, object_id=request.object_id, policy="random_collection",
                                final_probability=float("nan"), label_source="tactile")
         rng = np.random.default_rng([self.p.seed, trial_id])
+        stopped = False
         try:
             self.open_fingers()
             if (self.trials_done - 1) % self.p.background_every == 0:
@@ -164,14 +153,19 @@ class DataCollectorNode(RobotSteps, Node):
                 self.writer.append_trial(build_records(obs))
             if not outcome.success:
                 outcome.failure_reason = "no contact after hold"
+        except AttemptStopped as exc:  # nothing of this trial was written: a resume runs it again
+            stopped = True
+            self.stopped(exc, outcome)
+            outcome.failure_reason = NOT_RECORDED + outcome.failure_reason
         except StepFailed as exc:
             outcome.success = False
             outcome.failure_reason = NOT_RECORDED + str(exc)
             self.get_logger().warning(f"trial {trial_id} {outcome.failure_reason}")
         finally:
-            self.retreat()
-            if self.p.reset_object:
-                self.reset_sim_object(self.reset_client)
+            if not stopped:
+                self.retreat()
+                if self.p.reset_object:
+                    self.reset_sim_object(self.reset_client)
         outcome.header.stamp = self.get_clock().now().to_msg()
         self.outcome_pub.publish(outcome)
         return outcome

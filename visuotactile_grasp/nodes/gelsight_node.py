@@ -26,6 +26,7 @@ from ..ros.diagnostics import ERROR, OK, WARN, Diagnostics
 from ..ros.image_conversion import ImageConversionError, image_to_numpy, numpy_to_image
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
+from ..ros.stamps import stamp_seconds
 
 PARAMS = [
     Param("side", "left", "Which finger this sensor is on: left or right."),
@@ -60,7 +61,7 @@ class GelSightNode(Node):
         self.pending_background: list[np.ndarray] = []
         self.capture_requested = True  # capture once at start
         self.frames = self.dropped = 0
-        self.latency_sum = 0.0
+        self.latency_sum, self.latency_frames = 0.0, 0
         self.last_frame_wall: float | None = None
         self.source = None
         self._stop = threading.Event()
@@ -86,9 +87,6 @@ class GelSightNode(Node):
             return
         if msg.encoding == "bgr8":
             frame = frame[..., ::-1]
-        now = self.get_clock().now().nanoseconds * 1e-9
-        stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
-        self.latency_sum += max(0.0, now - stamp)
         self.process(frame, msg.header)
 
     def _capture_loop(self) -> None:
@@ -139,6 +137,9 @@ class GelSightNode(Node):
         msg = TactileContact(header=header, sensor=self.p.side, in_contact=c.in_contact, contact_area=c.area,
                              centroid_u=c.centroid_u, centroid_v=c.centroid_v, intensity=c.intensity)
         self.contact_pub.publish(msg)
+        # stamp to published contact, on every source (the camera paths stamp at capture)
+        self.latency_sum += max(0.0, self.get_clock().now().nanoseconds * 1e-9 - stamp_seconds(header.stamp))
+        self.latency_frames += 1
 
     def on_capture(self, request, response):
         with self.lock:
@@ -160,7 +161,7 @@ class GelSightNode(Node):
 
     def report(self) -> None:
         stale = self.last_frame_wall is None or time.monotonic() - self.last_frame_wall > self.p.stale_timeout
-        latency = self.latency_sum / self.frames if self.frames else float("nan")
+        latency = self.latency_sum / self.latency_frames if self.latency_frames else float("nan")
         values = {"frames": self.frames, "dropped": self.dropped, "mean_latency_s": f"{latency:.4f}"}
         if stale:
             self.diag.publish(WARN, "GelSight stream stale", **values)

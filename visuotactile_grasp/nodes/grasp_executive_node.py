@@ -5,25 +5,25 @@ from the cylinder fit (centre plus a random offset, random height and yaw,
 fingers open), close, then ask the planner until it says lift (regrasping in
 between), lift, hold, label the outcome from the GelSight contacts, put the
 object down and (in sim) place it back at a random spot. Publishes the outcome.
+A cancelled attempt (or one interrupted by SIGINT/SIGTERM) stops the arm where it
+is, opens the fingers and ends as "cancelled".
 """
 from __future__ import annotations
 
-import threading
-
 import numpy as np
-from rclpy.action import ActionServer, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.duration import Duration
 from rclpy.node import Node
 from std_msgs.msg import Bool, Header
 from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand
-from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, TactileContact
+from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, PlanRequest, TactileContact
 
 from .. import topics
 from ..planning.approach import ApproachConfig, sample_initial_grasp
 from ..ros import qos
-from ..ros.clocks import sim_seconds, wait_for
-from ..ros.robot_steps import RobotSteps, StepFailed
-from ..ros.stamps import stamp_seconds
+from ..ros.clocks import sim_seconds, wait_for, wait_for_clock
+from ..ros.robot_steps import AttemptStopped, RobotSteps, StepFailed
+from ..ros.stamps import header_key, stamp_seconds
 from ..ros.conversions import pose_to_xyzyaw
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
@@ -37,8 +37,12 @@ PARAMS = [
     Param("lift_height", 0.1, "Lift by this much (m).", (0.01, 0.3)),
     Param("hold_time", 4.0, "Hold the object this long after lifting before labelling (sim s).", (0.0, 30.0)),
     Param("max_regrasps", 5, "Most regrasps before lifting anyway.", (0, 50)),
-    Param("planner_timeout", 5.0, "Time to wait for the planner's answer (steady s).", (0.1, 60.0)),
-    Param("step_timeout", 20.0, "Time limit for each arm or gripper step (steady s).", (0.5, 120.0)),
+    Param("settle_time", 0.2, "The planner plans from inputs stamped this long after the fingers closed, so they "
+          "show the settled contact (sim s).", (0.0, 5.0)),
+    Param("planner_timeout", 30.0, "Time to wait for the planner's answer (steady s); the planner itself answers "
+          "INPUTS_MISSING after its input_timeout, so this only catches a planner that is down.", (0.1, 600.0)),
+    Param("step_timeout", 20.0, "Time limit for each arm or gripper step (s of the robot's clock; a clock stalled "
+          "for 10 steady s also ends it).", (0.5, 120.0)),
     Param("reset_object", True, "After each attempt, ask the simulator to put the object at a random place."),
     Param("seed", 0, "Seed of the random initial grasps.", (0, 2**31 - 1)),
     Param("observe_pose", [0.6, 0.0, 0.5, 0.0],
@@ -67,38 +71,27 @@ class GraspExecutiveNode(RobotSteps, Node):
         self.create_subscription(GraspGoal, topics.GRASP_GOAL, self._on_goal, qos.RELIABLE, callback_group=group)
         self.create_subscription(Bool, topics.SIM_OBJECT_HELD, lambda m: setattr(self, "sim_held", m.data),
                                  qos.RELIABLE, callback_group=group)
-        self.request_pub = self.create_publisher(Header, topics.PLAN_REQUEST, qos.RELIABLE)
+        self.request_pub = self.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE)
         self.outcome_pub = self.create_publisher(GraspOutcome, topics.GRASP_OUTCOME, qos.RELIABLE)
         self.connect_robot_clients(group)
-        self.busy = threading.Lock()
-        self.server = ActionServer(self, ExecuteGrasp, topics.EXECUTE_GRASP_ACTION, self.execute,
-                                   goal_callback=self._accept, callback_group=group)
+        self.serve_trials(topics.EXECUTE_GRASP_ACTION, self.run_attempt, group)
 
     def _on_fit(self, msg: CylinderFit) -> None:
         self.fit = msg
 
     def _on_goal(self, msg: GraspGoal) -> None:
-        self.goals[msg.header.frame_id + f"@{msg.header.stamp.sec}.{msg.header.stamp.nanosec}"] = msg
-
-    def _accept(self, _goal) -> GoalResponse:
-        return GoalResponse.REJECT if self.busy.locked() else GoalResponse.ACCEPT
+        self.goals[header_key(msg.header)] = msg
 
     # the attempt -----------------------------------------------------------------------------
-    def execute(self, goal_handle):
-        with self.busy:
-            outcome = self.run_attempt(goal_handle)
-        result = ExecuteGrasp.Result(outcome=outcome)
-        goal_handle.succeed()
-        return result
-
     def feedback(self, goal_handle, phase: str, index: int = 0, p: float = float("nan")) -> None:
         goal_handle.publish_feedback(ExecuteGrasp.Feedback(phase=phase, regrasp_index=index, success_probability=p))
 
     def run_attempt(self, goal_handle) -> GraspOutcome:
         self.trial_id += 1
         req = goal_handle.request
-        outcome = GraspOutcome(trial_id=self.trial_id, object_id=req.object_id, policy=req.policy,
-                               final_probability=float("nan"))
+        # the policy is the one the planner reports in its answers, not the one the client asked for
+        outcome = GraspOutcome(trial_id=self.trial_id, object_id=req.object_id, final_probability=float("nan"))
+        stopped = False
         G = GripperCommand.Goal
         try:
             self.feedback(goal_handle, "open")
@@ -107,8 +100,8 @@ class GraspExecutiveNode(RobotSteps, Node):
             self.feedback(goal_handle, "fit")
             self.move(np.asarray(self.p.observe_pose, float), what="observe")
             request_time = sim_seconds(self)
-            if not wait_for(lambda: self.fit is not None and self.fit.valid
-                            and stamp_seconds(self.fit.header.stamp) >= request_time - 0.5, self.p.step_timeout):
+            if not wait_for_clock(self, lambda: self.fit is not None and self.fit.valid
+                                  and stamp_seconds(self.fit.header.stamp) >= request_time - 0.5, self.p.step_timeout):
                 raise StepFailed("no valid cylinder fit (is there an object on the table?)")
             fit = self.fit
             grasp = sample_initial_grasp((fit.center.x, fit.center.y), fit.center.z, fit.height, self.rng,
@@ -125,7 +118,11 @@ class GraspExecutiveNode(RobotSteps, Node):
                 raise StepFailed(f"fingers closed on nothing ({closed.message})")
             index = 0
             while True:
-                goal = self.ask_planner(index)
+                goal = self.ask_planner(index, req.minimum_force)
+                if req.policy and goal.policy != req.policy:
+                    self.get_logger().warning(f"asked for policy {req.policy!r}, the planner runs {goal.policy!r}",
+                                              throttle_duration_sec=60.0)
+                outcome.policy = goal.policy
                 outcome.final_probability = goal.success_probability
                 force = goal.grip_force
                 self.feedback(goal_handle, "plan", index, goal.success_probability)
@@ -154,24 +151,36 @@ class GraspExecutiveNode(RobotSteps, Node):
                 outcome.failure_reason = "no contact after hold"
             self.feedback(goal_handle, "release")
             self.move(np.array([0.0, 0.0, -self.p.lift_height, 0.0]), relative=True, what="put down")
+        except AttemptStopped as exc:
+            stopped = True
+            self.stopped(exc, outcome)
         except StepFailed as exc:
             outcome.success = False
             outcome.failure_reason = str(exc)
             self.get_logger().warning(f"attempt {self.trial_id} failed: {exc}")
         finally:
-            self.finish_attempt()
+            if not stopped:
+                self.finish_attempt()
         outcome.header.stamp = self.get_clock().now().to_msg()
         self.outcome_pub.publish(outcome)
         return outcome
 
-    def ask_planner(self, index: int) -> GraspGoal:
-        self.sleep_sim(0.2)  # let fresh images of the current contact arrive
-        header = Header(stamp=self.get_clock().now().to_msg(), frame_id=str(index))
-        key = header.frame_id + f"@{header.stamp.sec}.{header.stamp.nanosec}"
-        self.request_pub.publish(header)
-        if not wait_for(lambda: key in self.goals, self.p.planner_timeout):
-            raise StepFailed("planner did not answer (inputs stale, or planner down)")
-        return self.goals.pop(key)
+    def ask_planner(self, index: int, minimum_force: bool) -> GraspGoal:
+        """One decision: the planner plans from inputs stamped settle_time after now (the settled grasp)."""
+        now = self.get_clock().now()
+        request = PlanRequest(header=Header(stamp=now.to_msg(), frame_id="base"), regrasp_index=index,
+                              inputs_after=(now + Duration(seconds=self.p.settle_time)).to_msg(),
+                              minimum_force=minimum_force)
+        key = header_key(request.header)
+        self.request_pub.publish(request)
+        if not wait_for(lambda: key in self.goals or self.stop_check(), self.p.planner_timeout):
+            raise StepFailed(f"planner did not answer within {self.p.planner_timeout} s (planner down?)")
+        if key not in self.goals:
+            raise AttemptStopped("stopped while planning")
+        goal = self.goals.pop(key)
+        if goal.status != GraspGoal.STATUS_OK:
+            raise StepFailed(f"planner could not plan: {goal.message}")
+        return goal
 
     def finish_attempt(self) -> None:
         """Open the fingers, back away, and put the object at a new place (sim)."""

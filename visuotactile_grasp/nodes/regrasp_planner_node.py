@@ -1,7 +1,10 @@
-"""Regrasp planner: on each plan request, decide the next action or lift; publish a GraspGoal.
+"""Regrasp planner: answer each plan request with one GraspGoal: the next action or lift.
 
 Subscribes to the front camera, both GelSight difference images and the arm
-pose; rejects requests whose inputs are stale or from different moments.
+pose. A request names the moment its inputs must come from; the planner plans
+from the first of each input stamped at or after it (planning/decision_inputs.py),
+waiting for those that have not arrived, and answers INPUTS_MISSING after
+input_timeout (steady) or REJECTED when the inputs are inconsistent or bad.
 Learned policies load a trained, calibrated checkpoint and score 5,000
 candidate actions per request (planning/regrasp.py). Forces are clamped to the
 gripper's range and targets to the workspace, whatever the policy says.
@@ -9,21 +12,23 @@ gripper's range and targets to the workspace, whatever the policy says.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
 from sensor_msgs.msg import Image
-from std_msgs.msg import Header
-from visuotactile_grasp_msgs.msg import GraspGoal, GripperStatus
+from visuotactile_grasp_msgs.msg import GraspGoal, GripperStatus, PlanRequest
 
 from .. import topics
+from ..planning.decision_inputs import InputHistory, select_inputs
 from ..planning.policies import LEARNED_POLICIES, make_policy
 from ..ros import qos
 from ..ros.conversions import pose_to_xyzyaw, xyzyaw_to_pose
 from ..ros.diagnostics import OK, WARN, Diagnostics
 from ..ros.image_conversion import ImageConversionError, image_to_numpy
 from ..ros.node_main import run_node
+from ..ros.clocks import steady_timer
 from ..ros.params import Param, declare_params
 from ..ros.stamps import stamp_seconds
 
@@ -44,7 +49,9 @@ PARAMS = [
     Param("minimum_force", False, "Pick the least force above lift_threshold (falls back to the most probable)."),
     Param("device", "cpu", "Torch device for the model: cpu, cuda, cuda:0, ..."),
     Param("seed", 0, "Seed of the candidate sampling.", (0, 2**31 - 1)),
-    Param("max_input_age", 1.0, "Inputs older than this (sim s) before a request are stale.", (0.01, 60.0)),
+    Param("input_timeout", 10.0, "Answer INPUTS_MISSING when a request's inputs have not all arrived within this "
+          "(steady s).", (0.1, 300.0)),
+    Param("input_history", 64, "Messages kept per input for requests that arrive after their inputs.", (2, 10000)),
     Param("max_input_skew", 0.5, "Inputs further apart than this (sim s) are from different moments.", (0.001, 60.0)),
     Param("workspace_lower", [0.35, -0.35, 0.0], "Targets are clamped into this box: lower corner (m)."),
     Param("workspace_upper", [0.90, 0.35, 0.60], "Targets are clamped into this box: upper corner (m)."),
@@ -64,17 +71,19 @@ class RegraspPlannerNode(Node):
         else:
             self.policy = make_policy(self.p.policy, self.p.baseline_force)
         self.rng = np.random.default_rng(self.p.seed)
-        self.latest: dict[str, object] = {}
+        self.history = InputHistory(maxlen=self.p.input_history)
+        self.pending: list[tuple[PlanRequest, float]] = []  # (request, steady deadline), oldest first
         self.create_subscription(PoseStamped, topics.ARM_EE_POSE, lambda m: self._keep("pose", m), qos.RELIABLE)
         self.create_subscription(Image, topics.KINECT_RGB, lambda m: self._keep("rgb", m), qos.IMAGE)
         for side in topics.SIDES:
             self.create_subscription(Image, topics.gelsight(side, "image_diff"),
                                      lambda m, s=side: self._keep(f"gel_{s}", m), qos.IMAGE)
         self.create_subscription(GripperStatus, topics.GRIPPER_STATUS, self.on_gripper, qos.RELIABLE)
-        self.create_subscription(Header, topics.PLAN_REQUEST, self.on_request, qos.RELIABLE)
+        self.create_subscription(PlanRequest, topics.PLAN_REQUEST, self.on_request, qos.RELIABLE)
         self.goal_pub = self.create_publisher(GraspGoal, topics.GRASP_GOAL, qos.RELIABLE)
         self.diag = Diagnostics(self, "regrasp_planner")
         self.current_force = self.p.baseline_force
+        steady_timer(self, 0.1, self.serve_pending)  # answers INPUTS_MISSING once a request's time is up
 
     def _load_learned(self):
         from ..model import checkpoint
@@ -97,7 +106,9 @@ class RegraspPlannerNode(Node):
             self.current_force = msg.force_limit
 
     def _keep(self, key: str, msg) -> None:
-        self.latest[key] = msg
+        self.history.add(key, stamp_seconds(msg.header.stamp), msg)
+        if self.pending:
+            self.serve_pending()
 
     def required_inputs(self) -> tuple[str, ...]:
         # The baseline only needs the pose; learned policies need the images too.
@@ -105,58 +116,66 @@ class RegraspPlannerNode(Node):
             return ("pose",)
         return ("pose", "rgb", "gel_left", "gel_right")
 
-    def check_inputs(self, request_time: float) -> str:
-        stamps = {}
-        for key in self.required_inputs():
-            msg = self.latest.get(key)
-            if msg is None:
-                return f"no {key} received yet"
-            stamps[key] = stamp_seconds(msg.header.stamp)
-            if request_time - stamps[key] > self.p.max_input_age:
-                return f"{key} is stale ({request_time - stamps[key]:.2f} s old)"
-        if stamps and max(stamps.values()) - min(stamps.values()) > self.p.max_input_skew:
-            return f"inputs from different moments: {stamps}"
-        return ""
+    def on_request(self, request: PlanRequest) -> None:
+        self.pending.append((request, time.monotonic() + self.p.input_timeout))
+        self.serve_pending()
 
-    def on_request(self, request: Header) -> None:
-        problem = self.check_inputs(stamp_seconds(request.stamp))
-        if problem:
-            self.get_logger().error(f"plan request rejected: {problem}")
-            self.diag.publish(WARN, f"plan request rejected: {problem}")
-            return
-        pose = pose_to_xyzyaw(self.latest["pose"].pose)
+    def serve_pending(self) -> None:
+        """Answer every pending request whose inputs are complete, or whose time is up.
+
+        Callbacks share the node's mutually exclusive group, so this never runs twice at once."""
+        still = []
+        for request, deadline in self.pending:
+            chosen = select_inputs(self.history, self.required_inputs(), stamp_seconds(request.inputs_after),
+                                   self.p.max_input_skew)
+            if chosen.final and not chosen.problem:
+                self.answer(request, chosen.messages)
+            elif chosen.final:
+                self.refuse(request, GraspGoal.STATUS_REJECTED, chosen.problem)
+            elif time.monotonic() > deadline:
+                self.refuse(request, GraspGoal.STATUS_INPUTS_MISSING, chosen.problem)
+            else:
+                still.append((request, deadline))
+        self.pending = still
+
+    def refuse(self, request: PlanRequest, status: int, why: str) -> None:
+        self.get_logger().error(f"plan request {request.regrasp_index} not planned: {why}",
+                                throttle_duration_sec=1.0)
+        self.diag.publish(WARN, f"plan request not planned: {why}")
+        self.goal_pub.publish(GraspGoal(header=request.header, status=status, message=why, policy=self.policy.name,
+                                        regrasp_index=request.regrasp_index, success_probability=float("nan"),
+                                        grip_force=float("nan")))
+
+    def answer(self, request: PlanRequest, inputs: dict) -> None:
+        pose = pose_to_xyzyaw(inputs["pose"].pose)
         if not np.all(np.isfinite(pose)):
-            self.get_logger().error(f"plan request rejected: arm pose is not finite {pose}")
-            self.diag.publish(WARN, "plan request rejected: non-finite pose")
-            return
+            return self.refuse(request, GraspGoal.STATUS_REJECTED, f"arm pose is not finite {pose}")
         try:
-            decision = self.decide(pose)
+            decision = self.decide(pose, inputs, self.p.minimum_force or request.minimum_force)
         except (ImageConversionError, ValueError) as exc:
-            self.get_logger().error(f"plan request rejected: {exc}")
-            self.diag.publish(WARN, f"plan request rejected: {exc}")
-            return
+            return self.refuse(request, GraspGoal.STATUS_REJECTED, str(exc))
         # the last word on limits, whatever the policy or the network says
-        force = min(max(decision.force, self.p.min_force), self.p.max_force)
-        target = pose + decision.action[:4]
+        force = decision.force if math.isfinite(decision.force) else self.p.baseline_force
+        force = min(max(force, self.p.min_force), self.p.max_force)
+        target = pose + np.nan_to_num(np.asarray(decision.action[:4], float))
         target[:3] = np.clip(target[:3], self.p.workspace_lower, self.p.workspace_upper)
-        goal = GraspGoal(header=request, policy=self.policy.name, lift=bool(decision.lift),
-                         grip_force=float(force), success_probability=float(decision.probability))
+        goal = GraspGoal(header=request.header, status=GraspGoal.STATUS_OK, policy=self.policy.name,
+                         lift=bool(decision.lift), grip_force=float(force),
+                         success_probability=float(decision.probability), regrasp_index=request.regrasp_index)
         goal.target_pose = xyzyaw_to_pose(target)
         goal.action = [float(v) for v in decision.action]
-        goal.regrasp_index = int(request.frame_id) if request.frame_id.isdigit() else 0
         self.goal_pub.publish(goal)
         p = decision.probability
         self.diag.publish(OK, "planned", lift=decision.lift, probability="n/a" if math.isnan(p) else f"{p:.3f}")
 
-
-    def decide(self, pose):
+    def decide(self, pose, inputs: dict, minimum_force: bool):
         if self.p.policy not in LEARNED_POLICIES:
             return self.policy.decide(self.current_force)
-        images = {k: image_to_numpy(self.latest[k]) for k in ("rgb", "gel_left", "gel_right")}
+        images = {k: image_to_numpy(inputs[k]) for k in ("rgb", "gel_left", "gel_right")}
         if images["gel_left"].shape != images["gel_right"].shape:
             raise ValueError(f"gel images differ in shape: {images['gel_left'].shape} vs {images['gel_right'].shape}")
         plan = self.policy.plan(images["rgb"], images["gel_left"], images["gel_right"], pose, self.current_force,
-                                self.rng, minimum_force=self.p.minimum_force)
+                                self.rng, minimum_force=minimum_force)
         self.get_logger().info(f"planned in {1000 * plan.timings['total']:.0f} ms: p={plan.decision.probability:.3f} "
                                f"lift={plan.decision.lift} force={plan.decision.force:.1f} N")
         return plan.decision

@@ -26,7 +26,7 @@ from .. import topics
 from ..devices.sawyer.limits import ArmLimits, GoalRejected
 from ..geometry import wrap_angle
 from ..ros import qos
-from ..ros.clocks import steady_timer
+from ..ros.clocks import ClockProgress, steady_timer
 from ..ros.conversions import pose_stamped, pose_to_xyzyaw
 from ..ros.diagnostics import OK, WARN, Diagnostics
 from ..ros.node_main import run_node
@@ -38,10 +38,14 @@ PARAMS = [
     Param("max_speed", 0.3, "Cartesian speed limit (m/s).", (0.01, 1.0)),
     Param("max_lead", 0.005, "Set-points never lead the measured pose along the path by more than this (m), "
           "so command latency cannot turn into a catch-up burst above max_speed.", (0.0005, 0.1)),
-    Param("default_timeout", 10.0, "Time limit for a motion when the goal gives none (steady s).", (0.1, 120.0)),
+    Param("default_timeout", 10.0, "Time limit for a motion when the goal gives none (s of the robot's clock: "
+          "sim time in simulation).", (0.1, 120.0)),
     Param("position_tolerance", 0.002, "Distance at which a goal counts as reached (m).", (0.0001, 0.05)),
     Param("yaw_tolerance", 0.02, "Yaw error at which a goal counts as reached (rad).", (0.001, 0.5)),
-    Param("state_timeout", 1.0, "End-effector state older than this is stale (steady s).", (0.05, 30.0)),
+    Param("state_timeout", 1.0, "End-effector state older than this is stale (s of the node's clock: sim time in "
+          "simulation, so a cell slowed down by a loaded machine is not mistaken for a dead one).", (0.05, 30.0)),
+    Param("stall_timeout", 10.0, "No state and no clock progress for this long means the robot or the simulator "
+          "has stopped (steady s).", (0.5, 300.0)),
     Param("frame_id", "base", "Robot base frame."),
     Param("ee_frame_id", "right_hand", "End-effector frame broadcast on /tf (when tf2_msgs is installed)."),
 ]
@@ -53,7 +57,8 @@ class SawyerArmNode(Node):
         self.p = declare_params(self, PARAMS)
         self.limits = ArmLimits(tuple(self.p.workspace_lower), tuple(self.p.workspace_upper), self.p.max_speed)
         self.pose = np.full(4, np.nan)
-        self.pose_wall: float | None = None
+        self.pose_wall: float | None = None  # steady time of the latest state
+        self.pose_clock = 0  # the node's clock (ns) at the latest state
         self.state_time = 0.0
         self.cmd_pub = self.create_publisher(PoseStamped, topics.ROBOT_EE_COMMAND, qos.RELIABLE)
         self.pose_pub = self.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE)
@@ -74,6 +79,7 @@ class SawyerArmNode(Node):
             self.get_logger().error("end-effector state with NaN ignored", throttle_duration_sec=5.0)
             return
         self.pose, self.pose_wall = pose, time.monotonic()
+        self.pose_clock = self.get_clock().now().nanoseconds
         self.state_time = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
         out = PoseStamped(header=msg.header, pose=msg.pose)
         out.header.frame_id = self.p.frame_id
@@ -93,12 +99,26 @@ class SawyerArmNode(Node):
         """
         return self.state_time
 
-    def state_fresh(self) -> bool:
-        return self.pose_wall is not None and time.monotonic() - self.pose_wall < self.p.state_timeout
+    def state_problem(self) -> str:
+        """'' while the end-effector state is fresh; otherwise why it is not.
+
+        Two clocks: a state stream that stops while the robot's clock runs on is stale after
+        state_timeout of that clock; a cell that is merely slow (a loaded machine) slows its clock
+        too and stays fresh; one that stops altogether is caught by stall_timeout on the steady clock."""
+        if self.pose_wall is None:
+            return "no end-effector state received yet"
+        clock_age = (self.get_clock().now().nanoseconds - self.pose_clock) * 1e-9
+        if clock_age > self.p.state_timeout:
+            return f"end-effector state went stale ({clock_age:.2f} s of robot time without one)"
+        steady_age = time.monotonic() - self.pose_wall
+        if steady_age > self.p.stall_timeout:
+            return f"robot stalled (no end-effector state for {steady_age:.1f} s)"
+        return ""
 
     def on_goal(self, goal) -> GoalResponse:
-        if not self.state_fresh():
-            self.get_logger().error("rejected arm goal: end-effector state is stale")
+        problem = self.state_problem()
+        if problem:
+            self.get_logger().error(f"rejected arm goal: {problem}")
             return GoalResponse.REJECT
         try:
             self.limits.resolve_goal(self.pose, pose_to_xyzyaw(goal.target.pose), goal.relative)
@@ -122,7 +142,7 @@ class SawyerArmNode(Node):
         path = target - start
         path[3] = wrap_angle(path[3])
         length = float(np.linalg.norm(path[:3]))
-        deadline = time.monotonic() + timeout
+        progress = ClockProgress(self)  # the time limit runs on the robot's clock (sim time in sim)
         feedback = MoveToPose.Feedback()
         while True:
             # Stream set-points along the straight line no faster than the speed limit (sim time).
@@ -139,9 +159,11 @@ class SawyerArmNode(Node):
             if err <= self.p.position_tolerance and yaw_err <= self.p.yaw_tolerance:
                 result.success = True
                 break
-            if goal_handle.is_cancel_requested or time.monotonic() > deadline or not self.state_fresh():
+            problem = self.state_problem()
+            timed_out = progress.elapsed() > timeout
+            if goal_handle.is_cancel_requested or timed_out or problem:
                 reason = ("cancelled" if goal_handle.is_cancel_requested else
-                          "timed out" if time.monotonic() > deadline else "end-effector state went stale")
+                          f"timed out after {timeout:.1f} s" if timed_out else problem)
                 # hold where we are rather than keep chasing the target
                 if np.all(np.isfinite(self.pose)):
                     self.cmd_pub.publish(pose_stamped(self.pose, self.get_clock().now().to_msg(), self.p.frame_id))
@@ -160,11 +182,18 @@ class SawyerArmNode(Node):
         return result
 
     def watchdog(self) -> None:
-        if self.state_fresh():
+        problem = self.state_problem()
+        if not problem:
             self.diag.publish(OK, "tracking", x=f"{self.pose[0]:.3f}", y=f"{self.pose[1]:.3f}", z=f"{self.pose[2]:.3f}")
         else:
-            self.get_logger().warning("no end-effector state from the robot", throttle_duration_sec=10.0)
-            self.diag.publish(WARN, "end-effector state stale")
+            self.get_logger().warning(problem, throttle_duration_sec=10.0)
+            self.diag.publish(WARN, problem)
+
+
+    def on_shutdown(self) -> None:
+        """Hold where the arm is: a set-point streamed before the stop must not be chased afterwards."""
+        if np.all(np.isfinite(self.pose)):
+            self.cmd_pub.publish(pose_stamped(self.pose, self.get_clock().now().to_msg(), self.p.frame_id))
 
 
 def main(args=None) -> int:

@@ -12,7 +12,10 @@ from .stamps import stamp_seconds
 
 
 class FrameCache:
-    def __init__(self) -> None:
+    def __init__(self, wait=wait_for) -> None:
+        """wait(predicate, timeout_s) -> bool: steady by default; nodes pass clocks.wait_for_clock so a
+        slow simulated cell is waited for in its own time."""
+        self._wait = wait
         self._latest: dict[str, object] = {}
         self._lock = threading.Lock()
 
@@ -27,8 +30,8 @@ class FrameCache:
             return self._latest.get(key)
 
     def fresh(self, key: str, after: float, timeout_s: float):
-        """The first message seen with stamp >= after, or None when none arrives within timeout_s (steady)."""
+        """The first message seen with stamp >= after, or None when none arrives within timeout_s."""
         def ready() -> bool:
             msg = self.latest(key)
             return msg is not None and stamp_seconds(msg.header.stamp) >= after - 1e-6
-        return self.latest(key) if wait_for(ready, timeout_s) else None
+        return self.latest(key) if self._wait(ready, timeout_s) else None

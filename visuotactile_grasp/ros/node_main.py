@@ -9,12 +9,15 @@ import time
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.signals import SignalHandlerOptions
 from rclpy.task import Future
 
 from ..graph.lifecycle import PARENT_PID_ENV, parent_gone
 
 PARENT_POLL_S = 0.25
 SHUTDOWN_GRACE_S = 3.0  # after the parent died: time for on_shutdown to leave the hardware safe
+SPIN_POLL_S = 0.1  # how often the spin loop looks at the stop flag
+STOP_GRACE_S = 5.0  # time request_stop gets to leave the hardware safe
 
 
 def watch_parent(poll_s: float = PARENT_POLL_S, grace_s: float = SHUTDOWN_GRACE_S) -> threading.Thread | None:
@@ -31,7 +34,7 @@ def watch_parent(poll_s: float = PARENT_POLL_S, grace_s: float = SHUTDOWN_GRACE_
         while not parent_gone(int(expected)):
             time.sleep(poll_s)
         print(f"[{os.getpid()}] parent {expected} is gone: shutting down", file=sys.stderr, flush=True)
-        os.kill(os.getpid(), signal.SIGTERM)  # rclpy's handler: a clean shutdown, on_shutdown included
+        os.kill(os.getpid(), signal.SIGTERM)  # run_node's handler: a clean shutdown, on_shutdown included
         time.sleep(grace_s)
         os._exit(1)
 
@@ -41,7 +44,16 @@ def watch_parent(poll_s: float = PARENT_POLL_S, grace_s: float = SHUTDOWN_GRACE_
 
 
 def run_node(node_cls, args=None) -> int:
-    rclpy.init(args=args if args is not None else sys.argv)
+    """Spin node_cls until SIGINT/SIGTERM (or its `finished` future), then stop it safely.
+
+    Signals only set a flag here (rclpy's own handlers would shut the context down at once):
+    a node with request_stop(timeout_s) gets to finish what the hardware needs (the executive
+    opens the gripper and holds the arm) while the executor still serves its callbacks. A second
+    signal skips that."""
+    rclpy.init(args=args if args is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO)
+    signals = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda number, _frame: signals.append(number))
     watch_parent()
     node = None
     try:
@@ -49,13 +61,18 @@ def run_node(node_cls, args=None) -> int:
         executor = MultiThreadedExecutor(num_threads=4)
         executor.add_node(node)
         # A node that can be done with its job (the bag player at the end of a bag) completes its
-        # `finished` future. Spin blocking, as spin() does: polling with a timeout rebuilt the wait
-        # set ten times a second, and a Ctrl-C landing mid-rebuild ended the process with an error.
+        # `finished` future.
         finished = getattr(node, "finished", None)
-        if isinstance(finished, Future):
-            executor.spin_until_future_complete(finished)
-        else:
-            executor.spin()
+        done = finished.done if isinstance(finished, Future) else (lambda: False)
+        while rclpy.ok() and not signals and not done():
+            executor.spin_once(timeout_sec=SPIN_POLL_S)
+        request_stop = getattr(node, "request_stop", None)
+        if signals and request_stop is not None and rclpy.ok():
+            stopper = threading.Thread(target=request_stop, args=(STOP_GRACE_S,), name="request-stop", daemon=True)
+            stopper.start()
+            deadline = time.monotonic() + STOP_GRACE_S + 1.0
+            while stopper.is_alive() and len(signals) < 2 and rclpy.ok() and time.monotonic() < deadline:
+                executor.spin_once(timeout_sec=SPIN_POLL_S)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:

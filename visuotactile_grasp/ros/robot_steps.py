@@ -1,18 +1,22 @@
 """Blocking arm, gripper and sensor steps for the nodes that run whole trials (executive, collector).
 
 Mixed into an rclpy Node whose action callback runs in a worker thread of a multi-threaded
-executor: each step sends a goal and waits on a steady clock, so a stalled simulator or a dead
-driver ends the step with StepFailed instead of hanging the trial.
+executor: each step sends a goal and waits for its result on the robot's clock (sim time in
+simulation, so a merely slow cell is waited for) and fails when that clock stops for a steady
+interval (ros/clocks.ClockProgress), so a stalled simulator or a dead driver ends the step with
+StepFailed instead of hanging the trial.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
-from rclpy.action import ActionClient
-from visuotactile_grasp_msgs.action import GripperCommand, MoveToPose
+from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
+from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand, MoveToPose
 from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
-from .clocks import sim_seconds, wait_for
+from .clocks import wait_for, wait_for_clock
 from .conversions import pose_stamped
 
 
@@ -20,8 +24,54 @@ class StepFailed(RuntimeError):
     pass
 
 
+class AttemptStopped(StepFailed):
+    """The attempt was cancelled by its client, or the node is shutting down."""
+
+
 class RobotSteps:
-    """Needs self.p.step_timeout, self.p.open_width, self.p.observe_pose; call connect_robot_clients first."""
+    """Needs self.p.step_timeout, self.p.open_width, self.p.observe_pose; call connect_robot_clients first.
+
+    stop_check() is polled while every step waits: when it turns true the step's goal is cancelled
+    (the arm then holds where it is) and AttemptStopped is raised; safe_stop() then opens the fingers."""
+
+    stop_check = staticmethod(lambda: False)
+    CANCELLED = "cancelled"  # the failure reason of a stopped attempt starts with this
+
+    def serve_trials(self, action_name: str, run_trial, group) -> None:
+        """An ExecuteGrasp action server running run_trial(goal_handle) -> GraspOutcome, one trial at a
+        time; a client's cancel or request_stop() makes the running trial's steps raise AttemptStopped."""
+        self.busy = threading.Lock()
+        self.stopping = threading.Event()  # set by request_stop (SIGINT/SIGTERM)
+
+        def execute(goal_handle):
+            with self.busy:
+                self.stop_check = lambda: goal_handle.is_cancel_requested or self.stopping.is_set()
+                outcome = run_trial(goal_handle)
+            if goal_handle.is_cancel_requested:
+                goal_handle.canceled()
+            elif self.stopping.is_set():
+                goal_handle.abort()  # stopped by a shutdown, not by the client
+            else:
+                goal_handle.succeed()
+            return ExecuteGrasp.Result(outcome=outcome)
+
+        self.trial_server = ActionServer(
+            self, ExecuteGrasp, action_name, execute, callback_group=group,
+            goal_callback=lambda _g: GoalResponse.REJECT if self.busy.locked() or self.stopping.is_set()
+            else GoalResponse.ACCEPT, cancel_callback=lambda _g: CancelResponse.ACCEPT)
+
+    def request_stop(self, timeout_s: float) -> None:
+        """SIGINT/SIGTERM (run_node): end a running trial safely (arm holding, fingers open) first."""
+        self.stopping.set()
+        wait_for(lambda: not self.busy.locked(), timeout_s)
+
+    def stopped(self, exc: AttemptStopped, outcome) -> None:
+        """What every trial does when stopped: name it, leave the arm holding and the fingers open."""
+        outcome.success = False
+        outcome.failure_reason = f"{self.CANCELLED} ({exc})"
+        self.get_logger().warning(f"trial {outcome.trial_id} {outcome.failure_reason}: arm holding, "
+                                  "opening the fingers")
+        self.safe_stop()
 
     def connect_robot_clients(self, group) -> None:
         """The arm and gripper actions, the gels' background services and the simulator's reset."""
@@ -31,7 +81,9 @@ class RobotSteps:
                                               callback_group=group) for s in topics.SIDES}
         self.reset_client = self.create_client(ResetObject, topics.SIM_RESET_OBJECT, callback_group=group)
 
-    def _call_action(self, client, goal, what: str):
+    def _call_action(self, client, goal, what: str, stoppable: bool = True):
+        if stoppable and self.stop_check():
+            raise AttemptStopped(f"stopped before {what}")
         if not client.wait_for_server(timeout_sec=self.p.step_timeout):
             raise StepFailed(f"{what}: action server not available")
         send = client.send_goal_async(goal)
@@ -41,8 +93,12 @@ class RobotSteps:
         if not handle.accepted:
             raise StepFailed(f"{what}: goal rejected")
         result_future = handle.get_result_async()
-        if not wait_for(result_future.done, self.p.step_timeout + 5.0):
+        stop = self.stop_check if stoppable else (lambda: False)
+        if not wait_for_clock(self, lambda: result_future.done() or stop(), self.p.step_timeout + 5.0) \
+                or not result_future.done():
             handle.cancel_goal_async()
+            if stop():
+                raise AttemptStopped(f"stopped during {what}")
             raise StepFailed(f"{what}: no result in time")
         return result_future.result().result, result_future.result().status
 
@@ -53,9 +109,10 @@ class RobotSteps:
         if not result.success:
             raise StepFailed(f"{what}: {result.message}")
 
-    def grip(self, command: int, width: float = 0.0, force: float = 0.0, what: str = "gripper"):
+    def grip(self, command: int, width: float = 0.0, force: float = 0.0, what: str = "gripper",
+             stoppable: bool = True):
         goal = GripperCommand.Goal(command=command, width=width, speed=0.1, force=force)
-        result, _ = self._call_action(self.gripper, goal, what)
+        result, _ = self._call_action(self.gripper, goal, what, stoppable)
         return result
 
     def open_fingers(self, what: str = "open") -> None:
@@ -65,8 +122,17 @@ class RobotSteps:
         return self.grip(GripperCommand.Goal.GRASP, width=0.0, force=force, what=what)
 
     def sleep_sim(self, seconds: float) -> None:
-        end = sim_seconds(self) + seconds
-        wait_for(lambda: sim_seconds(self) >= end, seconds * 50 + 5.0)
+        """Let seconds of the robot's clock pass (early only if that clock stalls or the attempt stops)."""
+        wait_for_clock(self, self.stop_check, seconds)
+        if self.stop_check():
+            raise AttemptStopped("stopped while waiting")
+
+    def safe_stop(self) -> None:
+        """After a cancel or a shutdown request: fingers open, arm holding (its goal was cancelled)."""
+        try:
+            self.grip(GripperCommand.Goal.RELEASE, width=self.p.open_width, what="open after stop", stoppable=False)
+        except StepFailed as exc:
+            self.get_logger().error(f"could not open the gripper after the stop: {exc}")
 
     def capture_backgrounds(self, clients: dict) -> None:
         for client in clients.values():

@@ -108,18 +108,19 @@ class GraphSession:
     def watch_decisions(self) -> tuple[dict, dict]:
         """Plan requests and the planner's GraspGoals as they cross the graph, by header key:
         (requests: key -> wall s seen, goals: key -> (goal, wall s seen)); filled while spinning."""
-        from std_msgs.msg import Header
-        from visuotactile_grasp_msgs.msg import GraspGoal
+        from visuotactile_grasp_msgs.msg import GraspGoal, PlanRequest
 
         from .. import topics
         from ..ros import qos
         from ..ros.stamps import header_key
 
         requests, goals = {}, {}
-        self.monitor.create_subscription(Header, topics.PLAN_REQUEST,
-                                         lambda h: requests.setdefault(header_key(h), time.monotonic()), qos.RELIABLE)
+        # goals first: a bag player that waits for this request subscriber then finds the goal one too
         self.monitor.create_subscription(GraspGoal, topics.GRASP_GOAL,
                                          lambda g: goals.setdefault(header_key(g.header), (g, time.monotonic())),
+                                         qos.RELIABLE)
+        self.monitor.create_subscription(PlanRequest, topics.PLAN_REQUEST,
+                                         lambda r: requests.setdefault(header_key(r.header), time.monotonic()),
                                          qos.RELIABLE)
         return requests, goals
 

@@ -41,7 +41,8 @@ def replay_through_graph(args) -> list:
 
     requests, recorded = recorded_decisions(args.bag)
     inputs = sorted(set(NEEDED) | {t.GRIPPER_STATUS, t.KINECT_DEPTH, t.KINECT_DEPTH_INFO})  # never the old goals
-    overrides = {"bag_player": {"rate": args.rate, "topics": inputs, "start_delay": 3.0},  # our monitor too
+    # the player starts once the planner and our monitor both subscribe to the plan requests
+    overrides = {"bag_player": {"rate": args.rate, "topics": inputs, "request_subscribers": 2},
                  "regrasp_planner": {"policy": args.policy, "checkpoint": str(Path(args.checkpoint).resolve()),
                                      "candidates": args.candidates, "seed": args.seed}}
     with GraphSession("replay", sim=False, bag=str(Path(args.bag).resolve()), overrides=overrides) as session:
