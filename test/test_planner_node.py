@@ -1,0 +1,96 @@
+"""The planner node's handshake over ROS: every plan request gets exactly one answer; a plan only
+from inputs stamped at or after the request's inputs_after (whether they arrive before or after
+the request), INPUTS_MISSING when they never come, REJECTED for a non-finite pose."""
+import math
+
+import pytest
+import rclpy
+from builtin_interfaces.msg import Time
+from geometry_msgs.msg import PoseStamped
+from std_msgs.msg import Header
+from visuotactile_grasp_msgs.msg import GraspGoal, PlanRequest
+
+from node_harness import NodeProcess, spin_until
+from visuotactile_grasp import topics
+from visuotactile_grasp.ros import qos
+from visuotactile_grasp.ros.conversions import pose_stamped
+from visuotactile_grasp.ros.stamps import header_key
+
+
+def _t(seconds: float) -> Time:
+    return Time(sec=int(seconds), nanosec=int(round((seconds % 1) * 1e9)))
+
+
+@pytest.fixture
+def planner(ros_env, tmp_path):
+    proc = NodeProcess("regrasp_planner_node", "regrasp_planner",
+                       {"policy": "cylinder_baseline", "input_timeout": 1.5}, ros_env, tmp_path / "planner.log")
+    rclpy.init()
+    node = rclpy.create_node("test_planner_client")
+    answers = {}
+    node.create_subscription(GraspGoal, topics.GRASP_GOAL, lambda g: answers.setdefault(header_key(g.header), [])
+                             .append(g), qos.RELIABLE)
+    requests = node.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE)
+    poses = node.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE)
+    try:
+        # a handshake, not a pause: the planner subscribes to both topics we publish, and we to its answers
+        assert spin_until(node, lambda: requests.get_subscription_count() and poses.get_subscription_count()
+                          and node.count_publishers(topics.GRASP_GOAL), 60), proc.output()
+        yield node, requests, poses, answers
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+        assert proc.stop() == 0, proc.output()[-2000:]
+
+
+def _request(at: float, inputs_after: float, index: int = 0) -> PlanRequest:
+    return PlanRequest(header=Header(stamp=_t(at), frame_id="base"), regrasp_index=index,
+                       inputs_after=_t(inputs_after))
+
+
+def test_plan_waits_for_inputs_stamped_after_the_request(planner):
+    node, requests, poses, answers = planner
+    poses.publish(pose_stamped([0.6, 0.0, 0.1, 0.0], _t(9.9)))  # before inputs_after: not usable
+    request = _request(10.0, 10.2, index=3)
+    requests.publish(request)
+    spin_until(node, lambda: answers, 0.5)
+    assert not answers, "answered before an input from after inputs_after existed"
+    poses.publish(pose_stamped([0.6, 0.0, 0.1, 0.0], _t(10.25)))
+    assert spin_until(node, lambda: header_key(request.header) in answers, 10)
+    [goal] = answers[header_key(request.header)]
+    assert goal.status == GraspGoal.STATUS_OK and goal.regrasp_index == 3 and goal.policy == "cylinder_baseline"
+    assert 5.0 <= goal.grip_force <= 40.0 and goal.lift
+
+
+def test_inputs_that_arrived_first_are_used_too(planner):
+    node, requests, poses, answers = planner
+    poses.publish(pose_stamped([0.6, 0.0, 0.1, 0.0], _t(20.3)))
+    spin_until(node, lambda: False, 0.3)  # the pose may or may not be there yet: either order must work
+    request = _request(20.0, 20.2)
+    requests.publish(request)
+    assert spin_until(node, lambda: header_key(request.header) in answers, 10)
+    assert answers[header_key(request.header)][0].status == GraspGoal.STATUS_OK
+
+
+def test_missing_inputs_get_an_answer_that_names_them(planner):
+    node, requests, poses, answers = planner
+    poses.publish(pose_stamped([0.6, 0.0, 0.1, 0.0], _t(29.0)))
+    request = _request(30.0, 30.2)
+    requests.publish(request)
+    assert spin_until(node, lambda: header_key(request.header) in answers, 15)
+    [goal] = answers[header_key(request.header)]
+    assert goal.status == GraspGoal.STATUS_INPUTS_MISSING
+    assert "inputs missing: pose (newest 1.20 s before" in goal.message, goal.message
+    assert math.isnan(goal.grip_force)
+    spin_until(node, lambda: False, 0.5)
+    assert len(answers[header_key(request.header)]) == 1, "answered twice"
+
+
+def test_non_finite_pose_is_rejected_not_planned(planner):
+    node, requests, poses, answers = planner
+    request = _request(40.0, 40.0)
+    requests.publish(request)
+    poses.publish(pose_stamped([math.nan, 0.0, 0.1, 0.0], _t(40.1)))
+    assert spin_until(node, lambda: header_key(request.header) in answers, 10)
+    [goal] = answers[header_key(request.header)]
+    assert goal.status == GraspGoal.STATUS_REJECTED and "not finite" in goal.message
