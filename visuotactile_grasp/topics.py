@@ -43,6 +43,7 @@ EXECUTE_GRASP_ACTION = "/grasp_executive/execute_grasp"
 GRASP_OUTCOME = "/grasp_executive/outcome"
 
 SIM_RESET_OBJECT = "/sim/reset_object"
+SIM_INJECT_FAULT = "/sim/inject_fault"  # simulator only: hardware faults on demand, for tests
 SIM_OBJECT_HELD = "/sim/ground_truth/object_held"  # simulator only: is the object really held?
 SIDES = ("left", "right")
 

@@ -38,19 +38,25 @@ class GraphRunner:
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.notice = self.state.clear_stale()  # raises StaleGraph if a live run owns the folder
-        env = child_env(self.env, self.state.run_id)
-        cfg = config_dir()
         for spec in self.graph.nodes:
-            cmd = [executable_path(spec.executable)] + spec.ros_arguments(cfg)
-            log = open(self.log_dir / f"{spec.name}.log", "wb")
-            self._logs.append(log)
-            # Own process group: a Ctrl-C at the terminal reaches this process only, which then
-            # stops the nodes in order (below) instead of every process at once.
-            self.procs[spec.name] = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                                     stdin=subprocess.DEVNULL, preexec_fn=die_with_parent,
-                                                     process_group=0)
-            self.state.write({n: p.pid for n, p in self.procs.items()}, domain=self.env.get("ROS_DOMAIN_ID"),
-                             ports=self.ports)
+            self._spawn(spec)
+
+    def restart(self, name: str, grace_s: float = 8.0) -> None:
+        """Stop one node (if it still runs) and start it again, as a supervisor would after a crash."""
+        self._stop([self.procs[name]], grace_s)
+        self._spawn(next(s for s in self.graph.nodes if s.name == name))
+
+    def _spawn(self, spec) -> None:
+        cmd = [executable_path(spec.executable)] + spec.ros_arguments(config_dir())
+        log = open(self.log_dir / f"{spec.name}.log", "ab")
+        self._logs.append(log)
+        # Own process group: a Ctrl-C at the terminal reaches this process only, which then
+        # stops the nodes in order (stop()) instead of every process at once.
+        self.procs[spec.name] = subprocess.Popen(cmd, env=child_env(self.env, self.state.run_id), stdout=log,
+                                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                                 preexec_fn=die_with_parent, process_group=0)
+        self.state.write({n: p.pid for n, p in self.procs.items()}, domain=self.env.get("ROS_DOMAIN_ID"),
+                         ports=self.ports)
 
     def dead_required(self) -> list[str]:
         required = {s.name for s in self.graph.nodes if s.required}

@@ -37,6 +37,8 @@ PARAMS = [
     Param("lift_height", 0.1, "Lift by this much (m).", (0.01, 0.3)),
     Param("hold_time", 4.0, "Hold the object this long after lifting before labelling (sim s).", (0.0, 30.0)),
     Param("max_regrasps", 5, "Most regrasps before lifting anyway.", (0, 50)),
+    Param("label_timeout", 2.0, "Longest wait after the hold for contact estimates from both gels (sim s).",
+          (0.1, 30.0)),
     Param("settle_time", 0.2, "The planner plans from inputs stamped this long after the fingers closed, so they "
           "show the settled contact (sim s).", (0.0, 5.0)),
     Param("planner_timeout", 30.0, "Time to wait for the planner's answer (steady s); the planner itself answers "
@@ -102,7 +104,8 @@ class GraspExecutiveNode(RobotSteps, Node):
             request_time = sim_seconds(self)
             if not wait_for_clock(self, lambda: self.fit is not None and self.fit.valid
                                   and stamp_seconds(self.fit.header.stamp) >= request_time - 0.5, self.p.step_timeout):
-                raise StepFailed("no valid cylinder fit (is there an object on the table?)")
+                raise StepFailed("no valid cylinder fit from after the arm reached the observation pose "
+                                 "(Kinect stream stopped, or no object on the table)")
             fit = self.fit
             grasp = sample_initial_grasp((fit.center.x, fit.center.y), fit.center.z, fit.height, self.rng,
                                          self.approach)
@@ -113,9 +116,7 @@ class GraspExecutiveNode(RobotSteps, Node):
             self.move(above, what="pre-grasp")
             self.move(grasp, what="descend")
             self.feedback(goal_handle, "close")
-            closed = self.grip(G.GRASP, width=0.0, force=force, what="close")
-            if not closed.success:
-                raise StepFailed(f"fingers closed on nothing ({closed.message})")
+            self.close_fingers(force, "close", require_object=True)
             index = 0
             while True:
                 goal = self.ask_planner(index, req.minimum_force)
@@ -129,22 +130,21 @@ class GraspExecutiveNode(RobotSteps, Node):
                 if goal.lift or index >= self.p.max_regrasps:
                     if not goal.lift:
                         self.get_logger().info("regrasp limit reached: lifting anyway")
-                    self.grip(G.GRASP, width=0.0, force=force, what="set force")
+                    self.close_fingers(force, "set force", require_object=True)
                     break
                 index += 1
                 self.feedback(goal_handle, "regrasp", index)
                 self.grip(G.RELEASE, width=self.p.open_width, what="open for regrasp")
                 self.move(pose_to_xyzyaw(goal.target_pose), what="regrasp move")
-                closed = self.grip(G.GRASP, width=0.0, force=force, what="regrasp close")
-                if not closed.success:  # the regrasp missed the object: nothing left to plan from
-                    raise StepFailed(f"regrasp {index} closed on nothing ({closed.message})")
+                # a regrasp that misses the object leaves nothing to plan from
+                self.close_fingers(force, f"regrasp {index} close", require_object=True)
             outcome.num_regrasps = index
             outcome.grip_force = float(force)
             self.feedback(goal_handle, "lift")
             self.move(np.array([0.0, 0.0, self.p.lift_height, 0.0]), relative=True, what="lift")
             self.sleep_sim(self.p.hold_time)
-            contacts = [self.contacts.get(s) for s in topics.SIDES]
-            outcome.success = all(c is not None and c.in_contact for c in contacts)
+            contacts = self.fresh_contacts(after=sim_seconds(self))
+            outcome.success = all(c.in_contact for c in contacts)
             outcome.label_source = "tactile"
             outcome.ground_truth_success = outcome.success if self.sim_held is None else bool(self.sim_held)
             if not outcome.success:
@@ -164,6 +164,16 @@ class GraspExecutiveNode(RobotSteps, Node):
         outcome.header.stamp = self.get_clock().now().to_msg()
         self.outcome_pub.publish(outcome)
         return outcome
+
+    def fresh_contacts(self, after: float) -> list[TactileContact]:
+        """Both gels' contact estimates stamped at or after `after`: a label never comes from before the hold."""
+        def fresh(side: str) -> bool:
+            c = self.contacts.get(side)
+            return c is not None and stamp_seconds(c.header.stamp) >= after - 1e-6
+        if not wait_for_clock(self, lambda: all(fresh(s) for s in topics.SIDES), self.p.label_timeout):
+            stale = [s for s in topics.SIDES if not fresh(s)]
+            raise StepFailed(f"no fresh GelSight contact from {stale} after the hold (stream stopped?): no label")
+        return [self.contacts[s] for s in topics.SIDES]
 
     def ask_planner(self, index: int, minimum_force: bool) -> GraspGoal:
         """One decision: the planner plans from inputs stamped settle_time after now (the settled grasp)."""

@@ -3,7 +3,9 @@
 Publishes /clock and the sensor streams a real cell produces (Kinect RGB-D,
 the GelSight webcams, the arm's end-effector state), accepts the arm's
 Cartesian command, and serves the WSG-50 TCP protocol so the real gripper
-driver talks to the simulated fingers.
+driver talks to the simulated fingers. /sim/inject_fault makes the cell fail
+as real hardware does (a dropped gripper link, a fast stop, a sensor stream
+that stops), so the graph's reactions can be tested.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Bool
-from visuotactile_grasp_msgs.srv import ResetObject
+from visuotactile_grasp_msgs.srv import InjectFault, ResetObject
 
 from .. import topics
 from ..devices.wsg50.emulator import WsgEmulator
@@ -52,6 +54,10 @@ PARAMS = [
 ]
 
 
+STREAM_FAULTS = {"kinect_stop": "kinect", "gelsight_left_stop": "gelsight_left",
+                 "gelsight_right_stop": "gelsight_right"}
+
+
 class SimCellNode(Node):
     def __init__(self) -> None:
         super().__init__("sim_cell")
@@ -79,6 +85,8 @@ class SimCellNode(Node):
         self.held_pub = self.create_publisher(Bool, topics.SIM_OBJECT_HELD, qos.RELIABLE)
         self.create_subscription(PoseStamped, topics.ROBOT_EE_COMMAND, self.on_ee_command, qos.RELIABLE)
         self.create_service(ResetObject, topics.SIM_RESET_OBJECT, self.on_reset_object)
+        self.stopped_streams: set[str] = set()  # injected faults: streams that do not publish
+        self.create_service(InjectFault, topics.SIM_INJECT_FAULT, self.on_inject_fault)
         self.emulator = WsgEmulator(self.cell.gripper, self.p.wsg_host, self.p.wsg_port).start()
         self.get_logger().info(f"simulated WSG-50 on {self.emulator.host}:{self.emulator.port}")
         self._stop = threading.Event()
@@ -103,6 +111,25 @@ class SimCellNode(Node):
         response.success, response.object_id = True, object_id
         response.pose = pose_stamped([xy[0], xy[1], 0.0, 0.0], self._stamp()).pose
         response.message = f"{object_id} at ({xy[0]:.3f}, {xy[1]:.3f})"
+        return response
+
+    def on_inject_fault(self, request, response):
+        fault = request.fault
+        if fault == "clear":
+            self.stopped_streams.clear()
+        elif fault == "wsg_drop_connection":
+            self.emulator.drop_client()
+        elif fault == "wsg_fast_stop":
+            self.cell.gripper.stop(fast=True)
+        elif fault in STREAM_FAULTS:
+            self.stopped_streams.add(STREAM_FAULTS[fault])
+        else:
+            response.success = False
+            response.message = (f"unknown fault {fault!r}; expected clear, wsg_drop_connection, wsg_fast_stop or "
+                                f"one of {sorted(STREAM_FAULTS)}")
+            return response
+        self.get_logger().warning(f"injected fault: {fault}")
+        response.success, response.message = True, f"injected {fault}"
         return response
 
     # simulation loop -------------------------------------------------------------
@@ -153,6 +180,8 @@ class SimCellNode(Node):
             self.ee_pub.publish(pose_stamped(ee, stamp, fid))
             self.held_pub.publish(Bool(data=self.cell.ground_truth_held()))
         elif what == "camera":
+            if "kinect" in self.stopped_streams:
+                return
             rgb, depth = self.cell.render_camera()
             header = pose_stamped([0, 0, 0, 0], stamp, "kinect_optical").header
             self.rgb_pub.publish(numpy_to_image(rgb, "rgb8", header))
@@ -163,6 +192,8 @@ class SimCellNode(Node):
             self.info_pub.publish(self._camera_info(header))
         elif what == "gel":
             for side, pub in self.gel_pubs.items():
+                if f"gelsight_{side}" in self.stopped_streams:
+                    continue
                 header = pose_stamped([0, 0, 0, 0], stamp, f"gelsight_{side}").header
                 pub.publish(numpy_to_image(self.cell.render_gel(side), "rgb8", header))
 

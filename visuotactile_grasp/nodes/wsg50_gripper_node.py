@@ -117,8 +117,8 @@ class Wsg50GripperNode(Node):
         if not all(math.isfinite(v) for v in values):
             self.get_logger().error(f"rejected gripper goal with non-finite values {values}")
             return GoalResponse.REJECT
-        if goal.command not in (GripperCommand.Goal.HOME, GripperCommand.Goal.MOVE,
-                                GripperCommand.Goal.GRASP, GripperCommand.Goal.RELEASE):
+        if goal.command not in (GripperCommand.Goal.HOME, GripperCommand.Goal.MOVE, GripperCommand.Goal.GRASP,
+                                GripperCommand.Goal.RELEASE, GripperCommand.Goal.ACKNOWLEDGE):
             self.get_logger().error(f"rejected unknown gripper command {goal.command}")
             return GoalResponse.REJECT
         return GoalResponse.ACCEPT
@@ -139,7 +139,10 @@ class Wsg50GripperNode(Node):
         try:
             if not self.client.connected:
                 raise WsgConnectionError("gripper not connected")
-            if goal.command == G.HOME:
+            if goal.command == G.ACKNOWLEDGE:
+                self.get_logger().warning("FAST STOP acknowledged on request")
+                self.client.acknowledge_fault()
+            elif goal.command == G.HOME:
                 self.client.home()
             elif goal.command == G.MOVE:
                 self.client.move(width, speed)

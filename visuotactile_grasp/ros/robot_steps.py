@@ -20,6 +20,9 @@ from .clocks import wait_for, wait_for_clock
 from .conversions import pose_stamped
 
 
+NO_PART_FOUND = 2  # WSG-50 grasping state: the fingers closed without finding a part
+
+
 class StepFailed(RuntimeError):
     pass
 
@@ -118,8 +121,18 @@ class RobotSteps:
     def open_fingers(self, what: str = "open") -> None:
         self.grip(GripperCommand.Goal.MOVE, width=self.p.open_width, what=what)
 
-    def close_fingers(self, force: float, what: str = "close"):
-        return self.grip(GripperCommand.Goal.GRASP, width=0.0, force=force, what=what)
+    def close_fingers(self, force: float, what: str = "close", require_object: bool = False):
+        """Grasp at force. A gripper fault (fast stop, lost link) is StepFailed; closing on nothing is
+        too when require_object, and otherwise a result (a random collection grasp may miss)."""
+        result = self.grip(GripperCommand.Goal.GRASP, width=0.0, force=force, what=what)
+        if result.success:
+            return result
+        if result.grasping_state == NO_PART_FOUND:
+            if require_object:
+                raise StepFailed(f"{what}: fingers closed on nothing")
+            return result
+        raise StepFailed(f"{what}: gripper failed: {result.message or 'no reason given'} "
+                         f"(status {result.status_code})")
 
     def sleep_sim(self, seconds: float) -> None:
         """Let seconds of the robot's clock pass (early only if that clock stalls or the attempt stops)."""
@@ -147,10 +160,20 @@ class RobotSteps:
         future = client.call_async(ResetObject.Request(object_id=object_id, random_pose=True))
         return bool(wait_for(future.done, 5.0) and future.result().success)
 
+    def release_with_retries(self, tries: int = 3, wait_s: float = 1.0) -> None:
+        """Open the fingers; a gripper link that just dropped gets wait_s (robot clock) to reconnect."""
+        for attempt in range(tries):
+            result = self.grip(GripperCommand.Goal.RELEASE, width=self.p.open_width, what="release")
+            if result.success:
+                return
+            if attempt < tries - 1:
+                self.sleep_sim(wait_s)
+        raise StepFailed(f"release: gripper failed: {result.message or 'no reason given'}")
+
     def retreat(self) -> None:
         """Open the fingers, back away upwards, and wait at the observation pose (out of the camera's way)."""
         try:
-            self.grip(GripperCommand.Goal.RELEASE, width=self.p.open_width, what="release")
+            self.release_with_retries()
             self.move(np.array([0.0, 0.0, 0.12, 0.0]), relative=True, what="retreat")
             self.move(np.asarray(self.p.observe_pose, float), what="observe")
         except StepFailed as exc:

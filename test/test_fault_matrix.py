@@ -1,0 +1,176 @@
+"""Faults through the running grasp graph on the simulated cell (learned planner from the shipped checkpoint).
+
+Each fault is injected while an attempt runs. What the user must see: the attempt ends in a named
+state, the gripper is left safe (open, or stopped in FAST STOP), nothing is lost, and after the
+recovery an operator would make, the next attempt completes.
+"""
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from rclpy.action import ActionClient
+from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand
+from visuotactile_grasp_msgs.msg import GripperStatus
+from visuotactile_grasp_msgs.srv import InjectFault, ResetObject
+
+from visuotactile_grasp import topics
+from visuotactile_grasp.ros import qos
+from visuotactile_grasp.tools.graph_session import GraphSession
+
+MODELS = Path(__file__).resolve().parent.parent / "models"
+OBJECT = "train_000"
+OPEN_WIDTH = 0.11
+
+
+class Driver:
+    """The test's hands on the graph: attempts with feedback, faults, gripper acknowledgements."""
+
+    def __init__(self, session: GraphSession) -> None:
+        self.session, node = session, session.monitor
+        self.grasp = ActionClient(node, ExecuteGrasp, topics.EXECUTE_GRASP_ACTION)
+        self.gripper = ActionClient(node, GripperCommand, topics.GRIPPER_ACTION)
+        self.fault = node.create_client(InjectFault, topics.SIM_INJECT_FAULT)
+        self.reset = node.create_client(ResetObject, topics.SIM_RESET_OBJECT)
+        self.status: GripperStatus | None = None
+        node.create_subscription(GripperStatus, topics.GRIPPER_STATUS, lambda m: setattr(self, "status", m),
+                                 qos.RELIABLE)
+
+    def spin_until(self, predicate, timeout_s: float) -> bool:
+        # not session.spin_until: that one treats a node we killed on purpose as a failure
+        end = time.monotonic() + timeout_s
+        while time.monotonic() < end and not predicate():
+            self.session.executor.spin_once(timeout_sec=0.05)
+        return bool(predicate())
+
+    def call(self, client, request, timeout_s: float = 20.0):
+        assert client.wait_for_service(timeout_sec=timeout_s)
+        future = client.call_async(request)
+        assert self.spin_until(future.done, timeout_s)
+        return future.result()
+
+    def inject(self, fault: str) -> None:
+        reply = self.call(self.fault, InjectFault.Request(fault=fault))
+        assert reply.success, reply.message
+
+    def attempt(self, at_phase: str = "", action=None, timeout_s: float = 240.0):
+        """One attempt; action() runs once the executive reports at_phase. Returns the GraspOutcome."""
+        reply = self.call(self.reset, ResetObject.Request(object_id=OBJECT, random_pose=True))
+        assert reply.success, reply.message
+        phases = []
+        assert self.grasp.wait_for_server(timeout_sec=30)
+        send = self.grasp.send_goal_async(ExecuteGrasp.Goal(object_id=OBJECT, policy="tactile_vision"),
+                                          feedback_callback=lambda f: phases.append(f.feedback.phase))
+        assert self.spin_until(send.done, 30) and send.result().accepted
+        result = send.result().get_result_async()
+        if action is not None:
+            assert self.spin_until(lambda: at_phase in phases or result.done(), timeout_s), phases
+            assert not result.done(), f"attempt ended before phase {at_phase}: {result.result().result.outcome}"
+            action()
+        assert self.spin_until(result.done, timeout_s), f"attempt did not end; phases {phases}"
+        return result.result().result.outcome
+
+    def restart_planner(self) -> None:
+        """Restart the planner process and wait for the new one to say it loaded its model."""
+        log = self.session.log_dir / "regrasp_planner.log"
+        loaded = log.read_text(errors="replace").count("loaded tactile_vision model")
+        self.session.runner.restart("regrasp_planner")  # what a supervisor (launch's respawn) does
+        assert self.spin_until(lambda: log.read_text(errors="replace").count("loaded tactile_vision model") > loaded,
+                               60), log.read_text(errors="replace")[-2000:]
+
+    def gripper_safe(self) -> bool:
+        """Fingers open, or the gripper stopped in FAST STOP (its motors hold nothing in motion)."""
+        s = self.status
+        return s is not None and s.connected and (s.fault or s.width >= OPEN_WIDTH - 0.005)
+
+    def acknowledge_fast_stop(self) -> None:
+        assert self.gripper.wait_for_server(timeout_sec=20)
+        send = self.gripper.send_goal_async(GripperCommand.Goal(command=GripperCommand.Goal.ACKNOWLEDGE))
+        assert self.spin_until(send.done, 20) and send.result().accepted
+        result = send.result().get_result_async()
+        assert self.spin_until(result.done, 20) and result.result().result.success, result.result().result.message
+
+    def assert_recovered(self) -> None:
+        outcome = self.attempt()
+        assert outcome.failure_reason in ("", "no contact after hold"), outcome.failure_reason
+        assert outcome.policy == "tactile_vision"
+        assert self.spin_until(self.gripper_safe, 30)
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("faults")
+    checkpoint = tmp / "model"
+    shutil.copytree(MODELS / "tactile_vision_small", checkpoint)
+    overrides = {"regrasp_planner": {"policy": "tactile_vision", "checkpoint": str(checkpoint), "candidates": 500,
+                                     "force_sweep": 50, "input_timeout": 3.0},
+                 "grasp_executive": {"max_regrasps": 1, "hold_time": 0.5, "planner_timeout": 10.0,
+                                     "step_timeout": 10.0, "label_timeout": 1.0},
+                 "sim_cell": {"camera_rate": 5.0, "gelsight_rate": 10.0}}
+    with GraphSession("grasp", sim=True, log_dir=str(tmp / "logs"), overrides=overrides) as session:
+        assert session.wait_until_up(120), session.monitor.report()
+        driver = Driver(session)
+        driver.checkpoint = checkpoint
+        assert driver.spin_until(lambda: driver.status is not None and driver.status.connected, 60)
+        yield driver
+        assert not session.runner.dead_required(), session.runner.dead_required()
+
+
+def test_wsg50_connection_dropped_mid_grasp(graph):
+    outcome = graph.attempt("close", lambda: graph.inject("wsg_drop_connection"))
+    # the close (or the next gripper step) fails by name; the driver reconnects and the fingers are opened
+    assert "gripper failed" in outcome.failure_reason or "not connected" in outcome.failure_reason \
+        or outcome.failure_reason in ("", "no contact after hold"), outcome.failure_reason
+    assert graph.spin_until(graph.gripper_safe, 30), graph.status
+    graph.assert_recovered()
+
+
+def test_gripper_in_fast_stop(graph):
+    outcome = graph.attempt("plan", lambda: graph.inject("wsg_fast_stop"))
+    assert not outcome.success
+    assert "gripper failed" in outcome.failure_reason, outcome.failure_reason
+    assert graph.spin_until(lambda: graph.status is not None and graph.status.fault, 10), graph.status
+    assert graph.gripper_safe()
+    graph.acknowledge_fast_stop()  # the operator's decision, never the executive's
+    assert graph.spin_until(lambda: not graph.status.fault, 10)
+    graph.assert_recovered()
+
+
+@pytest.mark.parametrize("stream, missing", [("gelsight_left_stop", "gel_left"), ("kinect_stop", "rgb")])
+def test_a_sensor_stream_that_stops(graph, stream, missing):
+    outcome = graph.attempt("close", lambda: graph.inject(stream))
+    assert not outcome.success
+    # the planner names the input it did not get
+    assert f"inputs missing: {missing}" in outcome.failure_reason or \
+        (missing == "gel_left" and "no fresh GelSight contact from ['left']" in outcome.failure_reason), \
+        outcome.failure_reason
+    assert graph.spin_until(graph.gripper_safe, 30), graph.status
+    graph.inject("clear")
+    graph.assert_recovered()
+
+
+def test_planner_killed_mid_attempt(graph):
+    runner = graph.session.runner
+    outcome = graph.attempt("close", lambda: runner.procs["regrasp_planner"].kill())
+    assert "planner did not answer" in outcome.failure_reason, outcome.failure_reason
+    assert graph.spin_until(graph.gripper_safe, 30), graph.status
+    graph.restart_planner()
+    graph.assert_recovered()
+
+
+def test_checkpoint_replaced_by_a_corrupt_file(graph):
+    runner = graph.session.runner
+    weights = graph.checkpoint / "model.safetensors"
+    good = weights.read_bytes()
+    weights.write_bytes(b"\x00" * 64)  # e.g. a copy cut short while the planner ran
+    runner.restart("regrasp_planner")
+    # the planner refuses the file with a clear error and exits; an attempt then ends by name
+    assert graph.spin_until(lambda: runner.procs["regrasp_planner"].poll() is not None, 60)
+    log = (graph.session.log_dir / "regrasp_planner.log").read_text(errors="replace")
+    assert "checkpoint" in log.lower() and str(graph.checkpoint) in log, log[-2000:]
+    outcome = graph.attempt()
+    assert "planner did not answer" in outcome.failure_reason, outcome.failure_reason
+    assert graph.spin_until(graph.gripper_safe, 30), graph.status
+    weights.write_bytes(good)
+    graph.restart_planner()
+    graph.assert_recovered()
