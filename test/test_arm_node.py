@@ -1,12 +1,14 @@
 """The Sawyer arm node against the simulated cell over ROS: goals reached, bad goals rejected,
 relative goals in the gripper frame, and the Cartesian speed limit respected (in sim time)."""
 import math
+import time
 
 import numpy as np
 import pytest
 import rclpy
 from geometry_msgs.msg import PoseStamped
 from rclpy.action import ActionClient
+from rclpy.time import Time
 from visuotactile_grasp_msgs.action import MoveToPose
 
 from node_harness import NodeProcess, run_action, spin_until
@@ -86,3 +88,81 @@ def test_speed_limit_in_sim_time(arm):
     assert np.all(excess <= 0), (excess.max(), np.round(t[after][:40] - t0, 3).tolist(),
                                  np.round(y[after][:40] - y[0], 4).tolist())
     assert t[moving[-1]] - t0 >= 0.9  # 20 cm at 0.2 m/s takes about 1 s of sim time
+
+
+class SlowCell:
+    """A stand-in robot in the test process: publishes /clock and the end-effector state at a pace the
+    test sets, and moves the end effector to each command it receives."""
+
+    def __init__(self, node) -> None:
+        from rosgraph_msgs.msg import Clock
+
+        self.node, self.Clock = node, Clock
+        self.pose = np.array([0.6, 0.0, 0.3, 0.0])
+        self.t = 100.0
+        self.clock_pub = node.create_publisher(Clock, "/clock", 10)
+        self.state_pub = node.create_publisher(PoseStamped, "/robot/ee_state", 10)
+        node.create_subscription(PoseStamped, "/robot/ee_command",
+                                 lambda m: setattr(self, "pose", pose_to_xyzyaw(m.pose)), 10)
+        self.republished = []  # stamps of the states the arm node has taken in (it republishes each)
+        node.create_subscription(PoseStamped, "/arm/ee_pose",
+                                 lambda m: self.republished.append(Time.from_msg(m.header.stamp).nanoseconds), 10)
+
+    def fresh_state(self) -> None:
+        """Publish a state and wait until the arm node has it (a handshake, not a pause)."""
+        self.tick(0.01)
+        stamp = Time(seconds=self.t).nanoseconds
+        assert spin_until(self.node, lambda: stamp in self.republished, 10)
+
+    def tick(self, sim_dt: float, state: bool = True) -> None:
+        self.t += sim_dt
+        stamp = Time(seconds=self.t).to_msg()
+        self.clock_pub.publish(self.Clock(clock=stamp))
+        if state:
+            self.state_pub.publish(pose_stamped(self.pose, stamp))
+
+    def run_goal(self, client, goal, wall_per_tick: float, sim_dt: float, state: bool = True,
+                 clock: bool = True, timeout_s: float = 60.0):
+        """Send goal; tick at wall_per_tick until it ends. Returns the result."""
+        send = client.send_goal_async(goal)
+        result = None
+        end = time.monotonic() + timeout_s
+        while time.monotonic() < end:
+            if clock:
+                self.tick(sim_dt, state)
+            spin_until(self.node, lambda: False, wall_per_tick)
+            if result is None and send.done():
+                assert send.result().accepted
+                result = send.result().get_result_async()
+            if result is not None and result.done():
+                return result.result().result
+        raise AssertionError("goal did not end")
+
+
+def test_slow_cell_is_not_stale_but_a_stalled_one_is(ros_env, tmp_path):
+    """A cell slowed down by load (1.5 s of wall time between states) keeps moving the arm; states that
+    stop while the robot's clock runs are stale after state_timeout of that clock; a clock that stops
+    too is a stall after stall_timeout steady seconds. (Under load the arm used to abort as 'stale'.)"""
+    proc = NodeProcess("sawyer_arm_node", "sawyer_arm", {"use_sim_time": True, "max_speed": 0.2,
+                                                         "state_timeout": 1.0, "stall_timeout": 4.0},
+                       ros_env, tmp_path / "arm.log")
+    rclpy.init()
+    node = rclpy.create_node("slow_cell")
+    cell = SlowCell(node)
+    client = ActionClient(node, MoveToPose, "/arm/move_to_pose")
+    try:
+        assert client.wait_for_server(timeout_sec=60), proc.output()
+        cell.fresh_state()
+        result = cell.run_goal(client, _goal([0.6, 0.004, 0.3, 0.0]), wall_per_tick=1.5, sim_dt=0.01)
+        assert result.success, result.message
+        result = cell.run_goal(client, _goal([0.6, 0.1, 0.3, 0.0]), wall_per_tick=0.05, sim_dt=0.05, state=False)
+        assert not result.success and "went stale" in result.message, result.message
+        cell.fresh_state()
+        start = time.monotonic()
+        result = cell.run_goal(client, _goal([0.6, 0.1, 0.3, 0.0]), wall_per_tick=0.05, sim_dt=0.0, clock=False)
+        assert not result.success and "stalled" in result.message, result.message
+        assert time.monotonic() - start >= 3.5
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+        assert proc.stop() == 0, proc.output()[-2000:]

@@ -4,18 +4,28 @@ Each fault is injected while an attempt runs. What the user must see: the attemp
 state, the gripper is left safe (open, or stopped in FAST STOP), nothing is lost, and after the
 recovery an operator would make, the next attempt completes.
 """
+import json
+from collections import Counter
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from rclpy.action import ActionClient
 from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand
+from action_msgs.msg import GoalStatus
+from geometry_msgs.msg import PoseStamped
 from visuotactile_grasp_msgs.msg import GripperStatus
 from visuotactile_grasp_msgs.srv import InjectFault, ResetObject
 
 from visuotactile_grasp import topics
+from visuotactile_grasp.data.store import DatasetReader
 from visuotactile_grasp.ros import qos
+from visuotactile_grasp.ros.conversions import pose_to_xyzyaw
 from visuotactile_grasp.tools.graph_session import GraphSession
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
@@ -59,15 +69,18 @@ class Driver:
         assert reply.success, reply.message
         phases = []
         assert self.grasp.wait_for_server(timeout_sec=30)
-        send = self.grasp.send_goal_async(ExecuteGrasp.Goal(object_id=OBJECT, policy="tactile_vision"),
+        # asks for another policy than the planner runs: the outcome must report the planner's
+        send = self.grasp.send_goal_async(ExecuteGrasp.Goal(object_id=OBJECT, policy="cylinder_baseline"),
                                           feedback_callback=lambda f: phases.append(f.feedback.phase))
         assert self.spin_until(send.done, 30) and send.result().accepted
-        result = send.result().get_result_async()
+        self.goal_handle = send.result()
+        result = self.goal_handle.get_result_async()
         if action is not None:
             assert self.spin_until(lambda: at_phase in phases or result.done(), timeout_s), phases
             assert not result.done(), f"attempt ended before phase {at_phase}: {result.result().result.outcome}"
             action()
         assert self.spin_until(result.done, timeout_s), f"attempt did not end; phases {phases}"
+        self.last_status = result.result().status
         return result.result().result.outcome
 
     def restart_planner(self) -> None:
@@ -91,9 +104,10 @@ class Driver:
         assert self.spin_until(result.done, 20) and result.result().result.success, result.result().result.message
 
     def assert_recovered(self) -> None:
+        """A whole attempt again: planned by the learned policy, lifted, labelled (held or not)."""
         outcome = self.attempt()
         assert outcome.failure_reason in ("", "no contact after hold"), outcome.failure_reason
-        assert outcome.policy == "tactile_vision"
+        assert outcome.policy == "tactile_vision" and 0.0 <= outcome.final_probability <= 1.0
         assert self.spin_until(self.gripper_safe, 30)
 
 
@@ -104,7 +118,7 @@ def graph(tmp_path_factory):
     shutil.copytree(MODELS / "tactile_vision_small", checkpoint)
     overrides = {"regrasp_planner": {"policy": "tactile_vision", "checkpoint": str(checkpoint), "candidates": 500,
                                      "force_sweep": 50, "input_timeout": 3.0},
-                 "grasp_executive": {"max_regrasps": 1, "hold_time": 0.5, "planner_timeout": 10.0,
+                 "grasp_executive": {"max_regrasps": 0, "hold_time": 0.5, "planner_timeout": 10.0,
                                      "step_timeout": 10.0, "label_timeout": 1.0},
                  "sim_cell": {"camera_rate": 5.0, "gelsight_rate": 10.0}}
     with GraphSession("grasp", sim=True, log_dir=str(tmp / "logs"), overrides=overrides) as session:
@@ -158,6 +172,21 @@ def test_planner_killed_mid_attempt(graph):
     graph.assert_recovered()
 
 
+def test_cancelled_attempt_holds_the_arm_and_opens_the_fingers(graph):
+    poses = []
+    graph.session.monitor.create_subscription(PoseStamped, topics.ARM_EE_POSE, poses.append, qos.RELIABLE)
+    outcome = graph.attempt("approach", lambda: graph.goal_handle.cancel_goal_async())
+    assert graph.last_status == GoalStatus.STATUS_CANCELED
+    assert outcome.failure_reason.startswith("cancelled") and not outcome.success, outcome.failure_reason
+    assert graph.spin_until(graph.gripper_safe, 30), graph.status
+    # the arm holds where it stopped (no retreat, no chasing the cancelled target)
+    seen = len(poses)
+    graph.spin_until(lambda: len(poses) > seen + 50, 10)
+    held = [pose_to_xyzyaw(p.pose) for p in poses[seen:]]
+    assert len(held) > 10 and max(abs(h[2] - held[0][2]) for h in held) < 0.003
+    graph.assert_recovered()
+
+
 def test_checkpoint_replaced_by_a_corrupt_file(graph):
     runner = graph.session.runner
     weights = graph.checkpoint / "model.safetensors"
@@ -174,3 +203,56 @@ def test_checkpoint_replaced_by_a_corrupt_file(graph):
     weights.write_bytes(good)
     graph.restart_planner()
     graph.assert_recovered()
+
+
+def test_sigint_mid_attempt_leaves_the_fingers_open(graph):
+    """Stopping the graph (Ctrl-C) during an attempt: the executive goes first and, while the arm and
+    gripper nodes still run, ends the attempt as cancelled and opens the fingers. Runs last: it stops
+    the module's graph."""
+    session = graph.session
+    reset = graph.call(graph.reset, ResetObject.Request(object_id=OBJECT, random_pose=True))
+    assert reset.success
+    phases = []
+    graph.grasp.send_goal_async(ExecuteGrasp.Goal(object_id=OBJECT),
+                                feedback_callback=lambda f: phases.append(f.feedback.phase))
+    assert graph.spin_until(lambda: "plan" in phases, 240), phases  # fingers closed on the object
+    codes = session.runner.stop()
+    assert all(code == 0 for code in codes.values()), codes
+    executive = (session.log_dir / "grasp_executive.log").read_text(errors="replace")
+    last = executive.split("cancelled (stopped")
+    assert len(last) > 1, executive[-2000:]
+    assert "arm holding, opening the fingers" in last[-1] and "could not open the gripper" not in last[-1], \
+        executive[-2000:]
+
+def test_data_collector_killed_mid_trial_keeps_every_finished_trial_and_resumes(tmp_path, ros_env):
+    out = tmp_path / "dataset"
+    cmd = [str(Path(sys.executable).parent / "vtg"), "collect", "--sim", "--trials", "2", "--objects", OBJECT,
+           "--out", str(out)]
+    run = subprocess.Popen(cmd, env=ros_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        # the first trial is on disk and the second is running: kill the collector node only
+        end = time.monotonic() + 400
+        while time.monotonic() < end and _trials(out) < 1:
+            time.sleep(0.5)
+        assert _trials(out) == 1
+        state = json.loads((out / "logs" / "graph.json").read_text())
+        os.kill(state["nodes"]["data_collector"], signal.SIGKILL)
+        output, _ = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode != 0 and "data_collector" in output, output[-3000:]
+    assert _trials(out) == 1
+    again = subprocess.run(cmd + ["--resume"], env=ros_env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    reader = DatasetReader(out)
+    per_trial = Counter(e["trial_id"] for e in reader.entries)
+    assert len(per_trial) == 2 and set(per_trial.values()) == {3}, per_trial  # none twice, none lost
+    for i in range(len(reader)):
+        reader.load(i)  # every record is whole (checksums verified)
+
+
+def _trials(out: Path) -> int:
+    if not (out / "dataset.json").exists():
+        return 0
+    return len({e["trial_id"] for e in DatasetReader(out).entries})

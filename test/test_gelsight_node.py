@@ -3,6 +3,7 @@ background capture, difference image, contact detection, and the capture service
 import numpy as np
 import pytest
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
 from sensor_msgs.msg import Image
 from visuotactile_grasp_msgs.msg import TactileContact
 from visuotactile_grasp_msgs.srv import CaptureBackground
@@ -33,7 +34,8 @@ def test_gelsight_node_on_recorded_stream(recorded_stream, ros_env, tmp_path):
     rclpy.init()
     try:
         node = rclpy.create_node("test_gel_listener")
-        contacts, diffs, raws = [], [], []
+        contacts, diffs, raws, diagnostics = [], [], [], []
+        node.create_subscription(DiagnosticArray, "/diagnostics", diagnostics.append, 50)
         node.create_subscription(TactileContact, "/gelsight/left/contact", contacts.append, 50)
         node.create_subscription(Image, "/gelsight/left/image_diff", diffs.append, 5)
         node.create_subscription(Image, "/gelsight/left/image_raw", raws.append, 5)
@@ -45,6 +47,13 @@ def test_gelsight_node_on_recorded_stream(recorded_stream, ros_env, tmp_path):
         assert 0.05 < touched[0].contact_area < 0.5
         diff = image_to_numpy(diffs[-1])
         assert diff.shape == (120, 160, 3) and raws
+        # latency is measured on every source, not only the topic one (it used to read 0 here)
+        def latency():
+            values = [dict((kv.key, kv.value) for kv in s.values) for a in diagnostics for s in a.status
+                      if s.name == "gelsight_left"]
+            return [float(v["mean_latency_s"]) for v in values if v.get("mean_latency_s", "nan") != "nan"]
+        assert spin_until(node, lambda: latency(), 10)
+        assert 0 < latency()[-1] < 1.0, latency()
         client = node.create_client(CaptureBackground, "/gelsight/left/capture_background")
         assert client.wait_for_service(timeout_sec=10)
         future = client.call_async(CaptureBackground.Request())

@@ -164,3 +164,25 @@ def test_domains_and_ports_are_never_handed_out_twice(tmp_path):
     assert len({p for p, _ in ports}) == 5
     for _, lock in held + ports:
         lock.release()
+
+
+def test_two_grasp_graphs_side_by_side(tmp_path):
+    """Each run reserves its own ROS domain and gripper port: two full graphs on one machine both pass."""
+    runs = [subprocess.Popen([VTG, "run", "grasp", "--check", "--log-dir", str(tmp_path / f"run{i}")],
+                             env=_fresh_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for i in range(2)]
+    outputs = []
+    try:
+        for run in runs:
+            outputs.append(run.communicate(timeout=900)[0])
+    finally:
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
+    for run, output in zip(runs, outputs, strict=True):
+        assert run.returncode == 0, output[-3000:]
+        assert "check attempt:" in output and "edges (17/17 carried messages)" in output, output[-3000:]
+    started = [next(line for line in out.splitlines() if line.startswith("started ")) for out in outputs]
+    domains = [line.split("ROS_DOMAIN_ID=")[1].split(",")[0] for line in started]
+    ports = [line.split("on port ")[1].split(")")[0] for line in started]
+    assert domains[0] != domains[1] and ports[0] != ports[1], started

@@ -2,11 +2,13 @@
 from inputs stamped at or after the request's inputs_after (whether they arrive before or after
 the request), INPUTS_MISSING when they never come, REJECTED for a non-finite pose."""
 import math
+from pathlib import Path
 
 import pytest
 import rclpy
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
+from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 from visuotactile_grasp_msgs.msg import GraspGoal, PlanRequest
 
@@ -94,3 +96,49 @@ def test_non_finite_pose_is_rejected_not_planned(planner):
     assert spin_until(node, lambda: header_key(request.header) in answers, 10)
     [goal] = answers[header_key(request.header)]
     assert goal.status == GraspGoal.STATUS_REJECTED and "not finite" in goal.message
+
+
+def test_learned_planner_reads_the_requests_minimum_force_flag(ros_env, tmp_path):
+    """The request's minimum_force is honoured (it used to be sent and never read)."""
+    import numpy as np
+
+    from visuotactile_grasp.ros.image_conversion import numpy_to_image
+
+    checkpoint = Path(__file__).resolve().parent.parent / "models" / "tactile_vision_small"
+    proc = NodeProcess("regrasp_planner_node", "regrasp_planner",
+                       {"policy": "tactile_vision", "checkpoint": str(checkpoint), "candidates": 200,
+                        "force_sweep": 20}, ros_env, tmp_path / "planner.log")
+    rclpy.init()
+    node = rclpy.create_node("test_min_force_client")
+    answers = {}
+    node.create_subscription(GraspGoal, topics.GRASP_GOAL, lambda g: answers.__setitem__(header_key(g.header), g),
+                             qos.RELIABLE)
+    pubs = {"pose": node.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE),
+            "request": node.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE),
+            "rgb": node.create_publisher(Image, topics.KINECT_RGB, qos.IMAGE),
+            **{s: node.create_publisher(Image, topics.gelsight(s, "image_diff"), qos.IMAGE) for s in topics.SIDES}}
+    rng = np.random.default_rng(0)
+    try:
+        assert spin_until(node, lambda: all(p.get_subscription_count() for p in pubs.values())
+                          and node.count_publishers(topics.GRASP_GOAL), 120), proc.output()
+        for k, flag in enumerate((True, False)):
+            t = 50.0 + k
+            request = _request(t, t)
+            request.minimum_force = flag
+            pubs["request"].publish(request)
+            pubs["pose"].publish(pose_stamped([0.6, 0.0, 0.1, 0.0], _t(t)))
+            header = Header(stamp=_t(t), frame_id="kinect")
+            pubs["rgb"].publish(numpy_to_image(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8), "rgb8", header))
+            for side in topics.SIDES:
+                pubs[side].publish(numpy_to_image(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8), "rgb8",
+                                                  header))
+            key = header_key(request.header)
+            assert spin_until(node, lambda key=key: key in answers, 60), proc.output()[-2000:]
+            goal = answers[key]
+            assert goal.status == GraspGoal.STATUS_OK, goal.message
+            assert goal.message == ("minimum-force choice" if flag else "most-probable choice")
+            assert 5.0 <= goal.grip_force <= 40.0
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+        assert proc.stop() == 0, proc.output()[-2000:]

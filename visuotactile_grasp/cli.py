@@ -42,7 +42,9 @@ def _cmd_run(args) -> int:
 
     with GraphSession(args.mode, sim=not args.robot, bag=args.bag or "", log_dir=args.log_dir,
                       record=args.record or "") as session:
-        print(f"started {len(session.graph.nodes)} nodes; logs in {session.log_dir}")
+        port = f", simulated WSG-50 on port {session.wsg_port}" if getattr(session, "wsg_port", None) else ""
+        print(f"started {len(session.graph.nodes)} nodes (ROS_DOMAIN_ID={session.env['ROS_DOMAIN_ID']}{port}); "
+              f"logs in {session.log_dir}")
         if not session.wait_until_up(args.startup_timeout):
             print(session.monitor.report())
             print("not every node came up", file=sys.stderr)

@@ -10,11 +10,13 @@ from visualization_msgs.msg import Marker
 from visuotactile_grasp_msgs.msg import CylinderFit
 
 from .. import topics
-from ..perception.cylinder_fit import FitConfig, Intrinsics, depth_to_meters, fit_cylinder, quaternion_to_matrix
+from ..perception.cylinder_fit import (DEPTH_ENCODINGS, FitConfig, Intrinsics, depth_to_meters, fit_cylinder,
+                                       quaternion_to_matrix)
 from ..ros import qos
 from ..ros.clocks import steady_timer
 from ..ros.diagnostics import ERROR, OK, WARN, Diagnostics
-from ..ros.image_conversion import ImageConversionError, image_to_numpy
+from ..ros.image_conversion import ImageConversionError, check_image, image_to_numpy
+from ..ros.input_checks import CauseLog, camera_info_problem, node_now, stamp_ahead
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 
@@ -45,6 +47,8 @@ class CylinderFitterNode(Node):
         self.intrinsics: Intrinsics | None = None
         self.last_depth_wall = None
         self.last_fit_wall = 0.0
+        self.bad_input = CauseLog(self.get_logger())
+        self.no_fit_log = CauseLog(self.get_logger(), period_s=30.0)  # an empty table is no error
         self.fit_pub = self.create_publisher(CylinderFit, topics.CYLINDER_FIT, qos.LATCHED)
         self.marker_pub = self.create_publisher(Marker, topics.CYLINDER_MARKER, qos.RELIABLE)
         self.create_subscription(CameraInfo, topics.KINECT_DEPTH_INFO, self.on_info, qos.IMAGE)
@@ -53,13 +57,26 @@ class CylinderFitterNode(Node):
         steady_timer(self, 1.0, self.watchdog)
 
     def on_info(self, msg: CameraInfo) -> None:
-        k = msg.k
-        if k[0] <= 0 or k[4] <= 0:
-            self.get_logger().error("camera_info has no valid intrinsics (fx, fy <= 0)", throttle_duration_sec=5.0)
+        problem = camera_info_problem(msg)
+        if problem is not None:  # the intrinsics received before stay in use
+            self.bad_input.problem(problem, "camera_info ignored")
             return
+        k = msg.k
         self.intrinsics = Intrinsics(k[0], k[4], k[2], k[5])
 
     def on_depth(self, msg: Image) -> None:
+        # checked before the rate limit, so a malformed frame is reported whenever it comes
+        try:
+            check_image(msg)
+            if msg.encoding not in DEPTH_ENCODINGS:
+                raise ImageConversionError(f"{msg.encoding} is not a depth encoding {DEPTH_ENCODINGS}", "encoding")
+            problem = stamp_ahead(msg.header.stamp, node_now(self))
+            if problem is not None:
+                raise ImageConversionError(problem.text, problem.cause)
+        except ImageConversionError as exc:
+            self.bad_input(exc.cause, f"bad depth image: {exc}")
+            self.diag.publish(ERROR, f"bad depth image: {exc}")
+            return
         self.last_depth_wall = time.monotonic()
         if self.intrinsics is None or time.monotonic() - self.last_fit_wall < self.p.min_period:
             return
@@ -68,7 +85,7 @@ class CylinderFitterNode(Node):
             depth = depth_to_meters(image_to_numpy(msg), msg.encoding)
             result = fit_cylinder(depth, self.intrinsics, self.R, self.t, self.config)
         except (ImageConversionError, ValueError) as exc:
-            self.get_logger().error(f"bad depth image: {exc}", throttle_duration_sec=5.0)
+            self.bad_input("fit failed", f"bad depth image: {exc}")
             self.diag.publish(ERROR, f"bad depth image: {exc}")
             return
         fit = CylinderFit()
@@ -85,6 +102,7 @@ class CylinderFitterNode(Node):
             fit.radius = fit.height = float("nan")
             fit.center.x = fit.center.y = fit.center.z = float("nan")
             self.diag.publish(WARN, result.reason)
+            self.no_fit_log(result.reason, f"no cylinder fit: {result.reason}", level="warning")
         self.fit_pub.publish(fit)
         self.marker_pub.publish(self._marker(fit))
 

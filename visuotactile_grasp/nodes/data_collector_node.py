@@ -24,7 +24,10 @@ from ..planning.approach import ApproachConfig
 from ..ros import qos
 from ..ros.clocks import sim_seconds, wait_for_clock
 from ..ros.frame_cache import FrameCache
+from ..perception.cylinder_fit import DEPTH_ENCODINGS
 from ..ros.image_conversion import image_to_numpy
+from ..ros.input_checks import (COLOUR_ENCODINGS, CauseLog, cylinder_fit_problem, image_problem, node_now,
+                                stamp_ahead, tactile_contact_problem)
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 from ..ros.robot_steps import AttemptStopped, RobotSteps, StepFailed
@@ -69,13 +72,17 @@ class DataCollectorNode(RobotSteps, Node):
         group = ReentrantCallbackGroup()
         self.frames = FrameCache(wait=lambda ready, timeout_s: wait_for_clock(self, ready, timeout_s))
         sensors = MutuallyExclusiveCallbackGroup()  # one thread for the sensor streams keeps their order
+        self.bad_input = CauseLog(self.get_logger())
         for key, topic in STREAMS.items():
-            self.create_subscription(Image, topic, self.frames.callback(key), qos.IMAGE, callback_group=sensors)
+            encodings = DEPTH_ENCODINGS if key == "depth" else COLOUR_ENCODINGS
+            self.create_subscription(Image, topic, self._checked(key, lambda m, e=encodings: image_problem(m, e)),
+                                     qos.IMAGE, callback_group=sensors)
         for side in topics.SIDES:
             self.create_subscription(TactileContact, topics.gelsight(side, "contact"),
-                                     self.frames.callback(f"contact_{side}"), qos.RELIABLE, callback_group=sensors)
-        self.create_subscription(CylinderFit, topics.CYLINDER_FIT, self.frames.callback("fit"), qos.LATCHED,
-                                 callback_group=sensors)
+                                     self._checked(f"contact_{side}", lambda m, s=side: tactile_contact_problem(m, s)),
+                                     qos.RELIABLE, callback_group=sensors)
+        self.create_subscription(CylinderFit, topics.CYLINDER_FIT, self._checked("fit", cylinder_fit_problem),
+                                 qos.LATCHED, callback_group=sensors)
         self.sim_held: bool | None = None
         self.create_subscription(Bool, topics.SIM_OBJECT_HELD, lambda m: setattr(self, "sim_held", m.data),
                                  qos.RELIABLE, callback_group=sensors)
@@ -85,6 +92,20 @@ class DataCollectorNode(RobotSteps, Node):
         self.serve_trials(topics.COLLECT_TRIAL_ACTION, lambda goal_handle: self.collect(goal_handle.request), group)
 
     # sensing -----------------------------------------------------------------------------
+    def _checked(self, key: str, check):
+        """The frame cache's callback for key, for messages that pass check (msg -> Problem | None) and
+        are not stamped in the far future (they would count as fresh for every wait); others are
+        dropped with one error line per cause (throttled)."""
+        store = self.frames.callback(key)
+
+        def callback(msg) -> None:
+            problem = check(msg) or stamp_ahead(msg.header.stamp, node_now(self))
+            if problem is not None:
+                self.bad_input.problem(problem, f"{key} ignored")
+                return
+            store(msg)
+        return callback
+
     def snapshot(self, keys=("gel_left", "gel_right"), settle: bool = True) -> Snapshot:
         if settle:
             self.sleep_sim(self.p.settle_time)

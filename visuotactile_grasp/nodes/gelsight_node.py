@@ -24,6 +24,7 @@ from ..ros import qos
 from ..ros.clocks import steady_timer
 from ..ros.diagnostics import ERROR, OK, WARN, Diagnostics
 from ..ros.image_conversion import ImageConversionError, image_to_numpy, numpy_to_image
+from ..ros.input_checks import CauseLog, node_now, stamp_ahead
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 from ..ros.stamps import stamp_seconds
@@ -64,6 +65,7 @@ class GelSightNode(Node):
         self.latency_sum, self.latency_frames = 0.0, 0
         self.last_frame_wall: float | None = None
         self.source = None
+        self.bad_input = CauseLog(self.get_logger())
         self._stop = threading.Event()
         if self.p.source == "topic":
             self.create_subscription(Image, topics.gelsight_raw_source(side), self.on_image, qos.IMAGE)
@@ -75,15 +77,20 @@ class GelSightNode(Node):
 
     # inputs ------------------------------------------------------------------
     def on_image(self, msg: Image) -> None:
+        problem = stamp_ahead(msg.header.stamp, node_now(self))
+        if problem is not None:
+            self.dropped += 1
+            self.bad_input.problem(problem, "GelSight image dropped")
+            return
         try:
             frame = image_to_numpy(msg)
         except ImageConversionError as exc:
             self.dropped += 1
-            self.get_logger().error(f"malformed GelSight image: {exc}", throttle_duration_sec=5.0)
+            self.bad_input(exc.cause, f"malformed GelSight image: {exc}")
             return
         if frame.ndim != 3:
             self.dropped += 1
-            self.get_logger().error(f"GelSight image must be colour, got {msg.encoding}", throttle_duration_sec=5.0)
+            self.bad_input("not colour", f"GelSight image must be colour, got {msg.encoding}")
             return
         if msg.encoding == "bgr8":
             frame = frame[..., ::-1]
@@ -162,7 +169,7 @@ class GelSightNode(Node):
     def report(self) -> None:
         stale = self.last_frame_wall is None or time.monotonic() - self.last_frame_wall > self.p.stale_timeout
         latency = self.latency_sum / self.latency_frames if self.latency_frames else float("nan")
-        values = {"frames": self.frames, "dropped": self.dropped, "mean_latency_s": f"{latency:.4f}"}
+        values = {"frames": self.frames, "dropped": self.dropped, "mean_latency_s": f"{latency:.6f}"}
         if stale:
             self.diag.publish(WARN, "GelSight stream stale", **values)
         else:

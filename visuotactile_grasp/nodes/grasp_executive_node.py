@@ -22,6 +22,8 @@ from .. import topics
 from ..planning.approach import ApproachConfig, sample_initial_grasp
 from ..ros import qos
 from ..ros.clocks import sim_seconds, wait_for, wait_for_clock
+from ..ros.input_checks import (CauseLog, cylinder_fit_problem, grasp_goal_problem, node_now, stamp_ahead,
+                                tactile_contact_problem)
 from ..ros.robot_steps import AttemptStopped, RobotSteps, StepFailed
 from ..ros.stamps import header_key, stamp_seconds
 from ..ros.conversions import pose_to_xyzyaw
@@ -65,10 +67,11 @@ class GraspExecutiveNode(RobotSteps, Node):
         self.goals: dict[str, GraspGoal] = {}
         self.sim_held: bool | None = None
         self.trial_id = 0
+        self.bad_input = CauseLog(self.get_logger())
         self.create_subscription(CylinderFit, topics.CYLINDER_FIT, self._on_fit, qos.LATCHED, callback_group=group)
         for side in topics.SIDES:
             self.create_subscription(TactileContact, topics.gelsight(side, "contact"),
-                                     lambda m, s=side: self.contacts.__setitem__(s, m), qos.RELIABLE,
+                                     lambda m, s=side: self._on_contact(s, m), qos.RELIABLE,
                                      callback_group=group)
         self.create_subscription(GraspGoal, topics.GRASP_GOAL, self._on_goal, qos.RELIABLE, callback_group=group)
         self.create_subscription(Bool, topics.SIM_OBJECT_HELD, lambda m: setattr(self, "sim_held", m.data),
@@ -78,11 +81,29 @@ class GraspExecutiveNode(RobotSteps, Node):
         self.connect_robot_clients(group)
         self.serve_trials(topics.EXECUTE_GRASP_ACTION, self.run_attempt, group)
 
+    # input checks: a malformed message is dropped with one error line per cause (throttled)
     def _on_fit(self, msg: CylinderFit) -> None:
+        problem = cylinder_fit_problem(msg) or stamp_ahead(msg.header.stamp, node_now(self))
+        if problem is not None:
+            self.bad_input.problem(problem, "cylinder fit ignored")
+            return
         self.fit = msg
 
+    def _on_contact(self, side: str, msg: TactileContact) -> None:
+        problem = tactile_contact_problem(msg, side) or stamp_ahead(msg.header.stamp, node_now(self))
+        if problem is not None:
+            self.bad_input.problem(problem, f"{side} contact ignored")
+            return
+        self.contacts[side] = msg
+
     def _on_goal(self, msg: GraspGoal) -> None:
+        problem = grasp_goal_problem(msg, GraspGoal.STATUS_OK)
+        if problem is not None:  # still the answer to its request: the attempt fails with the reason
+            self.bad_input.problem(problem, "unusable planner answer")
+            msg.status, msg.message = GraspGoal.STATUS_REJECTED, f"unusable planner answer: {problem.text}"
         self.goals[header_key(msg.header)] = msg
+        for unclaimed in list(self.goals)[:-64]:  # answers nobody waits for (late, or not ours)
+            self.goals.pop(unclaimed, None)
 
     # the attempt -----------------------------------------------------------------------------
     def feedback(self, goal_handle, phase: str, index: int = 0, p: float = float("nan")) -> None:

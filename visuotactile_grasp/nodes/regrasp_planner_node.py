@@ -27,6 +27,8 @@ from ..ros import qos
 from ..ros.conversions import pose_to_xyzyaw, xyzyaw_to_pose
 from ..ros.diagnostics import OK, WARN, Diagnostics
 from ..ros.image_conversion import ImageConversionError, image_to_numpy
+from ..ros.input_checks import (COLOUR_ENCODINGS, GRIPPER_FORCE_RANGE, CauseLog, force_problem, image_problem,
+                                node_now, pose_problem, stamp_ahead)
 from ..ros.node_main import run_node
 from ..ros.clocks import steady_timer
 from ..ros.params import Param, declare_params
@@ -73,6 +75,7 @@ class RegraspPlannerNode(Node):
         self.rng = np.random.default_rng(self.p.seed)
         self.history = InputHistory(maxlen=self.p.input_history)
         self.pending: list[tuple[PlanRequest, float]] = []  # (request, steady deadline), oldest first
+        self.bad_input = CauseLog(self.get_logger())
         self.create_subscription(PoseStamped, topics.ARM_EE_POSE, lambda m: self._keep("pose", m), qos.RELIABLE)
         self.create_subscription(Image, topics.KINECT_RGB, lambda m: self._keep("rgb", m), qos.IMAGE)
         for side in topics.SIDES:
@@ -102,10 +105,31 @@ class RegraspPlannerNode(Node):
         return LearnedPolicy(model, meta, cfg, device=self.p.device)
 
     def on_gripper(self, msg: GripperStatus) -> None:
-        if msg.connected and math.isfinite(msg.force_limit) and msg.force_limit > 0:
-            self.current_force = msg.force_limit
+        if not msg.connected:
+            return
+        problem = force_problem("gripper force limit", msg.force_limit, *GRIPPER_FORCE_RANGE)
+        if problem is not None:
+            self.bad_input.problem(problem, "gripper status ignored")
+            return
+        self.current_force = msg.force_limit
 
     def _keep(self, key: str, msg) -> None:
+        # Input checks only: a far-future stamp would be "at or after" every request's inputs_after
+        # and a malformed image can never be planned from, so both are dropped. A bad pose is kept:
+        # the answer to a request that uses it is REJECTED with the reason.
+        problem = stamp_ahead(msg.header.stamp, node_now(self))
+        if problem is not None:
+            self.bad_input.problem(problem, f"{key} input dropped")
+            return
+        if key == "pose":
+            problem = pose_problem(msg.pose)
+            if problem is not None:
+                self.bad_input.problem(problem, "arm pose received (a plan from it is rejected)")
+        else:
+            problem = image_problem(msg, COLOUR_ENCODINGS)
+            if problem is not None:
+                self.bad_input.problem(problem, f"{key} image dropped")
+                return
         self.history.add(key, stamp_seconds(msg.header.stamp), msg)
         if self.pending:
             self.serve_pending()
@@ -147,11 +171,13 @@ class RegraspPlannerNode(Node):
                                         grip_force=float("nan")))
 
     def answer(self, request: PlanRequest, inputs: dict) -> None:
+        problem = pose_problem(inputs["pose"].pose)
+        if problem is not None:
+            return self.refuse(request, GraspGoal.STATUS_REJECTED, f"arm pose: {problem.text}")
         pose = pose_to_xyzyaw(inputs["pose"].pose)
-        if not np.all(np.isfinite(pose)):
-            return self.refuse(request, GraspGoal.STATUS_REJECTED, f"arm pose is not finite {pose}")
+        minimum_force = self.p.minimum_force or request.minimum_force
         try:
-            decision = self.decide(pose, inputs, self.p.minimum_force or request.minimum_force)
+            decision = self.decide(pose, inputs, minimum_force)
         except (ImageConversionError, ValueError) as exc:
             return self.refuse(request, GraspGoal.STATUS_REJECTED, str(exc))
         # the last word on limits, whatever the policy or the network says
@@ -159,7 +185,9 @@ class RegraspPlannerNode(Node):
         force = min(max(force, self.p.min_force), self.p.max_force)
         target = pose + np.nan_to_num(np.asarray(decision.action[:4], float))
         target[:3] = np.clip(target[:3], self.p.workspace_lower, self.p.workspace_upper)
-        goal = GraspGoal(header=request.header, status=GraspGoal.STATUS_OK, policy=self.policy.name,
+        how = ("constant force" if self.p.policy not in LEARNED_POLICIES else
+               "minimum-force choice" if minimum_force else "most-probable choice")
+        goal = GraspGoal(header=request.header, status=GraspGoal.STATUS_OK, policy=self.policy.name, message=how,
                          lift=bool(decision.lift), grip_force=float(force),
                          success_probability=float(decision.probability), regrasp_index=request.regrasp_index)
         goal.target_pose = xyzyaw_to_pose(target)

@@ -29,8 +29,10 @@ from ..ros import qos
 from ..ros.clocks import ClockProgress, steady_timer
 from ..ros.conversions import pose_stamped, pose_to_xyzyaw
 from ..ros.diagnostics import OK, WARN, Diagnostics
+from ..ros.input_checks import CauseLog, Problem, node_now, pose_problem, stamp_ahead
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
+from ..ros.stamps import stamp_seconds
 
 PARAMS = [
     Param("workspace_lower", [0.35, -0.35, 0.0], "Workspace lower corner x, y, z in the base frame (m)."),
@@ -60,6 +62,7 @@ class SawyerArmNode(Node):
         self.pose_wall: float | None = None  # steady time of the latest state
         self.pose_clock = 0  # the node's clock (ns) at the latest state
         self.state_time = 0.0
+        self.bad_input = CauseLog(self.get_logger())
         self.cmd_pub = self.create_publisher(PoseStamped, topics.ROBOT_EE_COMMAND, qos.RELIABLE)
         self.pose_pub = self.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE)
         # Own mutually exclusive group: states are handled (and republished) in order while the
@@ -73,14 +76,28 @@ class SawyerArmNode(Node):
                                    callback_group=ReentrantCallbackGroup())
         steady_timer(self, 1.0, self.watchdog)
 
+    def state_problem_of(self, msg: PoseStamped):
+        """Why an end-effector state must not be used, or None. Motion pacing runs on the states'
+        stamps, so a state older than the one before (it would pace the set-points backwards) or
+        from the far future is dropped like a malformed one."""
+        problem = pose_problem(msg.pose) or stamp_ahead(msg.header.stamp, node_now(self))
+        if problem is not None:
+            return problem
+        stamp = stamp_seconds(msg.header.stamp)
+        # an earlier state that was itself ahead of our clock is no reference for the order
+        if self.pose_wall is not None and stamp < self.state_time and self.state_time <= node_now(self) + 2.0:
+            return Problem("state out of order", f"stamped {self.state_time - stamp:.4g} s before the previous state")
+        return None
+
     def on_state(self, msg: PoseStamped) -> None:
-        pose = pose_to_xyzyaw(msg.pose)
-        if not np.all(np.isfinite(pose)):
-            self.get_logger().error("end-effector state with NaN ignored", throttle_duration_sec=5.0)
+        problem = self.state_problem_of(msg)
+        if problem is not None:
+            self.bad_input.problem(problem, "end-effector state ignored")
             return
+        pose = pose_to_xyzyaw(msg.pose)
         self.pose, self.pose_wall = pose, time.monotonic()
         self.pose_clock = self.get_clock().now().nanoseconds
-        self.state_time = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        self.state_time = stamp_seconds(msg.header.stamp)
         out = PoseStamped(header=msg.header, pose=msg.pose)
         out.header.frame_id = self.p.frame_id
         self.pose_pub.publish(out)
@@ -151,7 +168,8 @@ class SawyerArmNode(Node):
             else:
                 done = float(np.dot(self.pose[:3] - start[:3], path[:3])) / length
                 paced = speed * (self.motion_time() - t0)
-                frac = min(1.0, paced / length, (done + self.p.max_lead) / length)
+                # never behind the start: start and target are in the workspace, so is the segment
+                frac = max(0.0, min(1.0, paced / length, (done + self.p.max_lead) / length))
             setpoint = start + frac * path
             self.cmd_pub.publish(pose_stamped(setpoint, self.get_clock().now().to_msg(), self.p.frame_id))
             err = float(np.linalg.norm(self.pose[:3] - target[:3]))
@@ -164,9 +182,7 @@ class SawyerArmNode(Node):
             if goal_handle.is_cancel_requested or timed_out or problem:
                 reason = ("cancelled" if goal_handle.is_cancel_requested else
                           f"timed out after {timeout:.1f} s" if timed_out else problem)
-                # hold where we are rather than keep chasing the target
-                if np.all(np.isfinite(self.pose)):
-                    self.cmd_pub.publish(pose_stamped(self.pose, self.get_clock().now().to_msg(), self.p.frame_id))
+                self.hold()  # hold where we are rather than keep chasing the target
                 result.message = f"{reason} {err * 1000:.1f} mm from the target"
                 break
             feedback.distance_remaining = err
@@ -189,11 +205,19 @@ class SawyerArmNode(Node):
             self.get_logger().warning(problem, throttle_duration_sec=10.0)
             self.diag.publish(WARN, problem)
 
+    def hold(self) -> None:
+        """Command the measured pose, so that no earlier set-point is chased; never a pose outside the
+        workspace (a measured state there is reported, not commanded)."""
+        if not np.all(np.isfinite(self.pose)):
+            return
+        if not self.limits.contains(self.pose[:3]):
+            self.get_logger().error(f"not holding at {np.round(self.pose[:3], 3).tolist()}: outside the workspace")
+            return
+        self.cmd_pub.publish(pose_stamped(self.pose, self.get_clock().now().to_msg(), self.p.frame_id))
 
     def on_shutdown(self) -> None:
         """Hold where the arm is: a set-point streamed before the stop must not be chased afterwards."""
-        if np.all(np.isfinite(self.pose)):
-            self.cmd_pub.publish(pose_stamped(self.pose, self.get_clock().now().to_msg(), self.p.frame_id))
+        self.hold()
 
 
 def main(args=None) -> int:

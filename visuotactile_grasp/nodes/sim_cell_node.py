@@ -27,6 +27,7 @@ from ..devices.wsg50.emulator import WsgEmulator
 from ..ros import qos
 from ..ros.conversions import pose_stamped, pose_to_xyzyaw
 from ..ros.image_conversion import numpy_to_image
+from ..ros.input_checks import CauseLog, pose_problem
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 from ..sim.kinematic_cell import CellConfig, KinematicCell
@@ -83,11 +84,13 @@ class SimCellNode(Node):
                                                      qos.IMAGE) for side in topics.SIDES}
         self.ee_pub = self.create_publisher(PoseStamped, topics.ROBOT_EE_STATE, qos.RELIABLE)
         self.held_pub = self.create_publisher(Bool, topics.SIM_OBJECT_HELD, qos.RELIABLE)
+        self.bad_command = CauseLog(self.get_logger())
         self.create_subscription(PoseStamped, topics.ROBOT_EE_COMMAND, self.on_ee_command, qos.RELIABLE)
         self.create_service(ResetObject, topics.SIM_RESET_OBJECT, self.on_reset_object)
         self.stopped_streams: set[str] = set()  # injected faults: streams that do not publish
         self.create_service(InjectFault, topics.SIM_INJECT_FAULT, self.on_inject_fault)
-        self.emulator = WsgEmulator(self.cell.gripper, self.p.wsg_host, self.p.wsg_port).start()
+        self.emulator = WsgEmulator(self.cell.gripper, self.p.wsg_host, self.p.wsg_port,
+                                    clock=lambda: self.cell.time).start()
         self.get_logger().info(f"simulated WSG-50 on {self.emulator.host}:{self.emulator.port}")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sim-loop", daemon=True)
@@ -95,10 +98,14 @@ class SimCellNode(Node):
 
     # ROS inputs ---------------------------------------------------------------
     def on_ee_command(self, msg: PoseStamped) -> None:
+        problem = pose_problem(msg.pose)  # NaN, inf, not a unit quaternion
+        if problem is not None:
+            self.bad_command.problem(problem, "rejected end-effector command")
+            return
         try:
             self.cell.command_ee(pose_to_xyzyaw(msg.pose))
-        except ValueError as exc:
-            self.get_logger().error(f"rejected end-effector command: {exc}")
+        except ValueError as exc:  # outside the workspace
+            self.bad_command("unreachable", f"rejected end-effector command: {exc}")
 
     def on_reset_object(self, request, response):
         pose = pose_to_xyzyaw(request.pose)

@@ -60,6 +60,9 @@ def quaternion_to_matrix(q) -> np.ndarray:
     ])
 
 
+DEPTH_ENCODINGS = ("16UC1", "mono16", "32FC1")
+
+
 def depth_to_meters(depth: np.ndarray, encoding: str) -> np.ndarray:
     if encoding in ("16UC1", "mono16"):
         return depth.astype(np.float32) * 0.001

@@ -26,35 +26,53 @@ ENCODINGS: dict[str, tuple[np.dtype, int]] = {
 
 
 class ImageConversionError(ValueError):
-    """A sensor_msgs/Image whose fields do not describe its data."""
+    """A sensor_msgs/Image whose fields do not describe its data.
+
+    cause: a short fixed name of what is wrong ("encoding", "dimensions", "step", "data size"), so
+    callers can throttle their reports per cause; the message says the details."""
+
+    def __init__(self, message: str, cause: str = "image") -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 def have_cv_bridge() -> bool:
     return _BRIDGE is not None
 
 
-def image_to_numpy(msg, use_cv_bridge: bool | None = None) -> np.ndarray:
-    """Return an (H, W) or (H, W, C) array that owns its memory."""
+def check_image(msg) -> None:
+    """Raise ImageConversionError unless msg's encoding, dimensions, step and data length agree.
+
+    Only reads the header fields and the data's length: a message claiming 100000 x 100000 pixels
+    with a few bytes of data is rejected without allocating anything."""
     if msg.encoding not in ENCODINGS:
         raise ImageConversionError(
-            f"unsupported image encoding {msg.encoding!r}; expected one of {sorted(ENCODINGS)}")
+            f"unsupported image encoding {msg.encoding!r}; expected one of {sorted(ENCODINGS)}", "encoding")
     dtype, channels = ENCODINGS[msg.encoding]
     height, width, step = int(msg.height), int(msg.width), int(msg.step)
     if height <= 0 or width <= 0:
-        raise ImageConversionError(f"image has no pixels ({width}x{height})")
+        raise ImageConversionError(f"image has no pixels ({width}x{height})", "dimensions")
     row_bytes = width * channels * dtype.itemsize
     if step < row_bytes:
         raise ImageConversionError(
-            f"step {step} is shorter than a {msg.encoding} row of width {width} ({row_bytes} bytes)")
-    data = bytes(msg.data) if not isinstance(msg.data, (bytes, bytearray)) else msg.data
-    if len(data) < step * height:
+            f"step {step} is shorter than a {msg.encoding} row of width {width} ({row_bytes} bytes)", "step")
+    if len(msg.data) != step * height:
         raise ImageConversionError(
-            f"image data has {len(data)} bytes, {msg.encoding} {width}x{height} with step {step} "
-            f"needs {step * height}")
+            f"image data has {len(msg.data)} bytes, {msg.encoding} {width}x{height} with step {step} "
+            f"needs {step * height}", "data size")
+
+
+def image_to_numpy(msg, use_cv_bridge: bool | None = None) -> np.ndarray:
+    """Return an (H, W) or (H, W, C) array that owns its memory."""
+    check_image(msg)
+    dtype, channels = ENCODINGS[msg.encoding]
+    height, width, step = int(msg.height), int(msg.width), int(msg.step)
+    row_bytes = width * channels * dtype.itemsize
     if (_BRIDGE is not None) if use_cv_bridge is None else use_cv_bridge:
         if _BRIDGE is None:
             raise ImageConversionError("cv_bridge requested but not installed")
         return np.array(_BRIDGE.imgmsg_to_cv2(msg, desired_encoding="passthrough"), copy=True)
+    data = bytes(msg.data) if not isinstance(msg.data, (bytes, bytearray)) else msg.data
     big_endian = bool(msg.is_bigendian)
     dt = dtype.newbyteorder(">" if big_endian else "<") if dtype.itemsize > 1 else dtype
     rows = np.frombuffer(data, dtype=np.uint8, count=step * height).reshape(height, step)

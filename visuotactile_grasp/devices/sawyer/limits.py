@@ -18,6 +18,9 @@ class ArmLimits:
     upper: tuple[float, float, float]
     max_speed: float  # m/s
 
+    def contains(self, xyz) -> bool:
+        return all(lo <= v <= hi for v, lo, hi in zip(xyz, self.lower, self.upper, strict=False))
+
     def resolve_goal(self, current: np.ndarray, target: np.ndarray, relative: bool) -> np.ndarray:
         """Absolute (x, y, z, yaw) target for a goal, or GoalRejected with the reason."""
         if not all_finite(*target):

@@ -31,10 +31,14 @@ class FaultInjection:
 
 class WsgEmulator:
     def __init__(self, model: GripperModel, host: str = "127.0.0.1", port: int = 0,
-                 motion_timeout_s: float = 25.0) -> None:
+                 motion_timeout_s: float = 25.0, clock=time.monotonic) -> None:
+        """clock: the device's own time in seconds. A simulated gripper passes the simulation's time,
+        so a motion times out after 25 s of simulated motion, however slowly a loaded machine runs
+        the simulation (the driver's own steady time-out catches a simulator that stops)."""
         self.model = model
         self.faults = FaultInjection()
         self.motion_timeout_s = motion_timeout_s
+        self.clock = clock
         self._server = socket.create_server((host, port))
         self._server.settimeout(0.2)
         self.host, self.port = self._server.getsockname()[:2]
@@ -192,9 +196,9 @@ class WsgEmulator:
             kind = {C.PREPOSITION: "move", C.GRASP: "grasp", C.RELEASE: "release"}[cmd]
         model.start_motion(kind, width, speed)
         self._reply(conn, cmd, S.CMD_PENDING)
-        deadline = time.monotonic() + self.motion_timeout_s
+        deadline = self.clock() + self.motion_timeout_s
         while (result := model.motion_result()) is None:
-            if time.monotonic() > deadline or self._stop.is_set():
+            if self.clock() > deadline or self._stop.is_set():
                 model.stop()
                 result = S.TIMEOUT
                 break
