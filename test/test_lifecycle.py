@@ -12,16 +12,9 @@ import pytest
 from visuotactile_grasp.graph.lifecycle import (RUN_ID_ENV, RunState, StaleGraph, port_free, process_run_id,
                                                 process_start, reserve_domain, reserve_port)
 
+from visuotactile_grasp.ros.clocks import wait_for
+
 VTG = str(Path(sys.executable).parent / "vtg")
-
-
-def _wait(predicate, timeout_s: float, poll_s: float = 0.1) -> bool:
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(poll_s)
-    return predicate()
 
 
 def _graph_state(folder: Path) -> dict | None:
@@ -46,11 +39,11 @@ def _start_and_kill(cmd: list[str], log_dir: Path, n_nodes: int, tmp_path: Path)
     out = open(tmp_path / f"{log_dir.name}.out", "wb")
     parent = subprocess.Popen(cmd, env=_fresh_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        assert _wait(lambda: (s := _graph_state(log_dir)) is not None and len(s["nodes"]) == n_nodes
+        assert wait_for(lambda: (s := _graph_state(log_dir)) is not None and len(s["nodes"]) == n_nodes
                      and len(_alive_of_run(s)) == n_nodes, 120), (tmp_path / f"{log_dir.name}.out").read_text()
         # the simulated gripper's server is up (the port is taken) before we pull the plug
         state = _graph_state(log_dir)
-        assert _wait(lambda: not port_free(state["ports"]["wsg50"]), 60)
+        assert wait_for(lambda: not port_free(state["ports"]["wsg50"]), 60)
     finally:
         parent.kill()  # SIGKILL: no handler, no finally, no atexit in the parent
         parent.wait()
@@ -69,15 +62,15 @@ def test_sigkill_of_the_parent_leaves_no_node_and_frees_the_port(tmp_path, comma
         cmd, n = [VTG, "run", "grasp", "--log-dir", str(log_dir)], 8
     state = _start_and_kill(cmd, log_dir, n, tmp_path)
     killed_at = time.monotonic()
-    assert _wait(lambda: not _alive_of_run(state), 5.0), f"still running 5 s after the parent died: " \
+    assert wait_for(lambda: not _alive_of_run(state), 5.0), f"still running 5 s after the parent died: " \
                                                          f"{_alive_of_run(state)}"
-    assert _wait(lambda: port_free(state["ports"]["wsg50"]), 5.0 - (time.monotonic() - killed_at))
+    assert wait_for(lambda: port_free(state["ports"]["wsg50"]), 5.0 - (time.monotonic() - killed_at))
     # a new run in the same folder starts, says what it found, and stops cleanly
     if command == "collect":
         cmd = cmd + ["--resume"]
     again = subprocess.Popen(cmd, env=_fresh_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        assert _wait(lambda: (s := _graph_state(log_dir)) is not None and s["run_id"] != state["run_id"]
+        assert wait_for(lambda: (s := _graph_state(log_dir)) is not None and s["run_id"] != state["run_id"]
                      and len(_alive_of_run(s)) == n, 120)
     finally:
         again.send_signal(signal.SIGINT)
@@ -100,12 +93,12 @@ def test_node_ends_when_parent_dies_without_the_kernel_signal(tmp_path, ros_env)
     parent = subprocess.Popen([sys.executable, "-c", launcher], env=ros_env, stdout=subprocess.PIPE, text=True)
     child = int(parent.stdout.readline())
     try:
-        assert _wait(lambda: process_run_id(child) == "orphan-test", 30)
+        assert wait_for(lambda: process_run_id(child) == "orphan-test", 30)
         time.sleep(0.5)  # let it reach spin (not a handshake: the test passes either way)
     finally:
         parent.kill()
         parent.wait()
-    assert _wait(lambda: process_run_id(child) is None, 5.0), "orphaned node still running 5 s after its parent"
+    assert wait_for(lambda: process_run_id(child) is None, 5.0), "orphaned node still running 5 s after its parent"
 
 
 def _sleeper(run_id: str) -> subprocess.Popen:
@@ -116,7 +109,7 @@ def _sleeper(run_id: str) -> subprocess.Popen:
 def test_stale_graph_cleanup_stops_only_its_own_processes(tmp_path):
     ours, theirs = _sleeper("dead-run"), _sleeper("another-run")
     try:
-        assert _wait(lambda: process_run_id(ours.pid) == "dead-run" and process_run_id(theirs.pid), 10)
+        assert wait_for(lambda: process_run_id(ours.pid) == "dead-run" and process_run_id(theirs.pid), 10)
         dead_parent = subprocess.Popen([sys.executable, "-c", "pass"])
         dead_parent.wait()
         (tmp_path / "graph.json").write_text(json.dumps({"parent": dead_parent.pid, "parent_start": 1,
@@ -138,7 +131,7 @@ def test_a_live_run_keeps_its_folder(tmp_path):
     live_parent = _sleeper("")
     node = _sleeper(state.run_id)
     try:
-        assert _wait(lambda: process_run_id(node.pid) == state.run_id, 10)
+        assert wait_for(lambda: process_run_id(node.pid) == state.run_id, 10)
         state.path.write_text(json.dumps({"parent": live_parent.pid, "parent_start": process_start(live_parent.pid),
                                           "run_id": state.run_id, "nodes": {"node": node.pid}}))
         with pytest.raises(StaleGraph, match="another run"):

@@ -45,8 +45,10 @@ PARAMS = [
     Param("hold_time", 4.0, "Hold after lifting before labelling (sim s).", (0.0, 30.0)),
     Param("settle_time", 0.2, "Wait after closing before a snapshot, so frames show the new contact (sim s).",
           (0.0, 2.0)),
-    Param("frame_timeout", 5.0, "Longest wait for a fresh camera or gel frame (steady s).", (0.1, 60.0)),
-    Param("step_timeout", 20.0, "Time limit for each arm or gripper step (steady s).", (0.5, 120.0)),
+    Param("frame_timeout", 5.0, "Longest wait for a fresh camera or gel frame (s of the robot's clock; a clock "
+          "stalled for 10 steady s also ends it).", (0.1, 60.0)),
+    Param("step_timeout", 20.0, "Time limit for each arm or gripper step (s of the robot's clock; a clock stalled "
+          "for 10 steady s also ends it).", (0.5, 120.0)),
     Param("background_every", 50, "Re-capture the gel backgrounds every this many trials.", (1, 100000)),
     Param("reset_object", True, "After each trial, ask the simulator to put the object at a random place."),
     Param("seed", 0, "Seed of the random grasps and actions (trial seeds derive from it).", (0, 2**31 - 1)),

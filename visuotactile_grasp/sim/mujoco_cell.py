@@ -38,6 +38,7 @@ from .objects import ObjectSpec, make_object  # noqa: E402
 CAMERA_EYE = (1.35, 0.0, 0.55)
 CAMERA_TARGET = (0.6, 0.0, 0.05)
 PHYSICS_STEPS_PER_CONTROL = 2  # control at 250 Hz, physics at 500 Hz
+MAX_SQUEEZE_S = 0.5  # a grasp pressing at its force limit this long (sim s) has ended, settled or not
 GEL_TOUCH_SLACK = 0.0008  # m: the gel shows objects this close to its surface (it is soft)
 GEL_PX_PER_M = 20000.0  # height-map scale handed to the image formation (sets the rim contrast)
 
@@ -62,6 +63,7 @@ class MujocoGripper(SimulatedGripper):
         self.speed = 0.1
         self.setpoint = STROKE
         self._still_steps = 0
+        self._squeeze_s = 0.0  # simulated seconds a grasp has pressed at the force limit
 
     @property
     def width(self) -> float:
@@ -73,6 +75,7 @@ class MujocoGripper(SimulatedGripper):
     def _prepare_motion(self, kind: str, width: float) -> float:
         self.setpoint = self.width
         self._still_steps = 0
+        self._squeeze_s = 0.0
         # the joint limits sit exactly at the stroke: aim just inside them
         return float(np.clip(width, 0.0, STROKE - 0.0005))
 
@@ -90,6 +93,7 @@ class MujocoGripper(SimulatedGripper):
                 force = -0.2 * self.force_limit
             else:
                 force = -self.force_limit
+                self._squeeze_s += dt
             self._grasp_progress(opening, velocity)
             return np.full(2, force)
         # position control along a speed-limited set-point
@@ -114,7 +118,11 @@ class MujocoGripper(SimulatedGripper):
     def _grasp_progress(self, opening: float, velocity: float) -> None:
         still = abs(velocity) < 0.002
         self._still_steps = self._still_steps + 1 if still else 0
-        if self.grasping_state == GraspingState.GRASPING and self._still_steps >= 15:
+        # A grasp ends once the fingers stop; fingers squeezing a part that never settles (it rocks
+        # or slides under a moving hand) end it too after MAX_SQUEEZE_S, as the firmware's
+        # force-reached check would: without that bound a grasp could wait for ever.
+        settled = self._still_steps >= 15 or self._squeeze_s >= MAX_SQUEEZE_S
+        if self.grasping_state == GraspingState.GRASPING and settled:
             if opening > 0.002:
                 self.grasping_state = GraspingState.HOLDING
                 self.result = Status.SUCCESS
