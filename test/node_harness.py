@@ -8,7 +8,7 @@ from pathlib import Path
 
 import rclpy
 
-from visuotactile_grasp.graph.lifecycle import die_with_parent
+from visuotactile_grasp.graph.lifecycle import child_env
 from visuotactile_grasp.graph.spec import NodeSpec
 
 
@@ -17,8 +17,9 @@ class NodeProcess:
         spec = NodeSpec(name, executable, parameters=params)
         exe = str(Path(sys.executable).parent / executable)
         self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen([exe] + spec.ros_arguments(Path(".")), env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+        # the node dies with this test process, however it ends (run_node watches VTG_PARENT_PID)
+        self.proc = subprocess.Popen([exe] + spec.ros_arguments(Path(".")), env=child_env(env, f"test-{name}"),
+                                     stdout=self.log, stderr=subprocess.STDOUT)
         self.log_path = log_path
 
     def stop(self) -> int:

@@ -127,7 +127,8 @@ def graph(tmp_path_factory):
         driver.checkpoint = checkpoint
         assert driver.spin_until(lambda: driver.status is not None and driver.status.connected, 60)
         yield driver
-        assert not session.runner.dead_required(), session.runner.dead_required()
+        if not getattr(driver, "graph_stopped", False):  # the SIGINT test stops it on purpose
+            assert not session.runner.dead_required(), session.runner.dead_required()
 
 
 def test_wsg50_connection_dropped_mid_grasp(graph):
@@ -216,6 +217,7 @@ def test_sigint_mid_attempt_leaves_the_fingers_open(graph):
     graph.grasp.send_goal_async(ExecuteGrasp.Goal(object_id=OBJECT),
                                 feedback_callback=lambda f: phases.append(f.feedback.phase))
     assert graph.spin_until(lambda: "plan" in phases, 240), phases  # fingers closed on the object
+    graph.graph_stopped = True
     codes = session.runner.stop()
     assert all(code == 0 for code in codes.values()), codes
     executive = (session.log_dir / "grasp_executive.log").read_text(errors="replace")

@@ -26,7 +26,7 @@ def _t(seconds: float) -> Time:
 @pytest.fixture
 def planner(ros_env, tmp_path):
     proc = NodeProcess("regrasp_planner_node", "regrasp_planner",
-                       {"policy": "cylinder_baseline", "input_timeout": 1.5}, ros_env, tmp_path / "planner.log")
+                       {"policy": "cylinder_baseline", "input_timeout": 4.0}, ros_env, tmp_path / "planner.log")
     rclpy.init()
     node = rclpy.create_node("test_planner_client")
     answers = {}

@@ -1,10 +1,10 @@
 """Node processes never outlive the run that started them, and runs never share a port or a domain.
 
 Three layers, because no single one covers every way a parent can die:
-- the kernel: each child asks for SIGTERM when its parent dies (Linux prctl PR_SET_PDEATHSIG),
-  which covers SIGKILL of the parent and a closed terminal;
-- the child: run_node watches its parent's pid on a steady clock (the portable fallback, and the
-  only one on systems without prctl) and shuts itself down when it is gone;
+- the kernel: each node asks for SIGTERM when its parent dies (Linux prctl PR_SET_PDEATHSIG, in
+  run_node), which covers SIGKILL of the parent and a closed terminal;
+- the node: run_node watches its parent's pid on a steady clock (the portable fallback, and the
+  only one on systems without prctl), shuts down when it is gone and exits within 3 s whatever hangs;
 - the output folder: a run writes graph.json (its pid, its children, a run id that every child
   carries in its environment); a later run in the same folder that finds the parent dead stops
   the processes that carry that run id, and only those.
@@ -33,17 +33,17 @@ _PR_SET_PDEATHSIG = 1
 LOCK_DIR = Path(tempfile.gettempdir()) / "vtg_locks"
 
 
-def die_with_parent() -> None:
-    """Popen preexec_fn: SIGTERM this child when the parent dies (Linux; a no-op elsewhere).
+def ask_kernel_for_parent_death_signal() -> None:
+    """SIGTERM this process when its parent dies (Linux prctl; a no-op elsewhere).
 
-    rclpy turns SIGTERM into a clean shutdown, so the gripper is still left open."""
+    Called by the child itself (run_node) rather than in a Popen preexec_fn: the parent runs DDS
+    threads, and code between fork and exec in a threaded process can deadlock. The caller then
+    checks that the parent is still the one it expects, which closes the window before the call."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     except (OSError, AttributeError):
-        return
-    if os.getppid() == 1:  # the parent died before prctl took effect
-        os.kill(os.getpid(), signal.SIGTERM)
+        pass
 
 
 def child_env(env: dict, run_id: str) -> dict:
@@ -137,17 +137,26 @@ def _signal(pid: int, sig: int) -> None:
 
 
 class HeldLock:
-    """An exclusive flock on a file, held until release() or the process ends."""
+    """A flock on a file, held until release() or the process ends (the kernel drops it, however the
+    process dies). Exclusive by default; shared locks let several processes hold it together."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, shared: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.fchmod(self.fd, 0o666)  # other users' runs share the lock folder
+        except OSError:
+            pass
+        try:
+            fcntl.flock(self.fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self.fd)
             raise
         self.path = path
+
+    def share(self) -> None:
+        """Turn an exclusive lock into a shared one (children that use the same domain may join)."""
+        fcntl.flock(self.fd, fcntl.LOCK_SH)
 
     def release(self) -> None:
         if self.fd >= 0:
@@ -156,7 +165,9 @@ class HeldLock:
 
 
 def reserve_domain(lo: int = 1, hi: int = 101, lock_dir: Path = LOCK_DIR) -> tuple[int, HeldLock]:
-    """A ROS domain no other live vtg run on this machine holds (1..101 keeps Fast DDS ports valid)."""
+    """A ROS domain no other live vtg run on this machine uses (1..101 keeps Fast DDS ports valid).
+
+    Taken exclusively, so it is never handed out while anyone holds it, shared or not."""
     candidates = list(range(lo, hi + 1))
     random.SystemRandom().shuffle(candidates)
     for domain in candidates:
@@ -165,6 +176,16 @@ def reserve_domain(lo: int = 1, hi: int = 101, lock_dir: Path = LOCK_DIR) -> tup
         except BlockingIOError:
             continue
     raise RuntimeError(f"every ROS domain {lo}..{hi} is held by another vtg run on this machine")
+
+
+def join_domain(domain: int, lock_dir: Path = LOCK_DIR) -> HeldLock:
+    """A domain chosen by the user (ROS_DOMAIN_ID): shared with other runs that chose it too, but
+    refused while a vtg run holds it as its own (reserve_domain)."""
+    try:
+        return HeldLock(lock_dir / f"domain_{domain}.lock", shared=True)
+    except BlockingIOError:
+        raise RuntimeError(f"ROS domain {domain} is in use by another vtg run on this machine: unset "
+                           f"ROS_DOMAIN_ID (each run then reserves a free one) or choose another") from None
 
 
 def reserve_port(host: str = "127.0.0.1", lock_dir: Path = LOCK_DIR) -> tuple[int, HeldLock]:

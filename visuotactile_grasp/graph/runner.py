@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from ..paths import config_dir
-from .lifecycle import RunState, child_env, die_with_parent
+from .lifecycle import RunState, child_env
 from .spec import Graph
 
 
@@ -54,7 +54,7 @@ class GraphRunner:
         # stops the nodes in order (stop()) instead of every process at once.
         self.procs[spec.name] = subprocess.Popen(cmd, env=child_env(self.env, self.state.run_id), stdout=log,
                                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                                 preexec_fn=die_with_parent, process_group=0)
+                                                 process_group=0)
         self.state.write({n: p.pid for n, p in self.procs.items()}, domain=self.env.get("ROS_DOMAIN_ID"),
                          ports=self.ports)
 

@@ -68,6 +68,7 @@ class BagPlayerNode(Node):
                                  callback_group=MutuallyExclusiveCallbackGroup())  # served while play() blocks
         self.create_timer(0.01, self._start_once)
         self._started = False
+        self._stop = threading.Event()  # request_stop (SIGINT/SIGTERM): leave the bag where it is
 
     def _start_once(self) -> None:
         if self._started:
@@ -81,6 +82,9 @@ class BagPlayerNode(Node):
             if self.p.shutdown_when_done:
                 self.finished.set_result(True)
 
+    def request_stop(self, timeout_s: float) -> None:
+        self._stop.set()
+
     def _on_answer(self, goal: GraspGoal) -> None:
         with self._answers_lock:
             self.answered.add(header_key(goal.header))
@@ -88,7 +92,7 @@ class BagPlayerNode(Node):
     def _await_answer(self, key) -> None:
         if key is None:
             return
-        if not wait_for(lambda: key in self.answered, self.p.answer_timeout, poll_s=0.002):
+        if not wait_for(lambda: key in self.answered or self._stop.is_set(), self.p.answer_timeout, poll_s=0.002):
             self.get_logger().warning(f"no planner answer to the plan request {key} within "
                                       f"{self.p.answer_timeout} s; playing on")
 
@@ -116,20 +120,32 @@ class BagPlayerNode(Node):
                     raise BagError("nothing to play: no readable topic of a known type")
                 time.sleep(self.p.start_delay)
                 wanted_subs = {t: self.p.request_subscribers if t == topics.PLAN_REQUEST else 1 for t in pubs}
-                wait_for(lambda: all(p.get_subscription_count() >= wanted_subs[t] for t, p in pubs.items()),
-                         self.p.subscriber_timeout, poll_s=0.02)
+                plans = topics.PLAN_REQUEST in pubs
+
+                def ready() -> bool:  # every subscriber there, and (with requests) the planner's answers reach us
+                    return all(p.get_subscription_count() >= wanted_subs[t] for t, p in pubs.items()) and \
+                        (not plans or self.count_publishers(topics.GRASP_GOAL) > 0) or self._stop.is_set()
+                wait_for(ready, self.p.subscriber_timeout, poll_s=0.02)
+                if plans and (pubs[topics.PLAN_REQUEST].get_subscription_count() < wanted_subs[topics.PLAN_REQUEST]
+                              or self.count_publishers(topics.GRASP_GOAL) == 0):
+                    raise BagError(f"no planner to answer the bag's plan requests after {self.p.subscriber_timeout} s "
+                                   f"(request subscribers {pubs[topics.PLAN_REQUEST].get_subscription_count()} of "
+                                   f"{wanted_subs[topics.PLAN_REQUEST]}, answer publishers "
+                                   f"{self.count_publishers(topics.GRASP_GOAL)})")
                 lonely = sorted(t for t, p in pubs.items() if p.get_subscription_count() == 0)
                 if lonely:
                     self.get_logger().warning(f"playing although nobody subscribes to {lonely}")
                 t_bag0 = t_wall0 = None
                 awaiting = None  # the last plan request played, until the planner answers it
                 for conn, stamp, raw in reader.messages(connections=[c for c in connections if c.topic in pubs]):
+                    if self._stop.is_set():
+                        break
                     if self.p.rate > 0:
                         if t_bag0 is None:
                             t_bag0, t_wall0 = stamp, time.monotonic()
                         delay = (stamp - t_bag0) * 1e-9 / self.p.rate - (time.monotonic() - t_wall0)
                         if delay > 0:
-                            time.sleep(delay)
+                            self._stop.wait(delay)  # paced by the bag's clock, ends early on a stop
                     if conn.topic == topics.PLAN_REQUEST and conn.msgtype == PLAN_REQUEST_TYPE:
                         self._await_answer(awaiting)  # one decision at a time, whatever the rate
                         awaiting = header_key(deserialize_message(bytes(raw), PlanRequest).header)

@@ -22,7 +22,7 @@ from ..collection.trial import NOT_RECORDED, CollectConfig, Snapshot, TrialObser
 from ..data.store import DatasetWriter
 from ..planning.approach import ApproachConfig
 from ..ros import qos
-from ..ros.clocks import sim_seconds, wait_for_clock
+from ..ros.clocks import sim_seconds
 from ..ros.frame_cache import FrameCache
 from ..perception.cylinder_fit import DEPTH_ENCODINGS
 from ..ros.image_conversion import image_to_numpy
@@ -72,7 +72,7 @@ class DataCollectorNode(RobotSteps, Node):
         self.writer = DatasetWriter(self.p.dataset_dir, resume=True,
                                     info={"source": "graph", "seed": self.p.seed}) if self.p.dataset_dir else None
         group = ReentrantCallbackGroup()
-        self.frames = FrameCache(wait=lambda ready, timeout_s: wait_for_clock(self, ready, timeout_s))
+        self.frames = FrameCache(wait=self.wait_or_stop)  # on the robot's clock, ends on a stop
         sensors = MutuallyExclusiveCallbackGroup()  # one thread for the sensor streams keeps their order
         self.bad_input = CauseLog(self.get_logger())
         for key, topic in STREAMS.items():

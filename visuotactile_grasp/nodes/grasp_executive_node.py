@@ -21,7 +21,7 @@ from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, Pl
 from .. import topics
 from ..planning.approach import ApproachConfig, sample_initial_grasp
 from ..ros import qos
-from ..ros.clocks import sim_seconds, wait_for, wait_for_clock
+from ..ros.clocks import sim_seconds, wait_for
 from ..ros.input_checks import (CauseLog, cylinder_fit_problem, grasp_goal_problem, node_now, stamp_ahead,
                                 tactile_contact_problem)
 from ..ros.robot_steps import AttemptStopped, RobotSteps, StepFailed
@@ -123,8 +123,11 @@ class GraspExecutiveNode(RobotSteps, Node):
             self.feedback(goal_handle, "fit")
             self.move(np.asarray(self.p.observe_pose, float), what="observe")
             request_time = sim_seconds(self)
-            if not wait_for_clock(self, lambda: self.fit is not None and self.fit.valid
-                                  and stamp_seconds(self.fit.header.stamp) >= request_time - 0.5, self.p.step_timeout):
+            def fit_fresh() -> bool:
+                return self.fit is not None and self.fit.valid and \
+                    stamp_seconds(self.fit.header.stamp) >= request_time - 0.5
+            self.wait_or_stop(fit_fresh, self.p.step_timeout)
+            if not fit_fresh():
                 raise StepFailed("no valid cylinder fit from after the arm reached the observation pose "
                                  "(Kinect stream stopped, or no object on the table)")
             fit = self.fit
@@ -191,7 +194,7 @@ class GraspExecutiveNode(RobotSteps, Node):
         def fresh(side: str) -> bool:
             c = self.contacts.get(side)
             return c is not None and stamp_seconds(c.header.stamp) >= after - 1e-6
-        if not wait_for_clock(self, lambda: all(fresh(s) for s in topics.SIDES), self.p.label_timeout):
+        if not self.wait_or_stop(lambda: all(fresh(s) for s in topics.SIDES), self.p.label_timeout):
             stale = [s for s in topics.SIDES if not fresh(s)]
             raise StepFailed(f"no fresh GelSight contact from {stale} after the hold (stream stopped?): no label")
         return [self.contacts[s] for s in topics.SIDES]

@@ -148,19 +148,21 @@ class RegraspPlannerNode(Node):
         """Answer every pending request whose inputs are complete, or whose time is up.
 
         Callbacks share the node's mutually exclusive group, so this never runs twice at once."""
-        still = []
-        for request, deadline in self.pending:
+        waiting, self.pending = self.pending, []
+        for request, deadline in waiting:  # each request leaves the list before it is answered: once
             chosen = select_inputs(self.history, self.required_inputs(), stamp_seconds(request.inputs_after),
                                    self.p.max_input_skew)
             if chosen.final and not chosen.problem:
-                self.answer(request, chosen.messages)
+                try:
+                    self.answer(request, chosen.messages)
+                except Exception as exc:  # noqa: BLE001 - whatever the policy raises, the caller gets an answer
+                    self.refuse(request, GraspGoal.STATUS_REJECTED, f"planning failed: {type(exc).__name__}: {exc}")
             elif chosen.final:
                 self.refuse(request, GraspGoal.STATUS_REJECTED, chosen.problem)
             elif time.monotonic() > deadline:
                 self.refuse(request, GraspGoal.STATUS_INPUTS_MISSING, chosen.problem)
             else:
-                still.append((request, deadline))
-        self.pending = still
+                self.pending.append((request, deadline))
 
     def refuse(self, request: PlanRequest, status: int, why: str) -> None:
         self.get_logger().error(f"plan request {request.regrasp_index} not planned: {why}",

@@ -12,30 +12,36 @@ from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
 from rclpy.signals import SignalHandlerOptions
 from rclpy.task import Future
 
-from ..graph.lifecycle import PARENT_PID_ENV, parent_gone
+from ..graph.lifecycle import PARENT_PID_ENV, ask_kernel_for_parent_death_signal, parent_gone
 
 PARENT_POLL_S = 0.25
-SHUTDOWN_GRACE_S = 3.0  # after the parent died: time for on_shutdown to leave the hardware safe
-SPIN_POLL_S = 0.1  # how often the spin loop looks at the stop flag
-STOP_GRACE_S = 5.0  # time request_stop gets to leave the hardware safe
+SPIN_POLL_S = 0.1  # how often the spin loop looks at the stop flags
+STOP_GRACE_S = 5.0  # time request_stop gets to leave the hardware safe (SIGINT/SIGTERM from the runner)
+ORPHAN_EXIT_S = 3.0  # after the parent died: the process is gone this long after noticing, whatever hangs
+EXIT_JOIN_S = 2.0  # callbacks still running after shutdown get this long before the process exits anyway
 
 
-def watch_parent(poll_s: float = PARENT_POLL_S, grace_s: float = SHUTDOWN_GRACE_S) -> threading.Thread | None:
+def watch_parent(orphaned: threading.Event, poll_s: float = PARENT_POLL_S,
+                 exit_after_s: float = ORPHAN_EXIT_S) -> threading.Thread | None:
     """When started by vtg (VTG_PARENT_PID set), end this process once that parent is gone.
 
-    The kernel's parent-death signal (graph/lifecycle.die_with_parent) usually gets here first;
-    this steady-clock watchdog is the portable fallback, and it bounds the shutdown: a node whose
-    clean shutdown hangs is ended grace_s later, so nothing outlives a dead run."""
+    The kernel's parent-death signal usually gets here first; this steady-clock watchdog is the
+    portable fallback. It sets `orphaned` (the spin loop then shuts down without request_stop: the
+    arm and gripper nodes are going too, so there is nobody left to command) and bounds the
+    shutdown: a node whose shutdown hangs is ended exit_after_s later, so nothing outlives a dead run."""
     expected = os.environ.get(PARENT_PID_ENV)
     if not expected or not expected.isdigit():
         return None
+    ask_kernel_for_parent_death_signal()
+    if parent_gone(int(expected)):  # the parent died before we could ask
+        orphaned.set()
 
     def watch() -> None:
-        while not parent_gone(int(expected)):
+        while not orphaned.is_set() and not parent_gone(int(expected)):
             time.sleep(poll_s)
+        orphaned.set()
         print(f"[{os.getpid()}] parent {expected} is gone: shutting down", file=sys.stderr, flush=True)
-        os.kill(os.getpid(), signal.SIGTERM)  # run_node's handler: a clean shutdown, on_shutdown included
-        time.sleep(grace_s)
+        time.sleep(exit_after_s)
         os._exit(1)
 
     thread = threading.Thread(target=watch, name="parent-watchdog", daemon=True)
@@ -43,19 +49,31 @@ def watch_parent(poll_s: float = PARENT_POLL_S, grace_s: float = SHUTDOWN_GRACE_
     return thread
 
 
-def run_node(node_cls, args=None) -> int:
-    """Spin node_cls until SIGINT/SIGTERM (or its `finished` future), then stop it safely.
+def _install_stop_handlers(signals: list) -> None:
+    """SIGINT/SIGTERM only set a flag (rclpy's handlers would shut the context down at once). A second
+    signal restores the default action and re-raises it: a node whose safe stop hangs can still be ended."""
+    def handler(number, _frame) -> None:
+        signals.append(number)
+        if len(signals) >= 2:
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
 
-    Signals only set a flag here (rclpy's own handlers would shut the context down at once):
-    a node with request_stop(timeout_s) gets to finish what the hardware needs (the executive
-    opens the gripper and holds the arm) while the executor still serves its callbacks. A second
-    signal skips that."""
-    rclpy.init(args=args if args is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO)
-    signals = []
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda number, _frame: signals.append(number))
-    watch_parent()
-    node = None
+        signal.signal(sig, handler)
+
+
+def run_node(node_cls, args=None) -> int:
+    """Spin node_cls until SIGINT/SIGTERM, its `finished` future, or its parent's death; then stop it safely.
+
+    On SIGINT/SIGTERM a node with request_stop(timeout_s) gets to finish what the hardware needs (the
+    executive opens the gripper and holds the arm) while the executor still serves its callbacks.
+    The process always exits: worker threads still blocked after shutdown do not keep it alive."""
+    rclpy.init(args=args if args is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO)
+    signals: list[int] = []
+    _install_stop_handlers(signals)
+    orphaned = threading.Event()
+    watch_parent(orphaned)
+    node = executor = None
     try:
         node = node_cls()
         executor = MultiThreadedExecutor(num_threads=4)
@@ -64,14 +82,14 @@ def run_node(node_cls, args=None) -> int:
         # `finished` future.
         finished = getattr(node, "finished", None)
         done = finished.done if isinstance(finished, Future) else (lambda: False)
-        while rclpy.ok() and not signals and not done():
+        while rclpy.ok() and not signals and not done() and not orphaned.is_set():
             executor.spin_once(timeout_sec=SPIN_POLL_S)
         request_stop = getattr(node, "request_stop", None)
-        if signals and request_stop is not None and rclpy.ok():
+        if signals and not orphaned.is_set() and request_stop is not None and rclpy.ok():
             stopper = threading.Thread(target=request_stop, args=(STOP_GRACE_S,), name="request-stop", daemon=True)
             stopper.start()
             deadline = time.monotonic() + STOP_GRACE_S + 1.0
-            while stopper.is_alive() and len(signals) < 2 and rclpy.ok() and time.monotonic() < deadline:
+            while stopper.is_alive() and rclpy.ok() and not orphaned.is_set() and time.monotonic() < deadline:
                 executor.spin_once(timeout_sec=SPIN_POLL_S)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
@@ -81,6 +99,18 @@ def run_node(node_cls, args=None) -> int:
             if shutdown is not None:
                 shutdown()  # leave the hardware safe before the node goes away
             node.destroy_node()
+        if executor is not None:
+            executor.shutdown(timeout_sec=EXIT_JOIN_S)
         if rclpy.ok():
             rclpy.try_shutdown()
+    _exit_even_if_threads_hang()
     return 0
+
+
+def _exit_even_if_threads_hang() -> None:
+    # Interpreter exit joins every non-daemon thread (the executor's workers among them); one still
+    # blocked in a callback would keep an orphan alive.
+    if any(t is not threading.main_thread() and t.is_alive() and not t.daemon for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

@@ -16,7 +16,7 @@ from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand, MoveToP
 from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
-from .clocks import wait_for, wait_for_clock
+from .clocks import ClockProgress, wait_for, wait_for_clock
 from .conversions import pose_stamped
 
 
@@ -134,11 +134,19 @@ class RobotSteps:
         raise StepFailed(f"{what}: gripper failed: {result.message or 'no reason given'} "
                          f"(status {result.status_code})")
 
-    def sleep_sim(self, seconds: float) -> None:
-        """Let seconds of the robot's clock pass (early only if that clock stalls or the attempt stops)."""
-        wait_for_clock(self, self.stop_check, seconds)
+    def wait_or_stop(self, predicate, timeout_s: float) -> bool:
+        """wait_for_clock that also ends (AttemptStopped) when the attempt is stopped."""
+        done = wait_for_clock(self, lambda: predicate() or self.stop_check(), timeout_s)
         if self.stop_check():
             raise AttemptStopped("stopped while waiting")
+        return done and predicate()
+
+    def sleep_sim(self, seconds: float) -> None:
+        """Let seconds of the robot's clock pass; a clock that stalls instead is a failed step."""
+        progress = ClockProgress(self)
+        self.wait_or_stop(lambda: progress.elapsed() >= seconds, seconds)
+        if progress.elapsed() < seconds:
+            raise StepFailed(f"the robot's clock stalled ({progress.elapsed():.2f} of {seconds:.2f} s passed)")
 
     def safe_stop(self) -> None:
         """After a cancel or a shutdown request: fingers open, arm holding (its goal was cancelled)."""

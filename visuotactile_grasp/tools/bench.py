@@ -117,6 +117,7 @@ def bench_gelsight(seconds: float = 15.0, width: int = 1280, height: int = 960, 
     from visuotactile_grasp_msgs.msg import TactileContact
 
     from .. import topics
+    from ..graph.lifecycle import child_env
     from ..graph.runner import executable_path
     from ..ros import qos
     from ..ros.dds import apply_localhost_env, localhost_env
@@ -133,7 +134,8 @@ def bench_gelsight(seconds: float = 15.0, width: int = 1280, height: int = 960, 
     apply_localhost_env(int(env["ROS_DOMAIN_ID"]))
     procs = [subprocess.Popen([executable_path("gelsight_node"), "--ros-args", "-r", f"__node:=gelsight_{side}",
                                "-p", f"side:={side}", "-p", f"source:=folder:{folder}", "-p", f"frame_rate:={rate}",
-                               "-p", f"width:={width}", "-p", f"height:={height}"], env=env,
+                               "-p", f"width:={width}", "-p", f"height:={height}"],
+                              env=child_env(env, "bench-gelsight"),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for side in topics.SIDES]
     rclpy.init()
     node = rclpy.create_node("vtg_bench_gelsight")

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from ..graph import build_graph
-from ..graph.lifecycle import reserve_domain, reserve_port
+from ..graph.lifecycle import join_domain, reserve_domain, reserve_port
 from ..graph.runner import GraphRunner, clean_exit
 from ..ros.dds import localhost_env
 
@@ -20,7 +20,9 @@ class GraphSession:
         self._locks = []
         if domain_id is None and "ROS_DOMAIN_ID" not in os.environ:
             domain_id, lock = reserve_domain()  # no other vtg run on this machine has it while we live
-            self._locks.append(lock)
+        else:  # the user's choice: shared with runs that chose it too, refused if a run reserved it
+            lock = join_domain(domain_id if domain_id is not None else int(os.environ["ROS_DOMAIN_ID"]))
+        self._locks.append(lock)
         overrides = {k: dict(v) for k, v in (overrides or {}).items()}
         if sim and mode != "replay":
             # the simulated WSG-50 listens on a port of this run's own, and the driver is told which
@@ -44,10 +46,16 @@ class GraphSession:
         from ..graph.monitor import GraphMonitor
 
         rclpy.init()
-        self.monitor = GraphMonitor(self.graph)
-        self.executor = SingleThreadedExecutor()
-        self.executor.add_node(self.monitor)
-        self.runner.start()
+        try:
+            self.monitor = GraphMonitor(self.graph)
+            self.executor = SingleThreadedExecutor()
+            self.executor.add_node(self.monitor)
+            self.runner.start()
+        except BaseException:  # a node that failed to start: stop the ones that did, free what we hold
+            self.runner.stop()
+            rclpy.try_shutdown()
+            self._release()
+            raise
         if self.runner.notice:
             print(f"note: {self.runner.notice}")
         return self
@@ -130,6 +138,9 @@ class GraphSession:
         self.exit_codes = self.runner.stop()
         self.monitor.destroy_node()
         rclpy.try_shutdown()
+        self._release()
+
+    def _release(self) -> None:
         for lock in self._locks:
             lock.release()
 
