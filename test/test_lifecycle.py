@@ -69,12 +69,19 @@ def test_sigkill_of_the_parent_leaves_no_node_and_frees_the_port(tmp_path, comma
     if command == "collect":
         cmd = cmd + ["--resume"]
     again = subprocess.Popen(cmd, env=_fresh_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
     try:
-        assert wait_for(lambda: (s := _graph_state(log_dir)) is not None and s["run_id"] != state["run_id"]
-                     and len(_alive_of_run(s)) == n, 120)
+        # the session prints its note once every node is started: stop it only then (a handshake)
+        for line in again.stdout:
+            lines.append(line)
+            if "note: " in line:
+                break
+        state = _graph_state(log_dir)
+        assert state is not None and len(_alive_of_run(state)) == n, "".join(lines)
     finally:
         again.send_signal(signal.SIGINT)
         output, _ = again.communicate(timeout=60)
+    output = "".join(lines) + output
     new_state_file = log_dir / "graph.json"
     assert not new_state_file.exists(), "a clean stop removes graph.json"
     assert "ended without cleaning up" in output, output[-3000:]
