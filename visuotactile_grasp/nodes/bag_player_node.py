@@ -115,7 +115,7 @@ class BagPlayerNode(Node):
                     if cls is None:
                         self.get_logger().warning(f"skipping {c.topic}: type {c.msgtype} unknown here")
                         continue
-                    pubs[c.topic] = self.create_publisher(cls, c.topic, 10)
+                    pubs[c.topic] = self.create_publisher(cls, c.topic, qos.PLAYBACK)  # nothing overwritten
                 if not pubs:
                     raise BagError("nothing to play: no readable topic of a known type")
                 time.sleep(self.p.start_delay)

@@ -53,7 +53,7 @@ PARAMS = [
     Param("seed", 0, "Seed of the candidate sampling.", (0, 2**31 - 1)),
     Param("input_timeout", 10.0, "Answer INPUTS_MISSING when a request's inputs have not all arrived within this "
           "(steady s).", (0.1, 300.0)),
-    Param("input_history", 64, "Messages kept per input for requests that arrive after their inputs.", (2, 10000)),
+    Param("input_history", 64, "Messages kept per camera input (ten times as many arm poses) for requests that arrive after their inputs.", (2, 10000)),
     Param("max_input_skew", 0.5, "Inputs further apart than this (sim s) are from different moments.", (0.001, 60.0)),
     Param("workspace_lower", [0.35, -0.35, 0.0], "Targets are clamped into this box: lower corner (m)."),
     Param("workspace_upper", [0.90, 0.35, 0.60], "Targets are clamped into this box: upper corner (m)."),
@@ -73,14 +73,16 @@ class RegraspPlannerNode(Node):
         else:
             self.policy = make_policy(self.p.policy, self.p.baseline_force)
         self.rng = np.random.default_rng(self.p.seed)
-        self.history = InputHistory(maxlen=self.p.input_history)
+        # the arm pose streams ten times faster than the cameras: it keeps ten times as many
+        self.history = InputHistory(maxlen=self.p.input_history, per_key={"pose": 10 * self.p.input_history})
         self.pending: list[tuple[PlanRequest, float]] = []  # (request, steady deadline), oldest first
         self.bad_input = CauseLog(self.get_logger())
-        self.create_subscription(PoseStamped, topics.ARM_EE_POSE, lambda m: self._keep("pose", m), qos.RELIABLE)
-        self.create_subscription(Image, topics.KINECT_RGB, lambda m: self._keep("rgb", m), qos.IMAGE)
+        self.create_subscription(PoseStamped, topics.ARM_EE_POSE, lambda m: self._keep("pose", m),
+                                 qos.DECISION_POSE)
+        self.create_subscription(Image, topics.KINECT_RGB, lambda m: self._keep("rgb", m), qos.DECISION_IMAGE)
         for side in topics.SIDES:
             self.create_subscription(Image, topics.gelsight(side, "image_diff"),
-                                     lambda m, s=side: self._keep(f"gel_{s}", m), qos.IMAGE)
+                                     lambda m, s=side: self._keep(f"gel_{s}", m), qos.DECISION_IMAGE)
         self.create_subscription(GripperStatus, topics.GRIPPER_STATUS, self.on_gripper, qos.RELIABLE)
         self.create_subscription(PlanRequest, topics.PLAN_REQUEST, self.on_request, qos.RELIABLE)
         self.goal_pub = self.create_publisher(GraspGoal, topics.GRASP_GOAL, qos.RELIABLE)

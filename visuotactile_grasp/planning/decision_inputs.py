@@ -20,10 +20,11 @@ class InputHistory:
     """Recent (stamp, message) pairs per input, in arrival order, bounded per input."""
 
     maxlen: int = 64
+    per_key: dict = field(default_factory=dict)  # key -> its own bound (a fast stream keeps more)
     _items: dict = field(default_factory=dict)
 
     def add(self, key: str, stamp: float, msg) -> None:
-        self._items.setdefault(key, deque(maxlen=self.maxlen)).append((stamp, msg))
+        self._items.setdefault(key, deque(maxlen=self.per_key.get(key, self.maxlen))).append((stamp, msg))
 
     def first_at_or_after(self, key: str, t: float):
         for stamp, msg in self._items.get(key, ()):

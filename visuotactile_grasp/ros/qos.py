@@ -12,6 +12,13 @@ IMAGE = QoSProfile(depth=2, reliability=ReliabilityPolicy.RELIABLE, history=Hist
 # Commands, goals and outcomes: every message matters.
 RELIABLE = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
 
+# A decision uses the first input stamped after a given moment (planning/decision_inputs.py): the
+# planner's inputs must not be overwritten in its queue while it plans or a bag plays as fast as it
+# can. Deep enough for a few seconds of every stream; the callbacks only store the message.
+DECISION_IMAGE = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
+DECISION_POSE = QoSProfile(depth=300, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
+PLAYBACK = QoSProfile(depth=300, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
+
 # Slow-changing state a late joiner needs (the cylinder fit, camera_info, backgrounds).
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL, history=HistoryPolicy.KEEP_LAST)
