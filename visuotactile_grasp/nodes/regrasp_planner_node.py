@@ -53,7 +53,8 @@ PARAMS = [
     Param("seed", 0, "Seed of the candidate sampling.", (0, 2**31 - 1)),
     Param("input_timeout", 10.0, "Answer INPUTS_MISSING when a request's inputs have not all arrived within this "
           "(steady s).", (0.1, 300.0)),
-    Param("input_history", 64, "Messages kept per camera input (ten times as many arm poses) for requests that arrive after their inputs.", (2, 10000)),
+    Param("input_history", 64, "Messages kept per camera input (ten times as many arm poses) for requests that "
+          "arrive after their inputs.", (2, 10000)),
     Param("max_input_skew", 0.5, "Inputs further apart than this (sim s) are from different moments.", (0.001, 60.0)),
     Param("workspace_lower", [0.35, -0.35, 0.0], "Targets are clamped into this box: lower corner (m)."),
     Param("workspace_upper", [0.90, 0.35, 0.60], "Targets are clamped into this box: upper corner (m)."),
