@@ -13,8 +13,8 @@ from .stamps import stamp_seconds
 
 class FrameCache:
     def __init__(self, wait=wait_for) -> None:
-        """wait(predicate, timeout_s) -> bool: steady by default; nodes pass clocks.wait_for_clock so a
-        slow simulated cell is waited for in its own time."""
+        """wait(predicate, timeout_s) -> bool: steady by default; the data collector passes its
+        RobotSteps.wait_or_stop, so a slow simulated cell is waited for in its own time."""
         self._wait = wait
         self._latest: dict[str, object] = {}
         self._lock = threading.Lock()

@@ -16,11 +16,9 @@ from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand, MoveToP
 from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
+from ..devices.wsg50.protocol import GraspingState
 from .clocks import ClockProgress, wait_for, wait_for_clock
 from .conversions import pose_stamped
-
-
-NO_PART_FOUND = 2  # WSG-50 grasping state: the fingers closed without finding a part
 
 
 class StepFailed(RuntimeError):
@@ -127,7 +125,7 @@ class RobotSteps:
         result = self.grip(GripperCommand.Goal.GRASP, width=0.0, force=force, what=what)
         if result.success:
             return result
-        if result.grasping_state == NO_PART_FOUND:
+        if result.grasping_state == GraspingState.NO_PART_FOUND:
             if require_object:
                 raise StepFailed(f"{what}: fingers closed on nothing")
             return result
