@@ -41,6 +41,9 @@ PARAMS = [
     Param("min_force", 5.0, "Lowest force the planner may command (N).", (0.0, 80.0)),
     Param("max_force", 40.0, "Highest force the planner may command (N).", (1.0, 80.0)),
     Param("lift_threshold", 0.9, "Lift when the calibrated success probability exceeds this.", (0.0, 1.0)),
+    Param("lift_margin", 0.02, "Also lift when no regrasp is predicted to beat keeping the grasp by more than this "
+          "(so a model that never reaches lift_threshold does not regrasp to the cap; 1.0: the threshold alone).",
+          (0.0, 1.0)),
     Param("candidates", 5000, "Candidate actions scored per request (the last force_sweep sweep force alone).",
           (10, 100000)),
     Param("force_sweep", 100, "Candidates that keep the grasp and change the force only.", (2, 10000)),
@@ -102,7 +105,7 @@ class RegraspPlannerNode(Node):
                               max_translation=self.p.max_translation,
                               max_rotation=math.radians(self.p.max_rotation_deg),
                               force_range=(self.p.min_force, self.p.max_force), lift_threshold=self.p.lift_threshold,
-                              workspace_lower=tuple(self.p.workspace_lower),
+                              lift_margin=self.p.lift_margin, workspace_lower=tuple(self.p.workspace_lower),
                               workspace_upper=tuple(self.p.workspace_upper), search=self.p.search)
         self.get_logger().info(f"loaded {self.p.policy} model from {self.p.checkpoint} (Platt {meta.get('platt')})")
         return LearnedPolicy(model, meta, cfg, device=self.p.device)

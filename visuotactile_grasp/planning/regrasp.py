@@ -4,8 +4,12 @@ Candidates (paper Sec. VI): 4,900 random actions (translation within +/-2 cm per
 within +/-17 degrees, a random absolute force in the gripper's range) plus 100 that keep the grasp
 and sweep the force alone. The image features are computed once per state and the candidates
 scored in one batch. Lift when the best keep-the-grasp candidate is above the threshold (changing
-the force needs no regrasp); otherwise regrasp to the most probable action. In minimum-force mode
-the least force above the threshold is taken, falling back to the most probable action.
+the force needs no regrasp), or when no regrasp is predicted to beat keeping the grasp by more than
+lift_margin (a model whose calibrated probabilities never reach the threshold, e.g. vision alone,
+would otherwise regrasp until the cap on every attempt: a rule it can never satisfy); otherwise
+regrasp to the most probable action. In minimum-force mode the least force above the threshold is
+taken, falling back to the most probable action. Given a GraspRegion, candidates whose target
+leaves it are dropped: the model is only asked about grasps like those it was trained on.
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ class CandidateConfig:
     max_rotation: float = math.radians(17.0)
     force_range: tuple[float, float] = (5.0, 40.0)  # N: the gripper's (or the policy's) limits
     lift_threshold: float = 0.9
+    lift_margin: float = 0.02  # lift when no regrasp beats keeping the grasp by more (1.0: the paper's rule alone)
     workspace_lower: tuple[float, float, float] = (0.35, -0.35, 0.0)
     workspace_upper: tuple[float, float, float] = (0.90, 0.35, 0.60)
     search: str = "random"  # random: the paper's 4,900 random actions; cem: cross-entropy method
@@ -37,18 +42,43 @@ class CandidateConfig:
     cem_population: int = 100
 
 
-def sample_candidates(pose, force: float, rng: np.random.Generator, cfg: CandidateConfig) -> np.ndarray:
+@dataclass(frozen=True)
+class GraspRegion:
+    """Targets the training data covers: within half_width of the fitted centre in x and y, and
+    between z_low and z_high (the collection's regrasp band on the object)."""
+    center_xy: tuple[float, float]
+    half_width: float
+    z_low: float
+    z_high: float
+
+    def contains(self, targets: np.ndarray) -> np.ndarray:
+        """(N,) bool for (N, >=3) target positions."""
+        d = np.abs(targets[:, :2] - np.asarray(self.center_xy))
+        eps = 1e-9
+        return np.all(d <= self.half_width + eps, axis=1) & (targets[:, 2] >= self.z_low - eps) & \
+            (targets[:, 2] <= self.z_high + eps)
+
+
+def _reachable(pose, actions: np.ndarray, cfg: CandidateConfig, region: GraspRegion | None) -> np.ndarray:
+    """Mask of candidates whose target is in the workspace (and the region); keeping the grasp always is."""
+    target = np.asarray(pose[:3]) + actions[:, :3]
+    ok = np.all((target >= cfg.workspace_lower) & (target <= cfg.workspace_upper), axis=1)
+    if region is not None:
+        ok &= region.contains(target) | np.all(actions[:, :4] == 0.0, axis=1)
+    return ok
+
+
+def sample_candidates(pose, force: float, rng: np.random.Generator, cfg: CandidateConfig,
+                      region: GraspRegion | None = None) -> np.ndarray:
     """(N, 5) actions dx, dy, dz (base frame), dyaw, dforce; the last n_force_sweep keep the grasp.
-    Candidates whose target leaves the workspace are dropped, so none can be chosen."""
+    Candidates whose target leaves the workspace (or the region) are dropped, so none can be chosen."""
     t, lo, hi = cfg.max_translation, cfg.force_range[0], cfg.force_range[1]
     motion = np.column_stack([rng.uniform(-t, t, (cfg.n_random, 3)),
                               rng.uniform(-cfg.max_rotation, cfg.max_rotation, cfg.n_random)])
     forces = np.concatenate([rng.uniform(lo, hi, cfg.n_random), np.linspace(lo, hi, cfg.n_force_sweep)])
     motion = np.vstack([motion, np.zeros((cfg.n_force_sweep, 4))])
     actions = np.column_stack([motion, forces - force])
-    target = np.asarray(pose[:3]) + actions[:, :3]
-    inside = np.all((target >= cfg.workspace_lower) & (target <= cfg.workspace_upper), axis=1)
-    return actions[inside]
+    return actions[_reachable(pose, actions, cfg, region)]
 
 
 @dataclass
@@ -84,17 +114,17 @@ class LearnedPolicy:
 
     @torch.inference_mode()
     def plan(self, rgb, diff_left, diff_right, pose, force: float, rng: np.random.Generator,
-             minimum_force: bool = False) -> Plan:
+             minimum_force: bool = False, region: GraspRegion | None = None) -> Plan:
         t0 = time.perf_counter()
         score = self.scorer(rgb, diff_left, diff_right, pose, force)  # the image features, once
         t1 = time.perf_counter()
         if self.cfg.search == "cem":  # the force sweep decides lifting; CEM searches the regrasps
             sweep = sample_candidates(pose, force, rng, replace(self.cfg, n_random=0))
             _, _, _, searched, searched_p = cem_search(score, pose, force, rng, self.cfg, self.cfg.cem_iterations,
-                                                       self.cfg.cem_population)
+                                                       self.cfg.cem_population, region=region)
             cands, probs = np.vstack([searched, sweep]), np.concatenate([searched_p, score(sweep)])
         else:
-            cands = sample_candidates(pose, force, rng, self.cfg)
+            cands = sample_candidates(pose, force, rng, self.cfg, region)
             probs = score(cands)
         t2 = time.perf_counter()
         decision = choose(cands, probs, force, self.cfg, minimum_force)
@@ -115,11 +145,11 @@ def choose(cands: np.ndarray, probs: np.ndarray, force: float, cfg: CandidateCon
                 return int(above[np.argmin(cands[above, 4])])
         return int(idx[np.argmax(probs[idx])])
 
-    stay = pick(keep)
-    if stay is not None and probs[stay] > thr:
+    stay, best = pick(keep), pick(np.ones(len(cands), bool))
+    if stay is not None and (probs[stay] > thr or probs[best] <= probs[stay] + cfg.lift_margin):
         i, lift = stay, True
     else:
-        i, lift = pick(np.ones(len(cands), bool)), False
+        i, lift = best, False
     new_force = float(np.clip(force + cands[i, 4], *cfg.force_range))
     action = cands[i].copy()
     action[4] = new_force - force
@@ -127,7 +157,7 @@ def choose(cands: np.ndarray, probs: np.ndarray, force: float, cfg: CandidateCon
 
 
 def cem_search(score, pose, force: float, rng: np.random.Generator, cfg: CandidateConfig, iterations: int = 5,
-               population: int = 100, elite: int = 10):
+               population: int = 100, elite: int = 10, region: GraspRegion | None = None):
     """Cross-entropy method over the 5-D action: sample, keep the elite, refit a Gaussian, repeat.
 
     score(actions (N, 5)) -> probabilities. Returns (best action, its probability, [(evaluations
@@ -140,8 +170,7 @@ def cem_search(score, pose, force: float, rng: np.random.Generator, cfg: Candida
     best, best_p, curve, evals, seen, seen_p = None, -1.0, [], 0, [], []
     for _ in range(iterations):
         cands = np.clip(rng.normal(mean, std, (population, 5)), lo, hi)
-        target = np.asarray(pose[:3]) + cands[:, :3]
-        cands = cands[np.all((target >= cfg.workspace_lower) & (target <= cfg.workspace_upper), axis=1)]
+        cands = cands[_reachable(pose, cands, cfg, region)]
         if not len(cands):
             continue
         probs = score(cands)

@@ -27,6 +27,10 @@ class GelSightRenderer:
         self._lights = np.stack([np.cos(_LIGHT_AZIMUTHS) * np.cos(el), np.sin(_LIGHT_AZIMUTHS) * np.cos(el),
                                  np.full(3, np.sin(el))], axis=1)
 
+    def reseed_noise(self, key) -> None:
+        """Draw the sensor noise from here on from a generator keyed on key (the gel itself stays)."""
+        self._rng = np.random.default_rng(key)
+
     def _make_background(self, rng: np.random.Generator) -> np.ndarray:
         h, w = self.height, self.width
         v, u = np.mgrid[0:h, 0:w]

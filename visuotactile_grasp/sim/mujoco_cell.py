@@ -152,6 +152,26 @@ class MujocoCell:
         self._contact_ref = None
         self._load(make_object(object_id))
 
+    def start_episode(self, object_id: str, key) -> None:
+        """A bare cell's fresh start for one trial or attempt whose outcome depends on key alone.
+
+        The physics is rebuilt (arm at its start pose, fingers half open, gripper idle), the clock
+        restarts at 0, and the object's placement and the gels' noise are drawn from generators keyed
+        on key (a sequence of ints, e.g. (seed, object, attempt)), never from what ran before: any
+        worker gives attempt k on object o the same pose, noise and result. Not for a cell behind a
+        ROS clock (its time must not go back).
+        """
+        with self.lock:
+            key = [int(k) for k in key]
+            self.model = None  # _load then starts the arm from its fixed start pose
+            self._load(make_object(object_id))
+            self.time = 0.0
+            self._contact_ref = None
+            self.gripper = MujocoGripper(self)
+            self.rng = np.random.default_rng([*key, 0])
+            for i, gel in enumerate(self.gels.values()):
+                gel.reseed_noise([*key, 1 + i])
+
     # model --------------------------------------------------------------------
     def _load(self, spec: ObjectSpec) -> None:
         xml = build_cell_xml(spec, CAMERA_EYE, CAMERA_TARGET, self.fovy_deg)

@@ -1,8 +1,9 @@
 """vtg collect: self-supervised trials into a dataset, through the node graph or on bare cells.
 
 Trial i grasps object i mod len(objects), so a resumed run picks up exactly the trials that never
-reached the dataset; each trial's randomness derives from (seed, i), so the same trial is the same
-whichever process runs it.
+reached the dataset. On bare cells each trial starts from a rebuilt cell whose object placement,
+gel noise and grasp plan derive from (seed, i) alone (MujocoCell.start_episode), so trial i gives
+the same record whichever worker runs it and however many there are.
 """
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ def _worker_trial(task):
     from ..collection.trial import build_records
 
     trial_id, object_id, seed = task
+    _cell.start_episode(object_id, (seed, trial_id))  # placement, noise and physics from (seed, i) alone
     try:
         obs = run_trial(_cell, object_id, trial_id, np.random.default_rng([seed, trial_id]))
     except FitFailed as exc:

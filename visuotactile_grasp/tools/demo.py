@@ -119,17 +119,24 @@ def run_demo(attempts: int, objects: str, out: str, policy: str = "tactile_visio
 
 
 def compare_policies(object_ids: list[str], trials: int, models: Path, out: Path) -> str:
-    """Table II in miniature: the same initial grasps for each policy, on bare simulated cells."""
-    from ..evaluation.experiments import run_tasks, table2
+    """Table II in miniature: the same placements and initial grasps for each policy, on bare simulated
+    cells, with 95% intervals and paired tests (a few attempts rarely separate the policies: it says so)."""
+    from ..evaluation.experiments import policy_names, run_tasks, table2
+    from ..evaluation.attempt import planner_candidates
+    from ..evaluation.stats import significant
 
     out.mkdir(parents=True, exist_ok=True)
     checkpoints = {v: str(models / f"{v}_small") for v in ("tactile_vision", "vision")
                    if (models / f"{v}_small" / "model.json").exists()}
-    policies = ["cylinder_baseline"] + list(checkpoints)
+    policies = policy_names(checkpoints, force_only=False)
     tasks = [(p, o, k, False, 0) for o in object_ids for k in range(trials) for p in policies]
-    rows = run_tasks(tasks, checkpoints, 0, 2, {}, "paired comparison")
+    rows = run_tasks(tasks, checkpoints, 0, 2, planner_candidates(), "paired comparison")
     sets = {s: [o for o in object_ids if o.startswith(s)] for s in ("easy", "hard", "train") if
             any(o.startswith(s) for o in object_ids)}
-    text = table2(rows, policies, sets, out)
-    print(f"\npaired comparison on bare cells ({trials} attempts per object and policy):\n{text}")
-    return text
+    text, summary = table2(rows, policies, sets, out)
+    undecided = [f"{c['a']} vs {c['b']} on {name}" for name, comp in summary["comparisons"].items()
+                 for c in comp["pairs"] if c["n"] and not significant(c)]
+    note = (f"\nNot significant at 5% with {trials} attempts per object: {', '.join(undecided)}. "
+            "`vtg evaluate --sim` runs 20 per object on all 22 unseen objects.") if undecided else ""
+    print(f"\npaired comparison on bare cells ({trials} attempts per object and policy):\n{text}{note}")
+    return text + note

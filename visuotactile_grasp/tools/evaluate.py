@@ -2,30 +2,70 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from ..sim.objects import object_ids
 
 
+def provenance(args, checkpoints: dict) -> tuple[str, dict]:
+    """The command, the git commit and what each checkpoint is (from its model.json)."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                                    capture_output=True, text=True).stdout.strip())
+    except (OSError, subprocess.CalledProcessError):
+        commit, dirty = "unknown", False
+    models = {}
+    for name, run in checkpoints.items():
+        meta = json.loads((Path(run) / "model.json").read_text())
+        models[name] = {"run": str(run), "config": meta.get("config"), "step": meta.get("step"),
+                        "platt": meta.get("platt"), "weights_sha256": meta.get("weights_sha256"),
+                        "train_objects": len(meta.get("train_objects", [])), "data": meta.get("data")}
+    info = {"command": "vtg " + " ".join(sys.argv[1:]), "commit": commit + (" (with uncommitted changes)" if dirty
+                                                                           else ""), "models": models}
+    lines = [f"- command: `{info['command']}`", f"- commit: `{info['commit']}`"]
+    for name, m in models.items():
+        c = m["config"] or {}
+        lines.append(f"- {name}: `{m['run']}`, backbone {c.get('backbone')}, {c.get('image_size')} px, action/fusion "
+                     f"{c.get('action_hidden')}/{c.get('fusion_hidden')}, step {m['step']}, Platt {m['platt']}, "
+                     f"weights sha256 {str(m['weights_sha256'])[:12]}")
+    return "\n".join(lines) + "\n\n", info
+
+
 def run_evaluate(args) -> int:
-    from ..evaluation.experiments import figures, min_force_report, run_tasks, save_rows, table2
+    from ..evaluation.attempt import AttemptConfig, planner_candidates
+    from ..evaluation.experiments import figures, min_force_report, policy_names, run_tasks, save_rows, table2
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     checkpoints = {"tactile_vision": args.tactile_vision}
     if args.vision:
         checkpoints["vision"] = args.vision
-    policies = ["cylinder_baseline"] + list(checkpoints)
+    forces = [float(f) for f in args.constant_forces.split(",") if f]
+    policies = policy_names(checkpoints, forces, force_only=not args.no_force_only)
     sets = {s: object_ids(s)[: args.objects_per_set or None] for s in args.sets.split(",")}
-    candidates = {"n_random": args.candidates - args.force_sweep, "n_force_sweep": args.force_sweep,
-                  "search": args.search}
+    candidates = planner_candidates()  # config/regrasp_planner.yaml; the options below override it
+    if args.candidates is not None:
+        candidates["n_random"] = args.candidates - candidates["n_force_sweep"]
+    for key, value in (("search", args.search), ("lift_margin", args.lift_margin)):
+        if value is not None:
+            candidates[key] = value
+    header, info = provenance(args, checkpoints)
+    info["attempt_config"] = asdict(AttemptConfig.from_params_file())
+    info["candidates"] = candidates
+    (out / "provenance.json").write_text(json.dumps(info, indent=1, default=str))
     t0 = time.monotonic()
     tasks = [(p, o, k, False, args.seed) for objs in sets.values() for o in objs for k in range(args.trials)
              for p in policies]
-    rows = run_tasks(tasks, checkpoints, args.seed, args.workers, candidates, "Table II attempts")
+    rows = run_tasks(tasks, checkpoints, args.seed, args.workers, candidates, "Table II attempts", forces)
     save_rows(rows, out, "attempts.jsonl")
-    text = table2(rows, policies, sets, out)
+    text, _ = table2(rows, policies, sets, out, header=header)
     print("\n" + text)
     if args.min_force_trials:
         obj = args.min_force_object
@@ -41,8 +81,8 @@ def run_evaluate(args) -> int:
     summary = {"attempts": len(rows), "errors": len(errors), "wall_s": time.monotonic() - t0,
                "mean_plan_s": sum(plan_times) / max(len(plan_times), 1)}
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
-    print(f"\n{summary}\nwrote {out}/table2.md, table2.png, min_force.md, min_force_hist.png, "
-          f"fig4_success_vs_force.png, fig6_actions.png")
+    print(f"\n{summary}\nwrote {out}/attempts.jsonl, table2.md, table2.json, table2.png, provenance.json, "
+          "min_force.md, min_force_hist.png, fig4_success_vs_force.png, fig6_actions.png")
     return 0
 
 
@@ -52,12 +92,19 @@ def add_args(p) -> None:
     p.add_argument("--vision", help="run folder of a trained vision-only model")
     p.add_argument("--sets", default="easy,hard")
     p.add_argument("--objects-per-set", type=int, default=0, help="0: all 11")
-    p.add_argument("--trials", type=int, default=10, help="attempts per object and policy")
+    p.add_argument("--trials", type=int, default=20, help="attempts per object and policy")
+    p.add_argument("--constant-forces", default="20,30,40",
+                   help="constant-force centroid baselines besides the paper's 10 N (comma-separated N; '' for none)")
+    p.add_argument("--no-force-only", action="store_true",
+                   help="skip the tactile+vision model restricted to choosing the force")
+    p.add_argument("--lift-margin", type=float, default=None,
+                   help="lift when no regrasp beats keeping the grasp by more than this (1.0: threshold only); "
+                   "default: config/regrasp_planner.yaml")
     p.add_argument("--min-force-object", default="easy_00")
     p.add_argument("--min-force-trials", type=int, default=100, help="0 skips the minimum-force experiment")
-    p.add_argument("--candidates", type=int, default=5000)
-    p.add_argument("--force-sweep", type=int, default=100)
-    p.add_argument("--search", default="random", choices=("random", "cem"), help="candidate search of the planner")
+    p.add_argument("--candidates", type=int, default=None, help="default: config/regrasp_planner.yaml")
+    p.add_argument("--search", default=None, choices=("random", "cem"),
+                   help="candidate search of the planner; default: config/regrasp_planner.yaml")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out/evaluate")

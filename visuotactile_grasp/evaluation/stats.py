@@ -1,0 +1,81 @@
+"""Statistics for grasp experiments: intervals on success rates and tests on paired attempts.
+
+- Wilson score interval for one success rate (good at small n and near 0 or 1, unlike the
+  normal approximation).
+- Paired difference of two policies with a percentile bootstrap over objects: objects, not
+  attempts, are the unit that generalises (attempts on one object are correlated).
+- Exact McNemar test on the discordant pairs (attempt k on object o, same initial grasp for both
+  policies): the two-sided binomial test of b against b + c at p = 1/2.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """95% Wilson score interval of a binomial proportion; (nan, nan) when n == 0."""
+    if n == 0:
+        return float("nan"), float("nan")
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes {successes} outside [0, {n}]")
+    p = successes / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """Two-sided exact McNemar p-value: b pairs where only the first policy held, c where only the second."""
+    n = b + c
+    if n == 0:
+        return 1.0
+    k = min(b, c)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2.0 ** n
+    return min(1.0, 2.0 * tail)
+
+
+def pair_outcomes(rows: list[dict], policy_a: str, policy_b: str, objects) -> list[tuple[str, bool, bool]]:
+    """(object, a held, b held) for every (object, attempt) both policies completed."""
+    by_key = defaultdict(dict)
+    wanted = set(objects)
+    for r in rows:
+        if "success" in r and r["object_id"] in wanted and r["policy"] in (policy_a, policy_b):
+            by_key[(r["object_id"], r["trial"])][r["policy"]] = bool(r["success"])
+    return [(key[0], v[policy_a], v[policy_b]) for key, v in sorted(by_key.items())
+            if policy_a in v and policy_b in v]
+
+
+def paired_comparison(rows: list[dict], policy_a: str, policy_b: str, objects, n_boot: int = 4000,
+                      seed: int = 0) -> dict:
+    """a minus b: the mean paired difference in success, its 95% bootstrap interval over objects,
+    the discordant counts and the exact McNemar p-value."""
+    pairs = pair_outcomes(rows, policy_a, policy_b, objects)
+    if not pairs:
+        return {"a": policy_a, "b": policy_b, "n": 0, "difference": float("nan"), "ci": (float("nan"),) * 2,
+                "only_a": 0, "only_b": 0, "p_mcnemar": float("nan")}
+    per_object = defaultdict(list)
+    for obj, a, b in pairs:
+        per_object[obj].append(float(a) - float(b))
+    sums = np.array([sum(v) for v in per_object.values()])
+    counts = np.array([len(v) for v in per_object.values()])
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(sums), size=(n_boot, len(sums)))
+    boot = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)  # attempts pooled within each resample
+    only_a = sum(1 for _, a, b in pairs if a and not b)
+    only_b = sum(1 for _, a, b in pairs if b and not a)
+    return {"a": policy_a, "b": policy_b, "n": len(pairs), "objects": len(sums),
+            "difference": float(sums.sum() / counts.sum()),
+            "ci": (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))),
+            "only_a": only_a, "only_b": only_b, "p_mcnemar": mcnemar_exact(only_a, only_b)}
+
+
+def significant(comparison: dict, alpha: float = 0.05) -> bool:
+    """Both the object-level interval excludes zero and McNemar rejects at alpha."""
+    lo, hi = comparison["ci"]
+    return comparison["n"] > 0 and (lo > 0 or hi < 0) and comparison["p_mcnemar"] < alpha
