@@ -68,3 +68,28 @@ def test_ground_truth_is_a_plain_bool_through_a_lift():
         cell.step(0.005)
     held = cell.ground_truth_held()
     assert type(held) is bool and held
+
+
+def test_clock_progress_ignores_the_sim_clock_starting():
+    """A sim-time clock reads 0 until its first /clock: the jump to the simulator's time is not elapsed time."""
+    from visuotactile_grasp.ros.clocks import ClockProgress
+
+    class FakeNode:
+        ns = 0
+
+        def get_clock(self):
+            return self
+
+        def now(self):
+            return self
+
+        @property
+        def nanoseconds(self):
+            return self.ns
+
+    node = FakeNode()
+    progress = ClockProgress(node)
+    node.ns = 3_600 * 10**9  # the first /clock: an hour into the simulation
+    assert progress.elapsed() == 0.0
+    node.ns += 2 * 10**9
+    assert progress.elapsed() == 2.0

@@ -166,3 +166,33 @@ def test_slow_cell_is_not_stale_but_a_stalled_one_is(ros_env, tmp_path):
         node.destroy_node()
         rclpy.try_shutdown()
         assert proc.stop() == 0, proc.output()[-2000:]
+
+
+def test_clock_running_ahead_of_delayed_states_is_not_stale(ros_env, tmp_path):
+    """A paused process catches up on /clock before its state backlog: the robot's clock jumps 1.5 s
+    past the latest state, whose successor arrives 0.2 s of wall time later. That is a late state,
+    not a stream gone stale (a loaded machine made the grasp graph abort moves as 'stale' this way)."""
+    proc = NodeProcess("sawyer_arm_node", "sawyer_arm", {"use_sim_time": True, "max_speed": 0.2,
+                                                         "state_timeout": 1.0, "state_timeout_steady": 1.0},
+                       ros_env, tmp_path / "arm.log")
+    rclpy.init()
+    node = rclpy.create_node("jumpy_cell")
+    cell = SlowCell(node)
+    client = ActionClient(node, MoveToPose, "/arm/move_to_pose")
+    try:
+        assert client.wait_for_server(timeout_sec=60), proc.output()
+        cell.fresh_state()
+        send = client.send_goal_async(_goal([0.6, 0.02, 0.3, 0.0]))
+        assert spin_until(node, send.done, 30) and send.result().accepted
+        result = send.result().get_result_async()
+        end = time.monotonic() + 60
+        while not result.done() and time.monotonic() < end:
+            cell.tick(1.5, state=False)  # the clock runs ahead ...
+            spin_until(node, lambda: False, 0.2)
+            cell.tick(0.0)  # ... and the state follows late
+            spin_until(node, result.done, 0.3)
+        assert result.done() and result.result().result.success, result.done() and result.result().result.message
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+        assert proc.stop() == 0, proc.output()[-2000:]

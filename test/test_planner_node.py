@@ -31,7 +31,7 @@ def planner(ros_env, tmp_path):
     node = rclpy.create_node("test_planner_client")
     answers = {}
     node.create_subscription(GraspGoal, topics.GRASP_GOAL, lambda g: answers.setdefault(header_key(g.header), [])
-                             .append(g), qos.RELIABLE)
+                             .append(g), qos.ANSWERS)
     requests = node.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE)
     poses = node.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE)
     try:
@@ -112,7 +112,7 @@ def test_learned_planner_reads_the_requests_minimum_force_flag(ros_env, tmp_path
     node = rclpy.create_node("test_min_force_client")
     answers = {}
     node.create_subscription(GraspGoal, topics.GRASP_GOAL, lambda g: answers.__setitem__(header_key(g.header), g),
-                             qos.RELIABLE)
+                             qos.ANSWERS)
     pubs = {"pose": node.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE),
             "request": node.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE),
             "rgb": node.create_publisher(Image, topics.KINECT_RGB, qos.IMAGE),

@@ -23,7 +23,7 @@ def _sim_cell() -> NodeSpec:
         publishes=((t.CLOCK, CLOCK), (t.KINECT_RGB, IMG), (t.KINECT_DEPTH, IMG), (t.KINECT_DEPTH_INFO, INFO),
                    (t.ROBOT_EE_STATE, POSE), (t.SIM_OBJECT_HELD, "std_msgs/msg/Bool"))
         + tuple((t.gelsight_raw_source(s), IMG) for s in t.SIDES),
-        subscribes=((t.ROBOT_EE_COMMAND, POSE),))
+        subscribes=((t.ROBOT_EE_COMMAND, POSE), (t.ARM_EE_POSE, POSE)))
 
 
 def _hardware() -> list[NodeSpec]:

@@ -7,8 +7,10 @@ read ends the node with a clear error.
 
 Plan requests are a handshake, not a race: each request names the inputs it
 needs by stamp and the planner answers every request once (a plan, or
-"inputs missing"). Before the next request, and at the end of the bag, the
-player waits for that answer, so a fast replay never outruns the planner.
+"inputs missing"). Once the bag has played decision_window past a request's
+inputs_after (and before the next request, and at the end of the bag), the
+player waits for that answer, so a fast replay never outruns the planner nor
+crowds a decision's inputs out of its queues.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from visuotactile_grasp_msgs.msg import GraspGoal, PlanRequest
 from .. import topics
 from ..ros import qos
 from ..ros.clocks import wait_for
-from ..ros.stamps import header_key
+from ..ros.stamps import header_key, stamp_seconds
 
 from ..ros.msg_types import message_class
 from ..ros.node_main import run_node
@@ -42,6 +44,9 @@ PARAMS = [
     Param("shutdown_when_done", True, "Exit after the last message."),
     Param("request_subscribers", 1, "Play only once the plan-request topic (when played) has this many subscribers: "
           "the planner, plus any monitor that compares the answers.", (0, 100)),
+    Param("decision_window", 1.0, "After a plan request, play only this much further past its inputs_after (recorded "
+          "s), then wait for the answer: the planner's inputs reach it before the rest of the bag can crowd them out "
+          "of its queues at full speed. At least the planner's max_input_skew.", (0.0, 60.0)),
     Param("answer_timeout", 60.0, "Longest wait for the planner's answer to a played plan request (steady s); "
           "the planner answers within its own input_timeout plus planning time.", (0.1, 3600.0)),
 ]
@@ -64,7 +69,7 @@ class BagPlayerNode(Node):
         self.published = 0
         self.answered: set = set()  # header keys of plan requests the planner has answered
         self._answers_lock = threading.Lock()
-        self.create_subscription(GraspGoal, topics.GRASP_GOAL, self._on_answer, qos.RELIABLE,
+        self.create_subscription(GraspGoal, topics.GRASP_GOAL, self._on_answer, qos.ANSWERS,
                                  callback_group=MutuallyExclusiveCallbackGroup())  # served while play() blocks
         self.create_timer(0.01, self._start_once)
         self._started = False
@@ -137,6 +142,7 @@ class BagPlayerNode(Node):
                     self.get_logger().warning(f"playing although nobody subscribes to {lonely}")
                 t_bag0 = t_wall0 = None
                 awaiting = None  # the last plan request played, until the planner answers it
+                awaiting_until = 0  # recorded time (ns) up to which its inputs are played before waiting
                 for conn, stamp, raw in reader.messages(connections=[c for c in connections if c.topic in pubs]):
                     if self._stop.is_set():
                         break
@@ -146,9 +152,16 @@ class BagPlayerNode(Node):
                         delay = (stamp - t_bag0) * 1e-9 / self.p.rate - (time.monotonic() - t_wall0)
                         if delay > 0:
                             self._stop.wait(delay)  # paced by the bag's clock, ends early on a stop
+                    if awaiting is not None and stamp > awaiting_until:
+                        self._await_answer(awaiting)  # its inputs are out: nothing later until it is answered
+                        awaiting = None
                     if conn.topic == topics.PLAN_REQUEST and conn.msgtype == PLAN_REQUEST_TYPE:
                         self._await_answer(awaiting)  # one decision at a time, whatever the rate
-                        awaiting = header_key(deserialize_message(bytes(raw), PlanRequest).header)
+                        request = deserialize_message(bytes(raw), PlanRequest)
+                        awaiting = header_key(request.header)
+                        # the inputs_after offset in the bag's own time base (log times need not be stamps)
+                        settle = max(0.0, stamp_seconds(request.inputs_after) - stamp_seconds(request.header.stamp))
+                        awaiting_until = stamp + int((settle + self.p.decision_window) * 1e9)
                     pubs[conn.topic].publish(bytes(raw))
                     self.published += 1
                 self._await_answer(awaiting)

@@ -73,7 +73,7 @@ class GraspExecutiveNode(RobotSteps, Node):
             self.create_subscription(TactileContact, topics.gelsight(side, "contact"),
                                      lambda m, s=side: self._on_contact(s, m), qos.RELIABLE,
                                      callback_group=group)
-        self.create_subscription(GraspGoal, topics.GRASP_GOAL, self._on_goal, qos.RELIABLE, callback_group=group)
+        self.create_subscription(GraspGoal, topics.GRASP_GOAL, self._on_goal, qos.ANSWERS, callback_group=group)
         self.create_subscription(Bool, topics.SIM_OBJECT_HELD, lambda m: setattr(self, "sim_held", m.data),
                                  qos.RELIABLE, callback_group=group)
         self.request_pub = self.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE)

@@ -89,7 +89,7 @@ class RegraspPlannerNode(Node):
                                      lambda m, s=side: self._keep(f"gel_{s}", m), qos.DECISION_IMAGE)
         self.create_subscription(GripperStatus, topics.GRIPPER_STATUS, self.on_gripper, qos.RELIABLE)
         self.create_subscription(PlanRequest, topics.PLAN_REQUEST, self.on_request, qos.RELIABLE)
-        self.goal_pub = self.create_publisher(GraspGoal, topics.GRASP_GOAL, qos.RELIABLE)
+        self.goal_pub = self.create_publisher(GraspGoal, topics.GRASP_GOAL, qos.ANSWERS)
         self.diag = Diagnostics(self, "regrasp_planner")
         self.current_force = self.p.baseline_force
         steady_timer(self, 0.1, self.serve_pending)  # answers INPUTS_MISSING once a request's time is up

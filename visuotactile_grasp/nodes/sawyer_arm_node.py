@@ -46,6 +46,9 @@ PARAMS = [
     Param("yaw_tolerance", 0.02, "Yaw error at which a goal counts as reached (rad).", (0.001, 0.5)),
     Param("state_timeout", 1.0, "End-effector state older than this is stale (s of the node's clock: sim time in "
           "simulation, so a cell slowed down by a loaded machine is not mistaken for a dead one).", (0.05, 30.0)),
+    Param("state_timeout_steady", 1.0, "A state stream is stale only when it has also been silent this long in "
+          "steady time: a process paused by a loaded machine handles its /clock backlog before its state backlog, "
+          "and at 4x real time a 0.25 s pause would otherwise read as a stream gone stale (steady s).", (0.0, 30.0)),
     Param("stall_timeout", 10.0, "No state and no clock progress for this long means the robot or the simulator "
           "has stopped (steady s).", (0.5, 300.0)),
     Param("frame_id", "base", "Robot base frame."),
@@ -120,14 +123,16 @@ class SawyerArmNode(Node):
         """'' while the end-effector state is fresh; otherwise why it is not.
 
         Two clocks: a state stream that stops while the robot's clock runs on is stale after
-        state_timeout of that clock; a cell that is merely slow (a loaded machine) slows its clock
-        too and stays fresh; one that stops altogether is caught by stall_timeout on the steady clock."""
+        state_timeout of that clock (and state_timeout_steady steady seconds, so that a paused process
+        catching up on /clock first is not fooled); a cell that is merely slow (a loaded machine) slows
+        its clock too and stays fresh; one that stops altogether is caught by stall_timeout on the
+        steady clock."""
         if self.pose_wall is None:
             return "no end-effector state received yet"
         clock_age = (self.get_clock().now().nanoseconds - self.pose_clock) * 1e-9
-        if clock_age > self.p.state_timeout:
-            return f"end-effector state went stale ({clock_age:.2f} s of robot time without one)"
         steady_age = time.monotonic() - self.pose_wall
+        if clock_age > self.p.state_timeout and steady_age > self.p.state_timeout_steady:
+            return f"end-effector state went stale ({clock_age:.2f} s of robot time without one)"
         if steady_age > self.p.stall_timeout:
             return f"robot stalled (no end-effector state for {steady_age:.1f} s)"
         return ""

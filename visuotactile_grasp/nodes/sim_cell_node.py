@@ -27,7 +27,8 @@ from ..devices.wsg50.emulator import WsgEmulator
 from ..ros import qos
 from ..ros.conversions import pose_stamped, pose_to_xyzyaw
 from ..ros.image_conversion import numpy_to_image
-from ..ros.input_checks import CauseLog, pose_problem
+from ..ros.input_checks import CauseLog, pose_problem, stamp_ahead
+from ..ros.stamps import stamp_seconds
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 from ..sim.kinematic_cell import CellConfig, KinematicCell
@@ -52,6 +53,12 @@ PARAMS = [
     Param("object_id", "train_000", "Object on the table at start."),
     Param("seed", 0, "Seed of the cell's random placement and sensor noise.", (0, 2**31 - 1)),
     Param("frame_id", "base", "Robot base frame."),
+    Param("controller_lag_max", 0.05, "Lockstep with the arm controller: never step more than this (sim s) past the "
+          "latest end-effector state the arm node has taken in (its /arm/ee_pose echo), so a controller slowed by a "
+          "loaded machine meets the same physics as on an idle one; 0 runs free. Engages once the echo keeps up.",
+          (0.0, 10.0)),
+    Param("controller_wait_max", 1.0, "Longest wait for the arm node's echo (steady s); after it the cell runs free "
+          "until the echo catches up again (a dead controller does not freeze the world).", (0.01, 60.0)),
 ]
 
 
@@ -86,6 +93,10 @@ class SimCellNode(Node):
         self.held_pub = self.create_publisher(Bool, topics.SIM_OBJECT_HELD, qos.RELIABLE)
         self.bad_command = CauseLog(self.get_logger())
         self.create_subscription(PoseStamped, topics.ROBOT_EE_COMMAND, self.on_ee_command, qos.RELIABLE)
+        self.controller_seen = -1.0  # sim time of the newest state the arm node echoed
+        self.lockstep = False  # engaged while the echo keeps within controller_lag_max
+        self.echoed = threading.Condition()
+        self.create_subscription(PoseStamped, topics.ARM_EE_POSE, self.on_controller_echo, qos.RELIABLE)
         self.create_service(ResetObject, topics.SIM_RESET_OBJECT, self.on_reset_object)
         self.stopped_streams: set[str] = set()  # injected faults: streams that do not publish
         self.create_service(InjectFault, topics.SIM_INJECT_FAULT, self.on_inject_fault)
@@ -106,6 +117,34 @@ class SimCellNode(Node):
             self.cell.command_ee(pose_to_xyzyaw(msg.pose))
         except ValueError as exc:  # outside the workspace
             self.bad_command("unreachable", f"rejected end-effector command: {exc}")
+
+    def on_controller_echo(self, msg: PoseStamped) -> None:
+        """The arm node republishes each state it has taken in, with the state's stamp."""
+        problem = pose_problem(msg.pose) or stamp_ahead(msg.header.stamp, self.cell.time)
+        if problem is not None:
+            self.bad_command.problem(problem, "arm state echo ignored")
+            return
+        with self.echoed:
+            self.controller_seen = max(self.controller_seen, stamp_seconds(msg.header.stamp))
+            self.echoed.notify_all()
+
+    def wait_for_controller(self, now: float) -> None:
+        """Lockstep: hold the physics until the arm node has caught up to within controller_lag_max."""
+        lag = self.p.controller_lag_max
+        if lag <= 0:
+            return
+        with self.echoed:
+            if not self.lockstep:
+                # engage once a controller is echoing recent states (never on a stray or an old stamp)
+                self.lockstep = now - lag <= self.controller_seen <= now + lag
+                return
+            if self.echoed.wait_for(lambda: self.controller_seen >= now - lag or self._stop.is_set(),
+                                    timeout=self.p.controller_wait_max):
+                return
+            self.lockstep = False
+        self.get_logger().warning(f"arm controller {now - self.controller_seen:.3f} s behind for "
+                                  f"{self.p.controller_wait_max} s: running free until it catches up",
+                                  throttle_duration_sec=10.0)
 
     def on_reset_object(self, request, response):
         pose = pose_to_xyzyaw(request.pose)
@@ -161,6 +200,7 @@ class SimCellNode(Node):
         next_due = dict.fromkeys(periods, 0.0)
         wall0, sim0 = time.monotonic(), self.cell.time
         while not self._stop.is_set() and rclpy.ok():
+            self.wait_for_controller(self.cell.time)
             self.cell.step(p.time_step)
             now = self.cell.time
             clock = Clock()
@@ -218,6 +258,8 @@ class SimCellNode(Node):
 
     def on_shutdown(self) -> None:
         self._stop.set()
+        with self.echoed:
+            self.echoed.notify_all()
         self._thread.join(timeout=2.0)
         self.emulator.shutdown()
 

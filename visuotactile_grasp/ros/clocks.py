@@ -49,6 +49,10 @@ class ClockProgress:
 
     def _poll(self) -> int:
         now = self.node.get_clock().now().nanoseconds
+        if self.start == 0 and now != 0:
+            # a sim-time clock reads 0 until its first /clock message: that jump (to the simulator's
+            # current time, perhaps hours) is the clock starting, not time passing
+            self.start = now
         if now != self._last:
             self._last, self._last_steady = now, time.monotonic()
         return now - self.start

@@ -19,6 +19,12 @@ DECISION_IMAGE = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE, hi
 DECISION_POSE = QoSProfile(depth=300, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
 PLAYBACK = QoSProfile(depth=300, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
 
+# The planner's answers: a reader whose match with the planner's writer completes just after an
+# answer was written (discovery under load) still gets it. Answers are keyed by their request, so
+# an older one a new reader receives is simply not claimed.
+ANSWERS = QoSProfile(depth=16, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL,
+                     history=HistoryPolicy.KEEP_LAST)
+
 # Slow-changing state a late joiner needs (the cylinder fit, camera_info, backgrounds).
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL, history=HistoryPolicy.KEEP_LAST)

@@ -126,7 +126,7 @@ class GraphSession:
         # goals first: a bag player that waits for this request subscriber then finds the goal one too
         self.monitor.create_subscription(GraspGoal, topics.GRASP_GOAL,
                                          lambda g: goals.setdefault(header_key(g.header), (g, time.monotonic())),
-                                         qos.RELIABLE)
+                                         qos.ANSWERS)
         self.monitor.create_subscription(PlanRequest, topics.PLAN_REQUEST,
                                          lambda r: requests.setdefault(header_key(r.header), time.monotonic()),
                                          qos.RELIABLE)
