@@ -43,6 +43,9 @@ def test_every_variant_trains_and_round_trips_through_a_checkpoint(variant, tmp_
     assert loaded_meta["step"] == 12 and loaded_meta["train_objects"] and loaded_meta["val_objects"]
     assert not set(loaded_meta["train_objects"]) & set(loaded_meta["val_objects"])
     assert predict_logits(model, inputs).shape == (len(inputs),)
+    # model.json says what the stacks started from: no ImageNet weights were loaded here
+    assert loaded_meta["config"]["pretrained"] is False
+    assert loaded_meta["initialisation"] and all("random init" in n for n in loaded_meta["initialisation"])
 
 
 def test_tactile_and_action_model_learns_a_touch_and_force_rule(tmp_path):

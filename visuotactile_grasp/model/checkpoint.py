@@ -47,7 +47,12 @@ def save(run_dir: str | Path, model: GraspSuccessNet, meta: dict, optimizer: tor
     weights = run_dir / f"{name}.safetensors"
     data = save_tensors(tensors)
     _atomic(weights, lambda p: p.write_bytes(data))
-    sidecar = {"format": FORMAT, "config": model.config.to_dict(), "optimizer": opt_meta,
+    # what the stacks were initialised from, as it happened: "pretrained" is true only when ImageNet
+    # weights were really loaded (asking for them on a machine without the file gives random weights)
+    notes = list(getattr(model, "init_notes", []))
+    config = {**model.config.to_dict(), "pretrained": any(n.split(": ", 1)[-1].startswith("ImageNet init")
+                                                           for n in notes)}
+    sidecar = {"format": FORMAT, "config": config, "initialisation": notes, "optimizer": opt_meta,
                "weights_sha256": hashlib.sha256(data).hexdigest(), **meta}
     _atomic(run_dir / f"{name}.json", lambda p: p.write_text(json.dumps(sidecar, indent=2)))
     return weights
@@ -97,5 +102,6 @@ def load(run_dir: str | Path, expect_variant: str | None = None, name: str = "mo
                 _, pid, field = k.split(".", 2)
                 opt_state["state"].setdefault(int(pid), {})[field] = v
         optimizer.load_state_dict(opt_state)
+    model.init_notes = list(meta.get("initialisation", []))  # a resumed run keeps its true origin
     model.eval()
     return model, meta
