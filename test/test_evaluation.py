@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import yaml
 
-from visuotactile_grasp.evaluation.attempt import (AttemptConfig, CentroidPolicy, planner_candidates,
-                                                   run_attempt)
+from visuotactile_grasp.evaluation.attempt import AttemptConfig, CentroidPolicy, run_attempt
 from visuotactile_grasp.evaluation.stats import (mcnemar_exact, paired_comparison, significant,
                                                  wilson_interval)
-from visuotactile_grasp.planning.regrasp import CandidateConfig, GraspRegion, choose, sample_candidates
+from visuotactile_grasp.planning.regrasp import (CandidateConfig, GraspRegion, choose, planner_candidates,
+                                                 sample_candidates)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -86,3 +86,40 @@ def test_cem_finds_the_optimum_of_a_known_score_with_few_evaluations():
     best, best_p, curve, _, _ = cem_search(score, np.array([0.6, 0.0, 0.1, 0.0]), 10.0, rng, cfg)
     shooting = score(sample_candidates(np.array([0.6, 0.0, 0.1, 0.0]), 10.0, rng, cfg)).max()
     assert curve[-1][0] <= 500 and best_p >= shooting  # as good as 5,000 random samples with a tenth of them
+
+
+class _WildPolicy:
+    """A stand-in for a network that says anything: a huge force and a target far outside the workspace."""
+    name = "wild"
+
+    def __init__(self, action, force):
+        self.action, self.force = np.asarray(action, float), force
+
+    def plan(self, rgb, left, right, pose, force, rng, minimum_force=False, region=None):
+        from visuotactile_grasp.planning.policies import Decision
+        from visuotactile_grasp.planning.regrasp import Plan
+
+        return Plan(Decision(self.action, self.force, False, 0.5), np.zeros(1), np.zeros((1, 5)))
+
+
+def test_the_planning_step_enforces_the_limits_whatever_the_policy_says():
+    from visuotactile_grasp.planning.step import StepLimits, StepRejected, plan_step
+
+    limits = StepLimits(5.0, 40.0, (0.35, -0.35, 0.0), (0.9, 0.35, 0.6))
+    images = {"rgb": np.zeros((8, 8, 3), np.uint8), "gel_left": np.zeros((6, 8, 3), np.uint8),
+              "gel_right": np.zeros((6, 8, 3), np.uint8)}
+    pose = np.array([0.6, 0.0, 0.1, 0.0])
+    step = plan_step(_WildPolicy([5.0, 0.0, -1.0, 0.2, 490.0], 500.0), pose, 10.0, limits, images)
+    assert step.decision.force == 40.0 and step.decision.action[4] == pytest.approx(30.0)
+    np.testing.assert_allclose(step.target, [0.9, 0.0, 0.0, 0.2])
+    np.testing.assert_allclose(pose + step.decision.action[:4], step.target)
+    step = plan_step(_WildPolicy([math.nan, 0.0, 0.0, 0.0, math.nan], math.nan), pose, 12.0, limits, images)
+    assert step.decision.force == 12.0 and np.all(np.isfinite(step.target))  # NaN: keep, never guess
+    with pytest.raises(StepRejected, match="finite"):
+        plan_step(_WildPolicy(np.zeros(5), 10.0), [0.6, math.nan, 0.1, 0.0], 10.0, limits, images)
+    with pytest.raises(StepRejected, match="gel_right"):
+        plan_step(_WildPolicy(np.zeros(5), 10.0), pose, 10.0, limits, {**images, "gel_right": None})
+    with pytest.raises(StepRejected, match="differ in shape"):
+        plan_step(_WildPolicy(np.zeros(5), 10.0), pose, 10.0, limits, {**images, "gel_right": np.zeros((4, 4, 3))})
+    with pytest.raises(ValueError, match="below"):
+        StepLimits(40.0, 5.0)

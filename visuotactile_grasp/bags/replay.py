@@ -18,7 +18,9 @@ import numpy as np
 
 from .. import topics as t
 from ..geometry import quaternion_to_yaw
+from ..param_files import node_params
 from ..planning.decision_inputs import InputHistory, select_inputs
+from ..planning.step import plan_step, planner_limits
 from ..ros.image_conversion import image_to_numpy
 from ..ros.stamps import header_key, stamp_seconds
 from .reader import Bag, require_topics
@@ -30,7 +32,6 @@ NEEDED = {t.PLAN_REQUEST: "visuotactile_grasp_msgs/msg/PlanRequest", t.KINECT_RG
 OPTIONAL = {t.GRIPPER_STATUS, t.GRASP_GOAL}
 INPUTS = {t.ARM_EE_POSE: "pose", t.KINECT_RGB: "rgb", t.gelsight("left", "image_diff"): "gel_left",
           t.gelsight("right", "image_diff"): "gel_right"}  # topic -> the planner's input key
-MAX_INPUT_SKEW = 0.5  # the planner's default max_input_skew (s)
 
 
 @dataclass
@@ -75,7 +76,9 @@ def replay_decisions(bag_path: str | Path, policy, seed: int = 0) -> tuple[list[
     """policy: planning.regrasp.LearnedPolicy. Returns (rows, problems)."""
     rng = np.random.default_rng(seed)
     history = InputHistory()
-    force = [10.0]  # the gripper's force limit as last reported (the planner's current_force)
+    planner = node_params("regrasp_planner")  # the planner node's own settings
+    skew, limits = float(planner["max_input_skew"]), planner_limits()
+    force = [float(planner["baseline_force"])]  # as the planner node starts, until a gripper status arrives
     pending: list[tuple] = []  # (request, bag ns) not yet plannable
     planned: list[tuple] = []  # (request, bag ns, oldest input age, new decision, planning seconds)
     goals: dict[tuple, tuple] = {}
@@ -93,10 +96,10 @@ def replay_decisions(bag_path: str | Path, policy, seed: int = 0) -> tuple[list[
                     force[0] = float(msg.force_limit)
             else:
                 history.add(INPUTS[topic], _secs(msg.header), msg)
-            pending = _serve(pending, history, planned, policy, force[0], rng, unplanned)
+            pending = _serve(pending, history, planned, policy, force[0], rng, unplanned, skew, limits)
         problems = list(bag.problems) + unplanned
     for request, _ in pending:
-        chosen = select_inputs(history, tuple(INPUTS.values()), stamp_seconds(request.inputs_after), MAX_INPUT_SKEW)
+        chosen = select_inputs(history, tuple(INPUTS.values()), stamp_seconds(request.inputs_after), skew)
         problems.append(f"plan request at {_secs(request.header):.3f} s not planned: {chosen.problem}")
     rows = [_row(i, req, stamp_ns, goals.get(header_key(req.header), (None, None)), age, bool(d.lift),
                  float(d.probability), float(d.force), d.action, latency)
@@ -104,28 +107,31 @@ def replay_decisions(bag_path: str | Path, policy, seed: int = 0) -> tuple[list[
     return rows, problems
 
 
-def _serve(pending: list, history: InputHistory, planned: list, policy, force: float, rng, problems: list) -> list:
+def _serve(pending: list, history: InputHistory, planned: list, policy, force: float, rng, problems: list,
+           skew: float, limits) -> list:
     still = []
     for request, stamp_ns in pending:
-        chosen = select_inputs(history, tuple(INPUTS.values()), stamp_seconds(request.inputs_after), MAX_INPUT_SKEW)
+        chosen = select_inputs(history, tuple(INPUTS.values()), stamp_seconds(request.inputs_after), skew)
         if not chosen.final:
             still.append((request, stamp_ns))
         elif chosen.problem:
             problems.append(f"plan request at {_secs(request.header):.3f} s not planned: {chosen.problem}")
         else:
-            planned.append(_plan(request, stamp_ns, chosen, policy, force, rng))
+            try:
+                planned.append(_plan(request, stamp_ns, chosen, policy, force, rng, limits))
+            except ValueError as exc:  # StepRejected, or an image that does not convert
+                problems.append(f"plan request at {_secs(request.header):.3f} s not planned: {exc}")
     return still
 
 
-def _plan(request, stamp_ns: int, chosen, policy, force: float, rng):
+def _plan(request, stamp_ns: int, chosen, policy, force: float, rng, limits):
+    """The planner node's step (planning/step.py) on the inputs it would have chosen."""
     m = chosen.messages
-    rgb = image_to_numpy(m["rgb"], use_cv_bridge=False)
-    left = image_to_numpy(m["gel_left"], use_cv_bridge=False)
-    right = image_to_numpy(m["gel_right"], use_cv_bridge=False)
+    images = {k: image_to_numpy(m[k], use_cv_bridge=False) for k in ("rgb", "gel_left", "gel_right")}
     age = _secs(request.header) - min(chosen.stamps.values())
     t0 = time.perf_counter()
-    decision = policy.plan(rgb, left, right, _pose(m["pose"]), force, rng,
-                           minimum_force=bool(request.minimum_force)).decision
+    decision = plan_step(policy, _pose(m["pose"]), force, limits, images, rng,
+                         minimum_force=bool(request.minimum_force)).decision
     return request, stamp_ns, age, decision, time.perf_counter() - t0
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 
 import numpy as np
 
@@ -27,27 +26,10 @@ from ..collection.direct import (approach_and_close, close, full_snapshot, gel_s
                                  tactile_label)
 from ..perception.tactile import difference_image
 from ..planning.approach import ApproachConfig, sample_initial_grasp
+from ..param_files import node_params
 from ..planning.regrasp import GraspRegion
+from ..planning.step import StepLimits, plan_step
 from ..sim.scripted_trial import run_for
-
-CONFIG = Path(__file__).resolve().parents[2] / "config"
-EXECUTIVE_PARAMS = CONFIG / "grasp_executive.yaml"
-PLANNER_PARAMS = CONFIG / "regrasp_planner.yaml"
-
-
-def planner_candidates(path: Path = PLANNER_PARAMS) -> dict:
-    """The planner node's candidate settings (CandidateConfig fields) from its parameter file, so
-    evaluation plans as the robot's planner does."""
-    import yaml
-
-    p = yaml.safe_load(Path(path).read_text())["regrasp_planner"]["ros__parameters"]
-    return {"n_random": int(p["candidates"]) - int(p["force_sweep"]), "n_force_sweep": int(p["force_sweep"]),
-            "max_translation": float(p["max_translation"]), "max_rotation": math.radians(p["max_rotation_deg"]),
-            "force_range": (float(p["min_force"]), float(p["max_force"])),
-            "lift_threshold": float(p["lift_threshold"]), "lift_margin": float(p["lift_margin"]),
-            "workspace_lower": tuple(p["workspace_lower"]), "workspace_upper": tuple(p["workspace_upper"]),
-            "search": str(p["search"])}
-
 
 @dataclass(frozen=True)
 class AttemptConfig:
@@ -59,11 +41,10 @@ class AttemptConfig:
     approach: ApproachConfig = ApproachConfig()
 
     @classmethod
-    def from_params_file(cls, path: Path = EXECUTIVE_PARAMS) -> AttemptConfig:
-        """The grasp executive's values (one source for the robot graph and the bare cells)."""
-        import yaml
-
-        p = yaml.safe_load(Path(path).read_text())["grasp_executive"]["ros__parameters"]
+    def from_params_file(cls) -> AttemptConfig:
+        """The grasp executive's values in config/grasp_executive.yaml (one source for the robot graph
+        and the bare cells)."""
+        p = node_params("grasp_executive")
         own = {f.name for f in fields(cls)} - {"approach"}
         approach = ApproachConfig(max_offset=float(p["max_offset"]), yaw_range=float(p["yaw_range"]))
         return cls(**{k: type(getattr(cls, k))(p[k]) for k in own}, approach=approach)
@@ -109,7 +90,7 @@ def centroid_grasp(fit, yaw: float, approach: ApproachConfig) -> np.ndarray:
 
 
 def run_attempt(cell, object_id: str, policy, rng: np.random.Generator, minimum_force: bool = False,
-                config: AttemptConfig = AttemptConfig()) -> AttemptResult:
+                config: AttemptConfig = AttemptConfig(), limits: StepLimits = StepLimits()) -> AttemptResult:
     """policy: a CentroidPolicy, or a planning.regrasp.LearnedPolicy. The cell should have been
     started with cell.start_episode(object_id, key) so the attempt depends on key alone."""
     fit = place_and_fit(cell, object_id)
@@ -127,10 +108,10 @@ def run_attempt(cell, object_id: str, policy, rng: np.random.Generator, minimum_
         region = collected_region(fit, config.approach, policy.cfg.max_translation)
         while True:
             state = full_snapshot(cell)
-            plan = policy.plan(state.rgb, difference_image(state.gel_left, background.gel_left),
-                               difference_image(state.gel_right, background.gel_right), pose, force, rng,
-                               minimum_force, region=region)
-            d = plan.decision
+            images = {"rgb": state.rgb, "gel_left": difference_image(state.gel_left, background.gel_left),
+                      "gel_right": difference_image(state.gel_right, background.gel_right)}
+            step = plan_step(policy, pose, force, limits, images, rng, minimum_force, region)
+            plan, d = step.plan, step.decision
             if not result.first_sweep:
                 keep = np.all(plan.candidates[:, :4] == 0.0, axis=1)
                 result.first_sweep = ((force + plan.candidates[keep, 4]).tolist(), plan.probabilities[keep].tolist())
@@ -142,7 +123,7 @@ def run_attempt(cell, object_id: str, policy, rng: np.random.Generator, minimum_
                     close(cell, d.force)  # the same grasp, squeezed harder or softer
                 force = d.force
                 break
-            pose = pose + d.action[:4]
+            pose = step.target
             force = d.force
             result.regrasps += 1
             regrasp(cell, pose, force)

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from .stats import paired_comparison, significant, wilson_interval
 
-_cell, _policies, _config = None, {}, None
+_cell, _policies, _config, _limits = None, {}, None, None
 
 FORCE_ONLY = "_force_only"  # suffix: the learned model choosing only the force of the initial grasp
 
@@ -33,17 +33,18 @@ def policy_names(checkpoints: dict, constant_forces=(), force_only: bool = True)
 
 
 def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=()) -> None:
-    global _cell, _policies, _config
+    global _cell, _policies, _config, _limits
     import torch
 
     from ..model import checkpoint
     from ..planning.regrasp import CandidateConfig, LearnedPolicy
     from ..sim.kinematic_cell import CellConfig
     from ..sim.mujoco_cell import MujocoCell
+    from ..planning.step import planner_limits
     from .attempt import AttemptConfig, CentroidPolicy
 
     torch.set_num_threads(1)
-    _config = AttemptConfig.from_params_file()
+    _config, _limits = AttemptConfig.from_params_file(), planner_limits()
     _cell = MujocoCell(CellConfig(seed=seed))
     _policies = {"cylinder_baseline": CentroidPolicy(10.0)}
     for f in constant_forces:
@@ -73,7 +74,8 @@ def _attempt(task):
     rng = np.random.default_rng([*key, 1])  # the same initial grasp for every policy
     name = policy + ("_min_force" if minimum_force else "")
     try:
-        r = run_attempt(_cell, object_id, _policies[policy], rng, minimum_force=minimum_force, config=_config)
+        r = run_attempt(_cell, object_id, _policies[policy], rng, minimum_force=minimum_force, config=_config,
+                        limits=_limits)
     except FitFailed as exc:
         return {"policy": name, "object_id": object_id, "trial": k, "error": str(exc)}
     return {**asdict(r), "policy": name, "trial": k}

@@ -23,6 +23,7 @@ from visuotactile_grasp_msgs.msg import GraspGoal, GripperStatus, PlanRequest
 from .. import topics
 from ..planning.decision_inputs import InputHistory, select_inputs
 from ..planning.policies import LEARNED_POLICIES, make_policy
+from ..planning.step import StepLimits, plan_step
 from ..ros import qos
 from ..ros.conversions import pose_to_xyzyaw, xyzyaw_to_pose
 from ..ros.diagnostics import OK, WARN, Diagnostics
@@ -68,8 +69,8 @@ class RegraspPlannerNode(Node):
     def __init__(self) -> None:
         super().__init__("regrasp_planner")
         self.p = declare_params(self, PARAMS)
-        if self.p.min_force >= self.p.max_force:
-            raise ValueError(f"min_force {self.p.min_force} must be below max_force {self.p.max_force}")
+        self.limits = StepLimits(self.p.min_force, self.p.max_force, tuple(self.p.workspace_lower),
+                                 tuple(self.p.workspace_upper))  # checks min_force < max_force
         if self.p.search not in ("random", "cem"):
             raise ValueError(f"search must be random or cem, got {self.p.search!r}")
         if self.p.policy in LEARNED_POLICIES:
@@ -182,39 +183,28 @@ class RegraspPlannerNode(Node):
         problem = pose_problem(inputs["pose"].pose)
         if problem is not None:
             return self.refuse(request, GraspGoal.STATUS_REJECTED, f"arm pose: {problem.text}")
-        pose = pose_to_xyzyaw(inputs["pose"].pose)
         minimum_force = self.p.minimum_force or request.minimum_force
         try:
-            decision = self.decide(pose, inputs, minimum_force)
-        except (ImageConversionError, ValueError) as exc:
+            images = None if self.p.policy not in LEARNED_POLICIES else \
+                {k: image_to_numpy(inputs[k]) for k in ("rgb", "gel_left", "gel_right")}
+            step = plan_step(self.policy, pose_to_xyzyaw(inputs["pose"].pose), self.current_force, self.limits,
+                             images, self.rng, minimum_force)
+        except (ImageConversionError, ValueError) as exc:  # StepRejected is a ValueError
             return self.refuse(request, GraspGoal.STATUS_REJECTED, str(exc))
-        # the last word on limits, whatever the policy or the network says
-        force = decision.force if math.isfinite(decision.force) else self.p.baseline_force
-        force = min(max(force, self.p.min_force), self.p.max_force)
-        target = pose + np.nan_to_num(np.asarray(decision.action[:4], float))
-        target[:3] = np.clip(target[:3], self.p.workspace_lower, self.p.workspace_upper)
+        decision = step.decision
+        if step.plan is not None:
+            self.get_logger().info(f"planned in {1000 * step.plan.timings['total']:.0f} ms: "
+                                   f"p={decision.probability:.3f} lift={decision.lift} force={decision.force:.1f} N")
         how = ("constant force" if self.p.policy not in LEARNED_POLICIES else
                "minimum-force choice" if minimum_force else "most-probable choice")
         goal = GraspGoal(header=request.header, status=GraspGoal.STATUS_OK, policy=self.policy.name, message=how,
-                         lift=bool(decision.lift), grip_force=float(force),
+                         lift=bool(decision.lift), grip_force=float(decision.force),
                          success_probability=float(decision.probability), regrasp_index=request.regrasp_index)
-        goal.target_pose = xyzyaw_to_pose(target)
+        goal.target_pose = xyzyaw_to_pose(step.target)
         goal.action = [float(v) for v in decision.action]
         self.goal_pub.publish(goal)
         p = decision.probability
         self.diag.publish(OK, "planned", lift=decision.lift, probability="n/a" if math.isnan(p) else f"{p:.3f}")
-
-    def decide(self, pose, inputs: dict, minimum_force: bool):
-        if self.p.policy not in LEARNED_POLICIES:
-            return self.policy.decide(self.current_force)
-        images = {k: image_to_numpy(inputs[k]) for k in ("rgb", "gel_left", "gel_right")}
-        if images["gel_left"].shape != images["gel_right"].shape:
-            raise ValueError(f"gel images differ in shape: {images['gel_left'].shape} vs {images['gel_right'].shape}")
-        plan = self.policy.plan(images["rgb"], images["gel_left"], images["gel_right"], pose, self.current_force,
-                                self.rng, minimum_force=minimum_force)
-        self.get_logger().info(f"planned in {1000 * plan.timings['total']:.0f} ms: p={plan.decision.probability:.3f} "
-                               f"lift={plan.decision.lift} force={plan.decision.force:.1f} N")
-        return plan.decision
 
 
 def main(args=None) -> int:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
+from ..param_files import node_params
 from ..model.calibration import sigmoid
 from ..model.inputs import action_features, state_tensors
 from ..geometry import to_gripper_frame
@@ -185,3 +186,15 @@ def cem_search(score, pose, force: float, rng: np.random.Generator, cfg: Candida
         mean, std = top.mean(axis=0), top.std(axis=0) + 1e-3 * (hi - lo)
     return (best, best_p, curve, np.vstack(seen) if seen else np.zeros((0, 5)),
             np.concatenate(seen_p) if seen_p else np.zeros(0))
+
+
+def planner_candidates() -> dict:
+    """The planner node's candidate settings (CandidateConfig fields) from config/regrasp_planner.yaml,
+    so evaluation plans as the robot's planner does."""
+    p = node_params("regrasp_planner")
+    return {"n_random": int(p["candidates"]) - int(p["force_sweep"]), "n_force_sweep": int(p["force_sweep"]),
+            "max_translation": float(p["max_translation"]), "max_rotation": math.radians(p["max_rotation_deg"]),
+            "force_range": (float(p["min_force"]), float(p["max_force"])),
+            "lift_threshold": float(p["lift_threshold"]), "lift_margin": float(p["lift_margin"]),
+            "workspace_lower": tuple(p["workspace_lower"]), "workspace_upper": tuple(p["workspace_upper"]),
+            "search": str(p["search"])}

@@ -122,7 +122,7 @@ def compare_policies(object_ids: list[str], trials: int, models: Path, out: Path
     """Table II in miniature: the same placements and initial grasps for each policy, on bare simulated
     cells, with 95% intervals and paired tests (a few attempts rarely separate the policies: it says so)."""
     from ..evaluation.experiments import policy_names, run_tasks, table2
-    from ..evaluation.attempt import planner_candidates
+    from ..planning.regrasp import planner_candidates
     from ..evaluation.stats import significant
 
     out.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,8 @@ def provenance(args, checkpoints: dict) -> tuple[str, dict]:
 
 
 def run_evaluate(args) -> int:
-    from ..evaluation.attempt import AttemptConfig, planner_candidates
+    from ..evaluation.attempt import AttemptConfig
+    from ..planning.regrasp import planner_candidates
     from ..evaluation.experiments import figures, min_force_report, policy_names, run_tasks, save_rows, table2
 
     out = Path(args.out)
