@@ -62,3 +62,19 @@ def test_no_deprecated_logger_warn():
     package = Path(importlib.import_module("visuotactile_grasp").__file__).parent
     offenders = [str(p) for p in package.rglob("*.py") if "get_logger().warn(" in p.read_text()]
     assert not offenders
+
+
+def test_pure_cores_import_no_ros():
+    """Thin nodes over pure cores: the protocol, perception, planning, the grasp procedure, the model,
+    the simulator and the experiments never import rclpy or generated messages."""
+    import re
+
+    pure = ("devices", "perception", "planning", "procedure", "sim", "data", "collection", "model", "evaluation")
+    pattern = re.compile(r"^\s*(?:from|import)\s+(rclpy|\w+_msgs|visuotactile_grasp_msgs)\b|^\s*from \.\.(ros|nodes)\b",
+                         re.MULTILINE)
+    root = Path(__file__).resolve().parents[1] / "visuotactile_grasp"
+    files = [path for package in pure for path in sorted((root / package).rglob("*.py"))]
+    assert len(files) > 40 and pattern.search("from rclpy.node import Node") and pattern.search("from ..ros import qos")
+    offenders = [f"{path.relative_to(root)}: {m.group(0).strip()}" for path in files
+                 for m in pattern.finditer(path.read_text())]
+    assert not offenders, offenders

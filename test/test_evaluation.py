@@ -109,10 +109,10 @@ def test_the_baseline_grasps_the_fitted_centroid(cell):
     cell.start_episode("easy_01", (0, 1, 2))
     result = run_attempt(cell, "easy_01", CentroidPolicy(10.0), np.random.default_rng(0))
     spec = make_object("easy_01")
-    x, y, z, _ = result.initial_grasp
+    x, y, z, _ = result["first_grasp"]
     assert np.hypot(x - cell.obj_xy[0], y - cell.obj_xy[1]) < 0.005  # the fitted centre
     assert z == pytest.approx(spec.height / 2, abs=0.006)  # half the fitted height above the table
-    assert result.force == 10.0 and result.regrasps == 0 and result.policy == "cylinder_baseline"
+    assert result["force"] == 10.0 and result["regrasps"] == 0 and result["policy"] == "cylinder_baseline"
 
 
 def test_an_episode_depends_on_its_key_alone(cell):
@@ -143,4 +143,4 @@ def test_attempt_rows_are_identical_for_one_and_two_workers():
     baseline = {(r["object_id"], r["trial"]): r for r in rows[1] if r["policy"] == "cylinder_baseline"}
     learned = {(r["object_id"], r["trial"]): r for r in rows[1] if r["policy"] == "tactile_vision"}
     for key, r in learned.items():  # paired: the same yaw; the learned policy starts off the centroid
-        assert r["initial_grasp"][3] == baseline[key]["initial_grasp"][3]
+        assert r["first_grasp"][3] == baseline[key]["first_grasp"][3]

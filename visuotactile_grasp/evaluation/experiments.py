@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import zlib
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +78,7 @@ def _attempt(task):
                         limits=_limits)
     except FitFailed as exc:
         return {"policy": name, "object_id": object_id, "trial": k, "error": str(exc)}
-    return {**asdict(r), "policy": name, "trial": k}
+    return {**r, "policy": name, "trial": k}
 
 
 def run_tasks(tasks, checkpoints: dict, seed: int, workers: int, candidates: dict, desc: str,

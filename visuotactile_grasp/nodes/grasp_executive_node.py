@@ -1,10 +1,11 @@
 """Grasp executive: runs whole grasp attempts through the arm, gripper, GelSight and planner nodes.
 
-Action /grasp_executive/execute_grasp: capture the gel backgrounds, approach
-from the cylinder fit (centre plus a random offset, random height and yaw,
-fingers open), close, then ask the planner until it says lift (regrasping in
-between), lift, hold, label the outcome from the GelSight contacts, put the
-object down and (in sim) place it back at a random spot. Publishes the outcome.
+Action /grasp_executive/execute_grasp runs THE grasp attempt (procedure/attempt.py,
+also run by evaluation on bare cells) through the graph (ros/grasp_cell.py): gel
+backgrounds, fit, approach (fingers open), close, ask the planner until it says
+lift (regrasping in between), lift, hold, label from the GelSight contacts; then
+it puts the object down and (in sim) places it back at a random spot, and
+publishes the outcome.
 A cancelled attempt (or one interrupted by SIGINT/SIGTERM) stops the arm where it
 is, opens the fingers and ends as "cancelled".
 """
@@ -15,24 +16,27 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.duration import Duration
 from rclpy.node import Node
 from std_msgs.msg import Bool, Header
-from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand
+from visuotactile_grasp_msgs.action import ExecuteGrasp
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, PlanRequest, TactileContact
 
 from .. import topics
-from ..planning.approach import ApproachConfig, sample_initial_grasp
+from ..procedure.attempt import FIRST_GRASPS, AttemptConfig, AttemptResult, run_attempt as run_procedure
 from ..ros import qos
-from ..ros.clocks import sim_seconds, wait_for
+from ..ros.clocks import wait_for
 from ..ros.input_checks import (CauseLog, cylinder_fit_problem, grasp_goal_problem, node_now, stamp_ahead,
                                 tactile_contact_problem)
+from ..ros.grasp_cell import RosGraspCell
 from ..ros.robot_steps import AttemptStopped, RobotSteps, StepFailed
 from ..ros.stamps import header_key, stamp_seconds
-from ..ros.conversions import pose_to_xyzyaw
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 
 PARAMS = [
     Param("initial_force", 10.0, "Grip force of the initial grasp (N); the planner sets it from then on.",
           (5.0, 80.0)),
+    Param("first_grasp", "initial", "Where the first grasp goes: initial (the fitted centre plus a random offset, "
+          "height and yaw: where learned policies start) or centroid (the fitted cylinder's centroid: the paper's "
+          "cylinder-fit baseline)."),
     Param("max_offset", 0.01, "Random offset of the initial grasp from the cylinder centre (m).", (0.0, 0.05)),
     Param("yaw_range", 1.5708, "Random initial yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
     Param("approach_clearance", 0.05, "Approach from this far above the object's top (m).", (0.01, 0.3)),
@@ -59,8 +63,10 @@ class GraspExecutiveNode(RobotSteps, Node):
     def __init__(self) -> None:
         super().__init__("grasp_executive")
         self.p = declare_params(self, PARAMS)
+        if self.p.first_grasp not in FIRST_GRASPS:
+            raise ValueError(f"first_grasp must be one of {FIRST_GRASPS}, got {self.p.first_grasp!r}")
         self.rng = np.random.default_rng(self.p.seed)
-        self.approach = ApproachConfig(max_offset=self.p.max_offset, yaw_range=self.p.yaw_range)
+        self.attempt_config = AttemptConfig.from_params(vars(self.p))  # the settings evaluation reads too
         group = ReentrantCallbackGroup()
         self.fit: CylinderFit | None = None
         self.contacts: dict[str, TactileContact] = {}
@@ -110,67 +116,18 @@ class GraspExecutiveNode(RobotSteps, Node):
         goal_handle.publish_feedback(ExecuteGrasp.Feedback(phase=phase, regrasp_index=index, success_probability=p))
 
     def run_attempt(self, goal_handle) -> GraspOutcome:
+        """procedure/attempt.py through the graph (ros/grasp_cell.py), then put the object down."""
         self.trial_id += 1
         req = goal_handle.request
-        # the policy is the one the planner reports in its answers, not the one the client asked for
         outcome = GraspOutcome(trial_id=self.trial_id, object_id=req.object_id, final_probability=float("nan"))
+        cell = RosGraspCell(self, goal_handle, req.minimum_force, outcome)
+        result = AttemptResult()
         stopped = False
-        G = GripperCommand.Goal
         try:
-            self.feedback(goal_handle, "open")
-            self.grip(G.MOVE, width=self.p.open_width, what="open")
-            self.capture_backgrounds(self.capture)
-            self.feedback(goal_handle, "fit")
-            self.move(np.asarray(self.p.observe_pose, float), what="observe")
-            request_time = sim_seconds(self)
-            def fit_fresh() -> bool:
-                return self.fit is not None and self.fit.valid and \
-                    stamp_seconds(self.fit.header.stamp) >= request_time - 0.5
-            self.wait_or_stop(fit_fresh, self.p.step_timeout)
-            if not fit_fresh():
-                raise StepFailed("no valid cylinder fit from after the arm reached the observation pose "
-                                 "(Kinect stream stopped, or no object on the table)")
-            fit = self.fit
-            grasp = sample_initial_grasp((fit.center.x, fit.center.y), fit.center.z, fit.height, self.rng,
-                                         self.approach)
-            force = self.p.initial_force
-            above = grasp.copy()
-            above[2] = fit.center.z + fit.height + self.p.approach_clearance
-            self.feedback(goal_handle, "approach")
-            self.move(above, what="pre-grasp")
-            self.move(grasp, what="descend")
-            self.feedback(goal_handle, "close")
-            self.close_fingers(force, "close", require_object=True)
-            index = 0
-            while True:
-                goal = self.ask_planner(index, req.minimum_force)
-                if req.policy and goal.policy != req.policy:
-                    self.get_logger().warning(f"asked for policy {req.policy!r}, the planner runs {goal.policy!r}",
-                                              throttle_duration_sec=60.0)
-                outcome.policy = goal.policy
-                outcome.final_probability = goal.success_probability
-                force = goal.grip_force
-                self.feedback(goal_handle, "plan", index, goal.success_probability)
-                if goal.lift or index >= self.p.max_regrasps:
-                    if not goal.lift:
-                        self.get_logger().info("regrasp limit reached: lifting anyway")
-                    self.close_fingers(force, "set force", require_object=True)
-                    break
-                index += 1
-                self.feedback(goal_handle, "regrasp", index)
-                self.grip(G.RELEASE, width=self.p.open_width, what="open for regrasp")
-                self.move(pose_to_xyzyaw(goal.target_pose), what="regrasp move")
-                # a regrasp that misses the object leaves nothing to plan from
-                self.close_fingers(force, f"regrasp {index} close", require_object=True)
-            outcome.num_regrasps = index
-            outcome.grip_force = float(force)
-            self.feedback(goal_handle, "lift")
-            self.move(np.array([0.0, 0.0, self.p.lift_height, 0.0]), relative=True, what="lift")
-            self.sleep_sim(self.p.hold_time)
-            contacts = self.fresh_contacts(after=sim_seconds(self))
-            outcome.success = all(c.in_contact for c in contacts)
+            run_procedure(cell, self.attempt_config, self.rng, first=self.p.first_grasp, result=result)
+            outcome.success = result.success
             outcome.label_source = "tactile"
-            outcome.ground_truth_success = outcome.success if self.sim_held is None else bool(self.sim_held)
+            outcome.ground_truth_success = result.success if result.ground_truth is None else result.ground_truth
             if not outcome.success:
                 outcome.failure_reason = "no contact after hold"
             self.feedback(goal_handle, "release")
@@ -185,6 +142,8 @@ class GraspExecutiveNode(RobotSteps, Node):
         finally:
             if not stopped:
                 self.finish_attempt()
+        outcome.num_regrasps = result.regrasps
+        outcome.grip_force = float(result.force)
         outcome.header.stamp = self.get_clock().now().to_msg()
         self.outcome_pub.publish(outcome)
         return outcome

@@ -1,0 +1,96 @@
+"""The grasp attempt's robot cell on a bare simulated cell (no ROS): procedure/attempt.py runs on it.
+
+Motions are stepped for fixed simulated durations (the bulk collection's timings); decisions are the
+planning step (planning/step.py) on the cell's rendered images, with the candidates kept inside the
+region the training data was collected in.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..collection.direct import (approach_and_close, close, full_snapshot, gel_snapshot, place_and_fit, regrasp,
+                                 tactile_label)
+from ..perception.tactile import difference_image
+from ..planning.approach import ApproachConfig
+from ..planning.regrasp import GraspRegion
+from ..planning.step import StepLimits, plan_step
+from ..procedure.attempt import Choice, Fit
+from ..sim.scripted_trial import run_for
+
+
+@dataclass(frozen=True)
+class CentroidPolicy:
+    """Grasp the fitted cylinder's centroid with a constant force and lift (paper: 10 N)."""
+    force: float = 10.0
+    name: str = "cylinder_baseline"
+
+
+def collected_region(fit: Fit, approach: ApproachConfig, max_translation: float) -> GraspRegion:
+    """Where the collection's regrasps went: within max_offset + max_translation of the fitted centre
+    per axis, between the fingertip clearance and just below the object's top."""
+    table_z = float(fit.center[2])
+    lo = table_z + approach.min_height
+    return GraspRegion(center_xy=(float(fit.center[0]), float(fit.center[1])),
+                       half_width=approach.max_offset + max_translation, z_low=lo,
+                       z_high=max(lo, table_z + fit.height - approach.top_margin))
+
+
+class BareGraspCell:
+    """policy: a CentroidPolicy or a planning.regrasp.LearnedPolicy."""
+
+    def __init__(self, cell, object_id: str, policy, rng: np.random.Generator, limits: StepLimits,
+                 approach: ApproachConfig, minimum_force: bool = False) -> None:
+        self.cell, self.object_id, self.policy, self.rng = cell, object_id, policy, rng
+        self.limits, self.approach_config, self.minimum_force = limits, approach, minimum_force
+        self.background = None
+        self.first_sweep: tuple = ()  # (forces, probabilities) of the keep-the-grasp candidates, first decision
+        self.plan_seconds: list[float] = []
+
+    def prepare(self) -> Fit:
+        fit = place_and_fit(self.cell, self.object_id)  # raises FitFailed
+        self.background = gel_snapshot(self.cell)
+        return Fit(np.asarray(fit.center, float), float(fit.height))
+
+    def approach(self, grasp, above_z: float) -> None:
+        self._grasp = np.asarray(grasp, float)
+        self._above_z = above_z
+
+    def close(self, force: float, what: str) -> None:
+        if what == "close":  # the first close comes from above the object
+            approach_and_close(self.cell, self._grasp, force, self._above_z, 0.0)
+        else:
+            close(self.cell, force)
+
+    def decide(self, index: int, pose, force: float, fit: Fit) -> Choice:
+        if isinstance(self.policy, CentroidPolicy):
+            return Choice(True, float(self.policy.force), np.asarray(pose, float), math.nan,
+                          np.array([0.0, 0.0, 0.0, 0.0, self.policy.force - force]))
+        state = full_snapshot(self.cell)
+        images = {"rgb": state.rgb, "gel_left": difference_image(state.gel_left, self.background.gel_left),
+                  "gel_right": difference_image(state.gel_right, self.background.gel_right)}
+        region = collected_region(fit, self.approach_config, self.policy.cfg.max_translation)
+        step = plan_step(self.policy, pose, force, self.limits, images, self.rng, self.minimum_force, region)
+        plan = step.plan
+        if not self.first_sweep:
+            keep = np.all(plan.candidates[:, :4] == 0.0, axis=1)
+            self.first_sweep = ((force + plan.candidates[keep, 4]).tolist(), plan.probabilities[keep].tolist())
+        self.plan_seconds.append(plan.timings["total"])
+        d = step.decision
+        return Choice(d.lift, d.force, step.target, d.probability, d.action)
+
+    def regrasp(self, index: int, target, force: float) -> None:
+        self._grasp = np.asarray(target, float)
+        regrasp(self.cell, self._grasp, force)
+
+    def lift_and_hold(self, height: float, seconds: float) -> None:
+        self.cell.command_ee(self._grasp + np.array([0.0, 0.0, height, 0.0]))
+        run_for(self.cell, 0.5 + seconds)
+
+    def label(self) -> tuple[bool, bool]:
+        return tactile_label(self.background, gel_snapshot(self.cell)), self.cell.ground_truth_held()
+
+    def phase(self, name: str, index: int = 0, probability: float = math.nan) -> None:
+        pass

@@ -1,0 +1,138 @@
+"""THE grasp attempt, written once over a small robot-cell interface (no ROS here).
+
+The grasp executive runs it through the node graph (ros/grasp_cell.py: action clients, the planner
+node); evaluation runs it on bare simulated cells (evaluation/bare_cell.py). The paper's protocol:
+
+1. fingers open, gel backgrounds captured, arm at the observation pose, the cylinder fitted;
+2. the first grasp: the fitted centroid (the paper's cylinder-fit baseline) or the initial grasp
+   (the fitted centre plus a random offset, a random height and yaw: where learned policies start);
+   the yaw is drawn either way, so paired attempts share it; close at the first force;
+3. plan -> regrasp until the policy lifts or max_regrasps is reached (a changed force on the kept
+   grasp is applied by closing again);
+4. lift, hold, label from the gels; the caller puts the object down.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from typing import Protocol
+
+import numpy as np
+
+from ..param_files import node_params
+from ..planning.approach import ApproachConfig, sample_initial_grasp
+
+FIRST_GRASPS = ("initial", "centroid")
+
+
+@dataclass(frozen=True)
+class AttemptConfig:
+    initial_force: float = 10.0  # N, first close of the learned policies
+    max_regrasps: int = 5
+    lift_height: float = 0.10  # m
+    hold_time: float = 4.0  # s
+    approach_clearance: float = 0.05  # m above the object's top
+    approach: ApproachConfig = ApproachConfig()
+
+    @classmethod
+    def from_params(cls, p: dict) -> AttemptConfig:
+        own = {f.name for f in fields(cls)} - {"approach"}
+        approach = ApproachConfig(max_offset=float(p["max_offset"]), yaw_range=float(p["yaw_range"]))
+        return cls(**{k: type(getattr(cls, k))(p[k]) for k in own}, approach=approach)
+
+    @classmethod
+    def from_params_file(cls) -> AttemptConfig:
+        """The grasp executive's values in config/grasp_executive.yaml (one source for the robot graph
+        and the bare cells)."""
+        return cls.from_params(node_params("grasp_executive"))
+
+
+@dataclass(frozen=True)
+class Fit:
+    center: np.ndarray  # x, y, z of the fitted cylinder's base centre (z: the table)
+    height: float
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One decision of the policy, as the procedure needs it."""
+    lift: bool
+    force: float  # N, the grip force from now on
+    target: np.ndarray  # x, y, z, yaw of the next grasp (the current one when lifting)
+    probability: float
+    action: np.ndarray  # 5-D: what the policy chose (for the record)
+
+
+class GraspCell(Protocol):
+    """What the procedure needs from a robot cell (the ROS graph, or a bare simulated cell)."""
+
+    def prepare(self) -> Fit: ...  # fingers open, backgrounds, arm at the observation pose, fitted
+    def approach(self, grasp: np.ndarray, above_z: float) -> None: ...  # above the object, then down
+    def close(self, force: float, what: str) -> None: ...  # grasp; raises when nothing was grasped
+    def decide(self, index: int, pose: np.ndarray, force: float, fit: Fit) -> Choice: ...
+    def regrasp(self, index: int, target: np.ndarray, force: float) -> None: ...  # open, move, close
+    def lift_and_hold(self, height: float, seconds: float) -> None: ...
+    def label(self) -> tuple[bool, bool | None]: ...  # tactile label; ground truth where known
+    def phase(self, name: str, index: int = 0, probability: float = math.nan) -> None: ...
+
+
+@dataclass
+class AttemptResult:
+    success: bool = False  # tactile label
+    ground_truth: bool | None = None
+    force: float = math.nan  # N at lift
+    regrasps: int = 0
+    first_grasp: list = field(default_factory=list)  # x, y, z, yaw of the first close
+    probabilities: list = field(default_factory=list)  # the chosen action's probability at each decision
+    actions: list = field(default_factory=list)  # the chosen actions (5-D)
+
+
+def centroid_grasp(fit: Fit, yaw: float, approach: ApproachConfig) -> np.ndarray:
+    """The fitted cylinder's centroid: its centre, half its height (kept off the table and below the top)."""
+    table_z = float(fit.center[2])
+    lo = table_z + approach.min_height
+    z = float(np.clip(table_z + fit.height / 2, lo, max(lo, table_z + fit.height - approach.top_margin)))
+    return np.array([float(fit.center[0]), float(fit.center[1]), z, yaw])
+
+
+def first_grasp(fit: Fit, kind: str, rng: np.random.Generator, approach: ApproachConfig) -> np.ndarray:
+    if kind not in FIRST_GRASPS:
+        raise ValueError(f"first grasp must be one of {FIRST_GRASPS}, got {kind!r}")
+    initial = sample_initial_grasp(fit.center[:2], float(fit.center[2]), fit.height, rng, approach)
+    return initial if kind == "initial" else centroid_grasp(fit, float(initial[3]), approach)
+
+
+def run_attempt(cell: GraspCell, config: AttemptConfig, rng: np.random.Generator, first: str = "initial",
+                first_force: float | None = None, result: AttemptResult | None = None) -> AttemptResult:
+    """One attempt; a cell's step failure propagates (the caller names the outcome). Pass result to
+    keep what was done so far when a step fails."""
+    result = result if result is not None else AttemptResult()
+    cell.phase("fit")
+    fit = cell.prepare()
+    pose = first_grasp(fit, first, rng, config.approach)
+    force = float(config.initial_force if first_force is None else first_force)
+    result.first_grasp, result.force = pose.tolist(), force
+    cell.phase("approach")
+    cell.approach(pose, float(fit.center[2]) + fit.height + config.approach_clearance)
+    cell.phase("close")
+    cell.close(force, "close")
+    while True:
+        choice = cell.decide(result.regrasps, pose, force, fit)
+        p = float(choice.probability)
+        result.probabilities.append(None if math.isnan(p) else p)  # None: the policy gives no probability
+        result.actions.append([float(v) for v in choice.action])
+        cell.phase("plan", result.regrasps, choice.probability)
+        if choice.lift or result.regrasps >= config.max_regrasps:
+            if not math.isclose(choice.force, force):
+                cell.close(choice.force, "set force")  # the same grasp, squeezed harder or softer
+            force = choice.force
+            break
+        result.regrasps += 1
+        pose, force = np.asarray(choice.target, float), float(choice.force)
+        cell.phase("regrasp", result.regrasps)
+        cell.regrasp(result.regrasps, pose, force)
+    result.force = force
+    cell.phase("lift")
+    cell.lift_and_hold(config.lift_height, config.hold_time)
+    result.success, result.ground_truth = cell.label()
+    return result

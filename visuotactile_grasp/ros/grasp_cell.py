@@ -1,0 +1,84 @@
+"""The grasp attempt's robot cell through the node graph: procedure/attempt.py runs on it in the executive.
+
+Each method is one or more blocking steps of ros/robot_steps.RobotSteps (arm and gripper actions,
+the gels' background services, the planner's request/answer handshake); a failed step raises
+StepFailed, a stop AttemptStopped, and the executive names the outcome.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from visuotactile_grasp_msgs.action import GripperCommand
+
+from ..procedure.attempt import Choice, Fit
+from .clocks import sim_seconds
+from .conversions import pose_to_xyzyaw
+from .robot_steps import StepFailed
+from .stamps import stamp_seconds
+
+
+class RosGraspCell:
+    """node: the GraspExecutiveNode (RobotSteps); outcome: the GraspOutcome being filled in."""
+
+    def __init__(self, node, goal_handle, minimum_force: bool, outcome) -> None:
+        self.node, self.goal_handle, self.minimum_force, self.outcome = node, goal_handle, minimum_force, outcome
+
+    def prepare(self) -> Fit:
+        node = self.node
+        node.feedback(self.goal_handle, "open")
+        node.grip(GripperCommand.Goal.MOVE, width=node.p.open_width, what="open")
+        node.capture_backgrounds(node.capture)
+        node.move(np.asarray(node.p.observe_pose, float), what="observe")
+        request_time = sim_seconds(node)
+
+        def fit_fresh() -> bool:
+            return node.fit is not None and node.fit.valid and \
+                stamp_seconds(node.fit.header.stamp) >= request_time - 0.5
+        node.wait_or_stop(fit_fresh, node.p.step_timeout)
+        if not fit_fresh():
+            raise StepFailed("no valid cylinder fit from after the arm reached the observation pose "
+                             "(Kinect stream stopped, or no object on the table)")
+        fit = node.fit
+        return Fit(np.array([fit.center.x, fit.center.y, fit.center.z]), float(fit.height))
+
+    def approach(self, grasp, above_z: float) -> None:
+        above = np.asarray(grasp, float).copy()
+        above[2] = above_z
+        self.node.move(above, what="pre-grasp")
+        self.node.move(np.asarray(grasp, float), what="descend")
+
+    def close(self, force: float, what: str) -> None:
+        self.node.close_fingers(force, what, require_object=True)
+
+    def decide(self, index: int, pose, force: float, fit: Fit) -> Choice:
+        node, req = self.node, self.goal_handle.request
+        goal = node.ask_planner(index, self.minimum_force)
+        if req.policy and goal.policy != req.policy:
+            node.get_logger().warning(f"asked for policy {req.policy!r}, the planner runs {goal.policy!r}",
+                                      throttle_duration_sec=60.0)
+        # the policy is the one the planner reports in its answers, not the one the client asked for
+        self.outcome.policy = goal.policy
+        self.outcome.final_probability = goal.success_probability
+        if not goal.lift and index >= node.p.max_regrasps:
+            node.get_logger().info("regrasp limit reached: lifting anyway")
+        return Choice(bool(goal.lift), float(goal.grip_force), pose_to_xyzyaw(goal.target_pose),
+                      float(goal.success_probability), np.asarray(goal.action, float))
+
+    def regrasp(self, index: int, target, force: float) -> None:
+        self.node.grip(GripperCommand.Goal.RELEASE, width=self.node.p.open_width, what="open for regrasp")
+        self.node.move(np.asarray(target, float), what="regrasp move")
+        # a regrasp that misses the object leaves nothing to plan from
+        self.node.close_fingers(force, f"regrasp {index} close", require_object=True)
+
+    def lift_and_hold(self, height: float, seconds: float) -> None:
+        self.node.move(np.array([0.0, 0.0, height, 0.0]), relative=True, what="lift")
+        self.node.sleep_sim(seconds)
+
+    def label(self) -> tuple[bool, bool | None]:
+        contacts = self.node.fresh_contacts(after=sim_seconds(self.node))
+        success = all(c.in_contact for c in contacts)
+        return success, (None if self.node.sim_held is None else bool(self.node.sim_held))
+
+    def phase(self, name: str, index: int = 0, probability: float = math.nan) -> None:
+        self.node.feedback(self.goal_handle, name, index, probability)
