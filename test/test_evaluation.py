@@ -144,3 +144,26 @@ def test_attempt_rows_are_identical_for_one_and_two_workers():
     learned = {(r["object_id"], r["trial"]): r for r in rows[1] if r["policy"] == "tactile_vision"}
     for key, r in learned.items():  # paired: the same yaw; the learned policy starts off the centroid
         assert r["first_grasp"][3] == baseline[key]["first_grasp"][3]
+
+
+def test_table2_with_intervals_and_paired_tests_from_rows(tmp_path):
+    """Every cell with its interval (a perfect 10/10 cell included), the reference's paired
+    differences, and a resume that runs only the attempts without a row."""
+    from visuotactile_grasp.evaluation.experiments import load_rows, missing_tasks, save_rows, table2
+
+    objects = ["easy_00", "easy_01"]
+    held = {"tactile_vision": [True] * 10, "cylinder_baseline": [True] * 6 + [False] * 4,
+            "centroid_30N": [True] * 8 + [False] * 2}
+    rows = [{"policy": p, "object_id": o, "trial": k, "success": h}
+            for p, hs in held.items() for o in objects for k, h in enumerate(hs)]
+    text, summary = table2(rows, list(held), {"easy": objects}, tmp_path)
+    assert "100.0% [" in text and "60.0% [" in text
+    assert summary["sets"]["easy"]["tactile_vision"]["ci95"][0] == pytest.approx(0.8389, abs=1e-3)
+    assert summary["comparisons"]["easy"]["best_constant_force"] == "centroid_30N"
+    pairs = {c["b"]: c for c in summary["comparisons"]["easy"]["pairs"]}
+    assert pairs["cylinder_baseline"]["only_a"] == 8 and pairs["cylinder_baseline"]["only_b"] == 0
+    assert (tmp_path / "table2.png").stat().st_size > 0 and (tmp_path / "table2.json").exists()
+    save_rows(rows[:5], tmp_path, "attempts.jsonl")
+    tasks = [(p, o, k, False, 0) for p in held for o in objects for k in range(10)]
+    todo = missing_tasks(tasks, load_rows(tmp_path / "attempts.jsonl"))
+    assert len(todo) == len(tasks) - 5 and tasks[5] == todo[0]

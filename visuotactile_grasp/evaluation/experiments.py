@@ -165,6 +165,7 @@ def table2(rows: list[dict], policies: list[str], sets: dict[str, list[str]], ou
         s = [summary["sets"][n][p] for n in sets]
         rates = np.array([100 * v["rate"] for v in s])
         err = np.array([[100 * (v["rate"] - v["ci95"][0]), 100 * (v["ci95"][1] - v["rate"])] for v in s]).T
+        err = np.maximum(np.nan_to_num(err), 0.0)  # 20/20: the upper bound rounds to a hair below the rate
         ax.bar(np.arange(len(sets)) + i * width, rates, width, yerr=err, capsize=3, label=p)
     ax.set_xticks(np.arange(len(sets)) + width * (len(policies) - 1) / 2, list(sets))
     ax.set_ylabel("grasp success (%), 95% CI")
@@ -234,6 +235,20 @@ def figures(rows: list[dict], out: Path, policy: str = "tactile_vision") -> None
     fig.tight_layout()
     fig.savefig(out / "fig6_actions.png", dpi=120)
     plt.close(fig)
+
+
+def load_rows(path: Path) -> list[dict]:
+    """Rows of an earlier run (attempts.jsonl), for --resume; none when the file is not there."""
+    if not path.exists():
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def missing_tasks(tasks: list, rows: list[dict]) -> list:
+    """The tasks (policy, object, attempt, minimum_force, seed) with no row yet."""
+    done = {(r["policy"], r["object_id"], r["trial"]) for r in rows}
+    return [t for t in tasks if (t[0] + ("_min_force" if t[3] else ""), t[1], t[2]) not in done]
 
 
 def save_rows(rows: list[dict], out: Path, name: str) -> None:

@@ -41,7 +41,8 @@ def provenance(args, checkpoints: dict) -> tuple[str, dict]:
 def run_evaluate(args) -> int:
     from ..evaluation.attempt import AttemptConfig
     from ..planning.regrasp import planner_candidates
-    from ..evaluation.experiments import figures, min_force_report, policy_names, run_tasks, save_rows, table2
+    from ..evaluation.experiments import (figures, load_rows, min_force_report, missing_tasks, policy_names,
+                                          run_tasks, save_rows, table2)
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -60,11 +61,20 @@ def run_evaluate(args) -> int:
     header, info = provenance(args, checkpoints)
     info["attempt_config"] = asdict(AttemptConfig.from_params_file())
     info["candidates"] = candidates
-    (out / "provenance.json").write_text(json.dumps(info, indent=1, default=str))
+    earlier = out / "provenance.json"
+    if args.resume and earlier.exists():  # the rows already there were made by the earlier run
+        first = json.loads(earlier.read_text())
+        info = {**first, "resumed": first.get("resumed", []) + [{k: info[k] for k in ("command", "commit")}]}
+        header = header + f"- resumed from rows made by commit `{first['commit']}` (`{first['command']}`)\n\n"
+    earlier.write_text(json.dumps(info, indent=1, default=str))
     t0 = time.monotonic()
     tasks = [(p, o, k, False, args.seed) for objs in sets.values() for o in objs for k in range(args.trials)
              for p in policies]
-    rows = run_tasks(tasks, checkpoints, args.seed, args.workers, candidates, "Table II attempts", forces)
+    rows = load_rows(out / "attempts.jsonl") if args.resume else []
+    todo = missing_tasks(tasks, rows)
+    if todo:
+        rows = sorted(rows + run_tasks(todo, checkpoints, args.seed, args.workers, candidates, "Table II attempts",
+                                       forces), key=lambda r: (r["policy"], r["object_id"], r["trial"]))
     save_rows(rows, out, "attempts.jsonl")
     text, _ = table2(rows, policies, sets, out, header=header)
     print("\n" + text)
@@ -72,7 +82,12 @@ def run_evaluate(args) -> int:
         obj = args.min_force_object
         tasks = [(p, obj, 1000 + k, mf, args.seed) for k in range(args.min_force_trials)
                  for p, mf in (("tactile_vision", False), ("tactile_vision", True))]
-        mrows = run_tasks(tasks, checkpoints, args.seed, args.workers, candidates, "minimum-force attempts")
+        mrows = load_rows(out / "min_force_attempts.jsonl") if args.resume else []
+        todo = missing_tasks(tasks, mrows)
+        if todo:
+            mrows = sorted(mrows + run_tasks(todo, checkpoints, args.seed, args.workers, candidates,
+                                             "minimum-force attempts"),
+                           key=lambda r: (r["policy"], r["object_id"], r["trial"]))
         save_rows(mrows, out, "min_force_attempts.jsonl")
         print("\n" + min_force_report(mrows, out))
         rows += mrows
@@ -109,3 +124,5 @@ def add_args(p) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out/evaluate")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the rows already in --out (attempts.jsonl) and run only the missing attempts")
