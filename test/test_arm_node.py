@@ -1,5 +1,6 @@
 """The Sawyer arm node against the simulated cell over ROS: goals reached, bad goals rejected,
 relative goals in the gripper frame, and the Cartesian speed limit respected (in sim time)."""
+import contextlib
 import math
 import time
 
@@ -139,20 +140,31 @@ class SlowCell:
         raise AssertionError("goal did not end")
 
 
-def test_slow_cell_is_not_stale_but_a_stalled_one_is(ros_env, tmp_path):
-    """A cell slowed down by load (1.5 s of wall time between states) keeps moving the arm; states that
-    stop while the robot's clock runs are stale after state_timeout of that clock; a clock that stops
-    too is a stall after stall_timeout steady seconds. (Under load the arm used to abort as 'stale'.)"""
-    proc = NodeProcess("sawyer_arm_node", "sawyer_arm", {"use_sim_time": True, "max_speed": 0.2,
-                                                         "state_timeout": 1.0, "stall_timeout": 4.0},
+@contextlib.contextmanager
+def arm_against_a_test_cell(ros_env, tmp_path, name: str, **params):
+    """The arm node on sim time, driven by a SlowCell in this process; yields (node, cell, client)."""
+    proc = NodeProcess("sawyer_arm_node", "sawyer_arm", {"use_sim_time": True, "max_speed": 0.2, **params},
                        ros_env, tmp_path / "arm.log")
     rclpy.init()
-    node = rclpy.create_node("slow_cell")
+    node = rclpy.create_node(name)
     cell = SlowCell(node)
     client = ActionClient(node, MoveToPose, "/arm/move_to_pose")
     try:
         assert client.wait_for_server(timeout_sec=60), proc.output()
         cell.fresh_state()
+        yield node, cell, client
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+        assert proc.stop() == 0, proc.output()[-2000:]
+
+
+def test_slow_cell_is_not_stale_but_a_stalled_one_is(ros_env, tmp_path):
+    """A cell slowed down by load (1.5 s of wall time between states) keeps moving the arm; states that
+    stop while the robot's clock runs are stale after state_timeout of that clock; a clock that stops
+    too is a stall after stall_timeout steady seconds. (Under load the arm used to abort as 'stale'.)"""
+    with arm_against_a_test_cell(ros_env, tmp_path, "slow_cell", state_timeout=1.0, stall_timeout=4.0) as (
+            node, cell, client):
         result = cell.run_goal(client, _goal([0.6, 0.004, 0.3, 0.0]), wall_per_tick=1.5, sim_dt=0.01)
         assert result.success, result.message
         result = cell.run_goal(client, _goal([0.6, 0.1, 0.3, 0.0]), wall_per_tick=0.05, sim_dt=0.05, state=False)
@@ -162,26 +174,14 @@ def test_slow_cell_is_not_stale_but_a_stalled_one_is(ros_env, tmp_path):
         result = cell.run_goal(client, _goal([0.6, 0.1, 0.3, 0.0]), wall_per_tick=0.05, sim_dt=0.0, clock=False)
         assert not result.success and "stalled" in result.message, result.message
         assert time.monotonic() - start >= 3.5
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-        assert proc.stop() == 0, proc.output()[-2000:]
 
 
 def test_clock_running_ahead_of_delayed_states_is_not_stale(ros_env, tmp_path):
     """A paused process catches up on /clock before its state backlog: the robot's clock jumps 1.5 s
     past the latest state, whose successor arrives 0.2 s of wall time later. That is a late state,
     not a stream gone stale (a loaded machine made the grasp graph abort moves as 'stale' this way)."""
-    proc = NodeProcess("sawyer_arm_node", "sawyer_arm", {"use_sim_time": True, "max_speed": 0.2,
-                                                         "state_timeout": 1.0, "state_timeout_steady": 1.0},
-                       ros_env, tmp_path / "arm.log")
-    rclpy.init()
-    node = rclpy.create_node("jumpy_cell")
-    cell = SlowCell(node)
-    client = ActionClient(node, MoveToPose, "/arm/move_to_pose")
-    try:
-        assert client.wait_for_server(timeout_sec=60), proc.output()
-        cell.fresh_state()
+    with arm_against_a_test_cell(ros_env, tmp_path, "jumpy_cell", state_timeout=1.0, state_timeout_steady=1.0) as (
+            node, cell, client):
         send = client.send_goal_async(_goal([0.6, 0.02, 0.3, 0.0]))
         assert spin_until(node, send.done, 30) and send.result().accepted
         result = send.result().get_result_async()
@@ -192,7 +192,3 @@ def test_clock_running_ahead_of_delayed_states_is_not_stale(ros_env, tmp_path):
             cell.tick(0.0)  # ... and the state follows late
             spin_until(node, result.done, 0.3)
         assert result.done() and result.result().result.success, result.done() and result.result().result.message
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
-        assert proc.stop() == 0, proc.output()[-2000:]
