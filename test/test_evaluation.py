@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
-from visuotactile_grasp.evaluation.attempt import AttemptConfig, CentroidPolicy, run_attempt
+from visuotactile_grasp.evaluation.attempt import AttemptConfig, ConstantForcePolicy, run_attempt
 from visuotactile_grasp.evaluation.stats import (mcnemar_exact, paired_comparison, significant,
                                                  wilson_interval)
 from visuotactile_grasp.planning.regrasp import (CandidateConfig, GraspRegion, choose, planner_candidates,
@@ -81,6 +81,9 @@ def test_a_model_that_never_reaches_the_threshold_still_lifts():
     assert not d.lift and d.action[0] == pytest.approx(0.01)  # a real improvement is still taken
     d = choose(cands, np.array([0.70, 0.78, 0.79, 0.2]), 10.0, CandidateConfig(lift_margin=0.0), minimum_force=False)
     assert not d.lift  # the margin is the only change to the paper's rule
+    paper = CandidateConfig(lift_margin=-1.0)  # the threshold alone: regrasp whatever the margin
+    assert not choose(cands, np.array([0.70, 0.78, 0.78, 0.2]), 10.0, paper, minimum_force=False).lift
+    assert choose(cands, np.array([0.70, 0.95, 0.99, 0.2]), 10.0, paper, minimum_force=False).lift
 
 
 def test_candidates_stay_in_the_collected_region():
@@ -107,7 +110,7 @@ def test_the_baseline_grasps_the_fitted_centroid(cell):
     from visuotactile_grasp.sim.objects import make_object
 
     cell.start_episode("easy_01", (0, 1, 2))
-    result = run_attempt(cell, "easy_01", CentroidPolicy(10.0), np.random.default_rng(0))
+    result = run_attempt(cell, "easy_01", ConstantForcePolicy(10.0), np.random.default_rng(0))
     spec = make_object("easy_01")
     x, y, z, _ = result["first_grasp"]
     assert np.hypot(x - cell.obj_xy[0], y - cell.obj_xy[1]) < 0.005  # the fitted centre
@@ -118,11 +121,11 @@ def test_the_baseline_grasps_the_fitted_centroid(cell):
 def test_an_episode_depends_on_its_key_alone(cell):
     """Whatever ran before, the same key gives the same placement, noise and outcome."""
     cell.start_episode("hard_02", (5, 6, 7))
-    first = run_attempt(cell, "hard_02", CentroidPolicy(20.0, "c20"), np.random.default_rng(1))
+    first = run_attempt(cell, "hard_02", ConstantForcePolicy(20.0, "c20"), np.random.default_rng(1))
     cell.start_episode("easy_03", (9, 9, 9))
-    run_attempt(cell, "easy_03", CentroidPolicy(5.0, "c5"), np.random.default_rng(2))
+    run_attempt(cell, "easy_03", ConstantForcePolicy(5.0, "c5"), np.random.default_rng(2))
     cell.start_episode("hard_02", (5, 6, 7))
-    again = run_attempt(cell, "hard_02", CentroidPolicy(20.0, "c20"), np.random.default_rng(1))
+    again = run_attempt(cell, "hard_02", ConstantForcePolicy(20.0, "c20"), np.random.default_rng(1))
     assert first == again
 
 
@@ -158,10 +161,15 @@ def test_table2_with_intervals_and_paired_tests_from_rows(tmp_path):
             for p, hs in held.items() for o in objects for k, h in enumerate(hs)]
     text, summary = table2(rows, list(held), {"easy": objects}, tmp_path)
     assert "100.0% [" in text and "60.0% [" in text
-    assert summary["sets"]["easy"]["tactile_vision"]["ci95"][0] == pytest.approx(0.8389, abs=1e-3)
+    assert "100.0% [72, 100]" in text  # one object, 10/10: Wilson
+    # the set: a bootstrap over objects (two identical objects leave nothing to resample)
+    assert summary["sets"]["easy"]["tactile_vision"]["ci95"] == [1.0, 1.0]
     assert summary["comparisons"]["easy"]["best_constant_force"] == "centroid_30N"
     pairs = {c["b"]: c for c in summary["comparisons"]["easy"]["pairs"]}
-    assert pairs["cylinder_baseline"]["only_a"] == 8 and pairs["cylinder_baseline"]["only_b"] == 0
+    c = pairs["cylinder_baseline"]
+    assert c["only_a"] == 8 and c["only_b"] == 0 and c["p_mcnemar"] == pytest.approx(2 / 256)
+    # two objects cannot show that a difference generalises: 2 of the 4 sign patterns are as extreme
+    assert c["p_objects"] == 0.5 and not c["p_holm"] < 0.05 and "| no |" in text
     assert (tmp_path / "table2.png").stat().st_size > 0 and (tmp_path / "table2.json").exists()
     save_rows(rows[:5], tmp_path, "attempts.jsonl")
     tasks = [(p, o, k, False, 0) for p in held for o in objects for k in range(10)]

@@ -1,6 +1,7 @@
 """One grasp attempt on a bare simulated cell: the procedure the robot graph runs (procedure/attempt.py)
-on a BareGraspCell, with the policy's first grasp (the fitted centroid for constant-force baselines,
-the shared initial grasp for learned policies) and a row for attempts.jsonl."""
+on a BareGraspCell, with the policy's first grasp (the fitted centroid for the constant-force
+baselines, the shared initial grasp for learned policies and the initial-grasp control) and a row
+for attempts.jsonl."""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -9,19 +10,19 @@ import numpy as np
 
 from ..planning.step import StepLimits
 from ..procedure.attempt import AttemptConfig, run_attempt as run_procedure
-from .bare_cell import BareGraspCell, CentroidPolicy
+from .bare_cell import BareGraspCell, ConstantForcePolicy
 
-__all__ = ["AttemptConfig", "CentroidPolicy", "run_attempt"]
+__all__ = ["AttemptConfig", "ConstantForcePolicy", "run_attempt"]
 
 
 def run_attempt(cell, object_id: str, policy, rng: np.random.Generator, minimum_force: bool = False,
                 config: AttemptConfig = AttemptConfig(), limits: StepLimits = StepLimits()) -> dict:
-    """policy: a CentroidPolicy, or a planning.regrasp.LearnedPolicy. The cell should have been
+    """policy: a ConstantForcePolicy, or a planning.regrasp.LearnedPolicy. The cell should have been
     started with cell.start_episode(object_id, key) so the attempt depends on key alone. Returns the
     attempt's row (object, policy, label, ground truth, force, regrasps, first grasp, decisions)."""
     bare = BareGraspCell(cell, object_id, policy, rng, limits, config.approach, minimum_force)
-    centroid = isinstance(policy, CentroidPolicy)
-    result = run_procedure(bare, config, rng, first="centroid" if centroid else "initial",
-                           first_force=policy.force if centroid else None)
+    constant = isinstance(policy, ConstantForcePolicy)
+    result = run_procedure(bare, config, rng, first=policy.first if constant else "initial",
+                           first_force=policy.force if constant else None)
     return {"object_id": object_id, "policy": policy.name, **asdict(result), "plan_seconds": bare.plan_seconds,
             "first_sweep": bare.first_sweep}

@@ -22,10 +22,12 @@ from ..sim.scripted_trial import run_for
 
 
 @dataclass(frozen=True)
-class CentroidPolicy:
-    """Grasp the fitted cylinder's centroid with a constant force and lift (paper: 10 N)."""
+class ConstantForcePolicy:
+    """Close the first grasp with a constant force and lift. first: centroid (the paper's cylinder-fit
+    baseline at 10 N) or initial (where the learned policies start)."""
     force: float = 10.0
     name: str = "cylinder_baseline"
+    first: str = "centroid"
 
 
 def collected_region(fit: Fit, approach: ApproachConfig, max_translation: float) -> GraspRegion:
@@ -39,7 +41,7 @@ def collected_region(fit: Fit, approach: ApproachConfig, max_translation: float)
 
 
 class BareGraspCell:
-    """policy: a CentroidPolicy or a planning.regrasp.LearnedPolicy."""
+    """policy: a ConstantForcePolicy or a planning.regrasp.LearnedPolicy."""
 
     def __init__(self, cell, object_id: str, policy, rng: np.random.Generator, limits: StepLimits,
                  approach: ApproachConfig, minimum_force: bool = False) -> None:
@@ -65,7 +67,7 @@ class BareGraspCell:
             close(self.cell, force)
 
     def decide(self, index: int, pose, force: float, fit: Fit) -> Choice:
-        if isinstance(self.policy, CentroidPolicy):
+        if isinstance(self.policy, ConstantForcePolicy):
             return Choice(True, float(self.policy.force), np.asarray(pose, float), math.nan,
                           np.array([0.0, 0.0, 0.0, 0.0, self.policy.force - force]))
         state = full_snapshot(self.cell)

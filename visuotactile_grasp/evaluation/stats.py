@@ -4,8 +4,13 @@
   normal approximation).
 - Paired difference of two policies with a percentile bootstrap over objects: objects, not
   attempts, are the unit that generalises (attempts on one object are correlated).
-- Exact McNemar test on the discordant pairs (attempt k on object o, same initial grasp for both
-  policies): the two-sided binomial test of b against b + c at p = 1/2.
+- Exact sign-flip permutation test on the per-object differences (all 2^n sign patterns for n
+  objects): the test of a difference that generalises to new objects, used for "significant", with
+  Holm's correction over every comparison a table reports.
+- Exact McNemar test on the discordant pairs (attempt k on object o, same situation for both
+  policies), reported too: it treats attempts as independent, so it speaks only of these objects.
+- Set-level success rates get a bootstrap interval over objects (attempts on one object are
+  correlated; a Wilson interval over pooled attempts would be too narrow).
 """
 from __future__ import annotations
 
@@ -40,6 +45,40 @@ def mcnemar_exact(b: int, c: int) -> float:
     return min(1.0, 2.0 * tail)
 
 
+def cluster_interval(per_object: list[list[bool]], n_boot: int = 4000, seed: int = 0) -> tuple[float, float]:
+    """95% percentile bootstrap interval of a pooled success rate, resampling objects."""
+    if not per_object:
+        return float("nan"), float("nan")
+    held = np.array([sum(v) for v in per_object], float)
+    counts = np.array([len(v) for v in per_object], float)
+    idx = np.random.default_rng(seed).integers(0, len(held), size=(n_boot, len(held)))
+    rates = held[idx].sum(axis=1) / counts[idx].sum(axis=1)
+    return float(np.percentile(rates, 2.5)), float(np.percentile(rates, 97.5))
+
+
+def sign_flip_p(differences) -> float:
+    """Two-sided exact permutation p-value of a zero mean, flipping the sign of each object's mean
+    difference (exact for up to 20 objects; objects whose difference is 0 contribute nothing)."""
+    d = np.asarray([x for x in differences if x != 0.0], float)
+    if len(d) == 0:
+        return 1.0
+    if len(d) > 20:
+        raise ValueError(f"{len(d)} objects: the exact test enumerates 2^n sign patterns; use at most 20")
+    signs = 1 - 2 * ((np.arange(2 ** len(d))[:, None] >> np.arange(len(d))) & 1)
+    stats = np.abs((signs * d).sum(axis=1))
+    return float(np.mean(stats >= abs(d.sum()) - 1e-12))
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm-adjusted p-values (family-wise error over the list), in the input order."""
+    order = np.argsort(p_values)
+    adjusted, running = [0.0] * len(p_values), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
 def pair_outcomes(rows: list[dict], policy_a: str, policy_b: str, objects) -> list[tuple[str, bool, bool]]:
     """(object, a held, b held) for every (object, attempt) both policies completed."""
     by_key = defaultdict(dict)
@@ -58,7 +97,8 @@ def paired_comparison(rows: list[dict], policy_a: str, policy_b: str, objects, n
     pairs = pair_outcomes(rows, policy_a, policy_b, objects)
     if not pairs:
         return {"a": policy_a, "b": policy_b, "n": 0, "difference": float("nan"), "ci": (float("nan"),) * 2,
-                "only_a": 0, "only_b": 0, "p_mcnemar": float("nan")}
+                "only_a": 0, "only_b": 0, "p_mcnemar": float("nan"), "p_objects": float("nan"),
+                "p_holm": float("nan")}
     per_object = defaultdict(list)
     for obj, a, b in pairs:
         per_object[obj].append(float(a) - float(b))
@@ -69,13 +109,14 @@ def paired_comparison(rows: list[dict], policy_a: str, policy_b: str, objects, n
     boot = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)  # attempts pooled within each resample
     only_a = sum(1 for _, a, b in pairs if a and not b)
     only_b = sum(1 for _, a, b in pairs if b and not a)
+    p_objects = sign_flip_p(sums / counts)
     return {"a": policy_a, "b": policy_b, "n": len(pairs), "objects": len(sums),
             "difference": float(sums.sum() / counts.sum()),
             "ci": (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))),
-            "only_a": only_a, "only_b": only_b, "p_mcnemar": mcnemar_exact(only_a, only_b)}
+            "only_a": only_a, "only_b": only_b, "p_mcnemar": mcnemar_exact(only_a, only_b),
+            "p_objects": p_objects, "p_holm": p_objects}  # p_holm: set by the table over its comparisons
 
 
 def significant(comparison: dict, alpha: float = 0.05) -> bool:
-    """Both the object-level interval excludes zero and McNemar rejects at alpha."""
-    lo, hi = comparison["ci"]
-    return comparison["n"] > 0 and (lo > 0 or hi < 0) and comparison["p_mcnemar"] < alpha
+    """The per-object permutation test rejects at alpha after Holm's correction over the table."""
+    return comparison["n"] > 0 and comparison["p_holm"] < alpha

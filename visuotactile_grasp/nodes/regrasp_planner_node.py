@@ -43,8 +43,8 @@ PARAMS = [
     Param("max_force", 40.0, "Highest force the planner may command (N).", (1.0, 80.0)),
     Param("lift_threshold", 0.9, "Lift when the calibrated success probability exceeds this.", (0.0, 1.0)),
     Param("lift_margin", 0.02, "Also lift when no regrasp is predicted to beat keeping the grasp by more than this "
-          "(so a model that never reaches lift_threshold does not regrasp to the cap; 1.0: the threshold alone).",
-          (0.0, 1.0)),
+          "(so a model that never reaches lift_threshold does not regrasp to the cap); negative: the paper's "
+          "threshold alone.", (-1.0, 1.0)),
     Param("candidates", 5000, "Candidate actions scored per request (the last force_sweep sweep force alone).",
           (10, 100000)),
     Param("force_sweep", 100, "Candidates that keep the grasp and change the force only.", (2, 10000)),

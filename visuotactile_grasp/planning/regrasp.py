@@ -35,7 +35,7 @@ class CandidateConfig:
     max_rotation: float = math.radians(17.0)
     force_range: tuple[float, float] = (5.0, 40.0)  # N: the gripper's (or the policy's) limits
     lift_threshold: float = 0.9
-    lift_margin: float = 0.02  # lift when no regrasp beats keeping the grasp by more (1.0: the paper's rule alone)
+    lift_margin: float = 0.02  # lift when no regrasp beats keeping the grasp by more (negative: the paper's rule alone)
     workspace_lower: tuple[float, float, float] = (0.35, -0.35, 0.0)
     workspace_upper: tuple[float, float, float] = (0.90, 0.35, 0.60)
     search: str = "random"  # random: the paper's 4,900 random actions; cem: cross-entropy method
@@ -147,7 +147,8 @@ def choose(cands: np.ndarray, probs: np.ndarray, force: float, cfg: CandidateCon
         return int(idx[np.argmax(probs[idx])])
 
     stay, best = pick(keep), pick(np.ones(len(cands), bool))
-    if stay is not None and (probs[stay] > thr or probs[best] <= probs[stay] + cfg.lift_margin):
+    no_better = stay is not None and cfg.lift_margin >= 0 and probs[best] <= probs[stay] + cfg.lift_margin
+    if stay is not None and (probs[stay] > thr or no_better):
         i, lift = stay, True
     else:
         i, lift = best, False

@@ -64,6 +64,14 @@ def run_evaluate(args) -> int:
     earlier = out / "provenance.json"
     if args.resume and earlier.exists():  # the rows already there were made by the earlier run
         first = json.loads(earlier.read_text())
+        changed = [k for k in ("candidates", "attempt_config") if json.dumps(first.get(k), default=str, sort_keys=True)
+                   != json.dumps(info[k], default=str, sort_keys=True)]
+        changed += [f"model {name}" for name, m in info["models"].items()
+                    if m["weights_sha256"] != first.get("models", {}).get(name, {}).get("weights_sha256")]
+        if changed:
+            print(f"vtg evaluate --resume: the rows in {out} were made with other settings ({', '.join(changed)}); "
+                  "use a new --out", file=sys.stderr)
+            return 2
         info = {**first, "resumed": first.get("resumed", []) + [{k: info[k] for k in ("command", "commit")}]}
         header = header + f"- resumed from rows made by commit `{first['commit']}` (`{first['command']}`)\n\n"
     earlier.write_text(json.dumps(info, indent=1, default=str))
@@ -114,7 +122,8 @@ def add_args(p) -> None:
     p.add_argument("--no-force-only", action="store_true",
                    help="skip the tactile+vision model restricted to choosing the force")
     p.add_argument("--lift-margin", type=float, default=None,
-                   help="lift when no regrasp beats keeping the grasp by more than this (1.0: threshold only); "
+                   help="lift when no regrasp beats keeping the grasp by more than this (negative: the paper's "
+                   "threshold alone); "
                    "default: config/regrasp_planner.yaml")
     p.add_argument("--min-force-object", default="easy_00")
     p.add_argument("--min-force-trials", type=int, default=100, help="0 skips the minimum-force experiment")
