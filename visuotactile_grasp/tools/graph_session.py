@@ -6,6 +6,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .. import topics
 from ..graph import build_graph
 from ..graph.lifecycle import join_domain, reserve_domain, reserve_port
 from ..graph.runner import GraphRunner, clean_exit
@@ -77,8 +78,18 @@ class GraphSession:
                                    "\n".join(f"--- {n} ---\n{self.runner.log_tail(n)}" for n in dead))
         return predicate()
 
+    # what a trial needs to have heard before it starts: the arm's state, the gels' contact estimates
+    # and the depth the cylinder is fitted from (a trial sent before them fails: "no end-effector state")
+    READY_STREAMS = (topics.ARM_EE_POSE, topics.KINECT_DEPTH) + tuple(topics.gelsight(s, "contact")
+                                                                      for s in topics.SIDES)
+
     def wait_until_up(self, timeout_s: float = 60.0) -> bool:
-        return self.spin_until(lambda: all(self.monitor.nodes_up().values()), timeout_s)
+        """Every node up and every robot stream of this graph carrying messages (a handshake on the
+        data itself: a slow-starting simulator delays the first trial instead of failing it)."""
+        robot = self.graph.mode in ("grasp", "collect")  # a replay's streams come when its bag plays
+        streams = [t for t in self.READY_STREAMS if robot and t in self.monitor.counts]
+        return self.spin_until(lambda: all(self.monitor.nodes_up().values())
+                               and all(self.monitor.counts[t] > 0 for t in streams), timeout_s)
 
     def execute_grasp(self, object_id: str, policy: str, timeout_s: float = 180.0, trial_id: int = 0,
                       minimum_force: bool = False):
@@ -87,8 +98,6 @@ class GraphSession:
         from rclpy.action import ActionClient
         from visuotactile_grasp_msgs.action import ExecuteGrasp
         from visuotactile_grasp_msgs.srv import ResetObject
-
-        from .. import topics
 
         if not hasattr(self, "_grasp_client"):
             self._action = topics.COLLECT_TRIAL_ACTION if self.graph.mode == "collect" else topics.EXECUTE_GRASP_ACTION
