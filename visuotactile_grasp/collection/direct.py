@@ -53,12 +53,17 @@ def place_and_fit(cell, object_id: str):
     return fit
 
 
-def approach_and_close(cell, grasp, force: float, top_z: float, clearance: float = 0.05) -> None:
+def approach(cell, grasp, above_z: float) -> None:
+    """Above the grasp at above_z, then down to it (fingers as they are)."""
     x, y, _, yaw = grasp
-    cell.command_ee([x, y, top_z + clearance, yaw])
+    cell.command_ee([x, y, above_z, yaw])
     run_for(cell, 1.0)
     cell.command_ee(grasp)
     run_for(cell, 0.8)
+
+
+def approach_and_close(cell, grasp, force: float, top_z: float, clearance: float = 0.05) -> None:
+    approach(cell, grasp, top_z + clearance)
     close(cell, force)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..data.records import TrialRecord
 from ..geometry import to_gripper_frame, wrap_angle
-from ..planning.approach import ApproachConfig, sample_force, sample_initial_grasp
+from ..planning.approach import ApproachConfig, height_band, sample_force, sample_initial_grasp
 
 NOT_RECORDED = "not recorded: "  # GraspOutcome.failure_reason prefix of trials that left no records
 
@@ -87,9 +87,7 @@ def plan_trial(center_xy, table_z: float, height: float, rng: np.random.Generato
     t = config.max_translation
     delta = np.array([*rng.uniform(-t, t, 3), rng.uniform(-config.max_rotation, config.max_rotation)])
     regrasp = grasp + delta
-    lo = table_z + config.approach.min_height
-    hi = max(lo, table_z + height - config.approach.top_margin)
-    regrasp[2] = float(np.clip(regrasp[2], lo, hi))  # stay on the object and off the table
+    regrasp[2] = float(np.clip(regrasp[2], *height_band(table_z, height, config.approach)))  # on the object
     return TrialPlan(grasp, force, regrasp, sample_force(rng, config.approach))
 
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..collection.direct import (approach_and_close, close, full_snapshot, gel_snapshot, place_and_fit, regrasp,
+from ..collection.direct import (approach, close, full_snapshot, gel_snapshot, place_and_fit, regrasp,
                                  tactile_label)
 from ..perception.tactile import difference_image
-from ..planning.approach import ApproachConfig
+from ..planning.approach import ApproachConfig, height_band
 from ..planning.regrasp import GraspRegion
 from ..planning.step import StepLimits, plan_step
 from ..procedure.attempt import Choice, Fit
@@ -33,11 +33,9 @@ class ConstantForcePolicy:
 def collected_region(fit: Fit, approach: ApproachConfig, max_translation: float) -> GraspRegion:
     """Where the collection's regrasps went: within max_offset + max_translation of the fitted centre
     per axis, between the fingertip clearance and just below the object's top."""
-    table_z = float(fit.center[2])
-    lo = table_z + approach.min_height
+    z_low, z_high = height_band(float(fit.center[2]), fit.height, approach)
     return GraspRegion(center_xy=(float(fit.center[0]), float(fit.center[1])),
-                       half_width=approach.max_offset + max_translation, z_low=lo,
-                       z_high=max(lo, table_z + fit.height - approach.top_margin))
+                       half_width=approach.max_offset + max_translation, z_low=z_low, z_high=z_high)
 
 
 class BareGraspCell:
@@ -58,13 +56,10 @@ class BareGraspCell:
 
     def approach(self, grasp, above_z: float) -> None:
         self._grasp = np.asarray(grasp, float)
-        self._above_z = above_z
+        approach(self.cell, self._grasp, above_z)
 
     def close(self, force: float, what: str) -> None:
-        if what == "close":  # the first close comes from above the object
-            approach_and_close(self.cell, self._grasp, force, self._above_z, 0.0)
-        else:
-            close(self.cell, force)
+        close(self.cell, force)
 
     def decide(self, index: int, pose, force: float, fit: Fit) -> Choice:
         if isinstance(self.policy, ConstantForcePolicy):

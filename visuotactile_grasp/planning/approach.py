@@ -21,6 +21,12 @@ class ApproachConfig:
     force_range: tuple[float, float] = (5.0, 40.0)  # N, random force when collecting
 
 
+def height_band(table_z: float, height: float, config: ApproachConfig = ApproachConfig()) -> tuple[float, float]:
+    """Heights a grasp may take on an object: above the fingertip clearance, below its top margin."""
+    lo = table_z + config.min_height
+    return lo, max(lo, table_z + height - config.top_margin)
+
+
 def sample_initial_grasp(center_xy, table_z: float, height: float, rng: np.random.Generator,
                          config: ApproachConfig = ApproachConfig()) -> np.ndarray:
     """(x, y, z, yaw) of the initial grasp."""
@@ -28,9 +34,7 @@ def sample_initial_grasp(center_xy, table_z: float, height: float, rng: np.rando
         raise ValueError("cylinder fit has non-finite values")
     x = center_xy[0] + rng.uniform(-config.max_offset, config.max_offset)
     y = center_xy[1] + rng.uniform(-config.max_offset, config.max_offset)
-    lo = table_z + config.min_height
-    hi = max(lo, table_z + height - config.top_margin)
-    z = rng.uniform(lo, hi)
+    z = rng.uniform(*height_band(table_z, height, config))
     yaw = rng.uniform(-config.yaw_range, config.yaw_range)
     return np.array([x, y, z, yaw])
 

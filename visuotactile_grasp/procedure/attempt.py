@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from ..param_files import node_params
-from ..planning.approach import ApproachConfig, sample_initial_grasp
+from ..planning.approach import ApproachConfig, height_band, sample_initial_grasp
 
 FIRST_GRASPS = ("initial", "centroid")
 
@@ -90,8 +90,7 @@ class AttemptResult:
 def centroid_grasp(fit: Fit, yaw: float, approach: ApproachConfig) -> np.ndarray:
     """The fitted cylinder's centroid: its centre, half its height (kept off the table and below the top)."""
     table_z = float(fit.center[2])
-    lo = table_z + approach.min_height
-    z = float(np.clip(table_z + fit.height / 2, lo, max(lo, table_z + fit.height - approach.top_margin)))
+    z = float(np.clip(table_z + fit.height / 2, *height_band(table_z, fit.height, approach)))
     return np.array([float(fit.center[0]), float(fit.center[1]), z, yaw])
 
 
