@@ -8,6 +8,7 @@ reached or failed. Publishes the end-effector pose.
 """
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -51,6 +52,9 @@ PARAMS = [
           "and at 4x real time a 0.25 s pause would otherwise read as a stream gone stale (steady s).", (0.0, 30.0)),
     Param("stall_timeout", 10.0, "No state and no clock progress for this long means the robot or the simulator "
           "has stopped (steady s).", (0.5, 300.0)),
+    Param("state_wait", 0.05, "The motion loop sends one set-point per end-effector state; it waits at most this "
+          "long for the next state before checking staleness, cancels and time limits again (steady s).",
+          (0.001, 1.0)),
     Param("frame_id", "base", "Robot base frame."),
     Param("ee_frame_id", "right_hand", "End-effector frame broadcast on /tf (when tf2_msgs is installed)."),
 ]
@@ -65,6 +69,10 @@ class SawyerArmNode(Node):
         self.pose_wall: float | None = None  # steady time of the latest state
         self.pose_clock = 0  # the node's clock (ns) at the latest state
         self.state_time = 0.0
+        # one set-point per state taken in: a controller polling on wall time would flood the robot
+        # (or a lockstepped simulator) with commands whenever the robot runs slower than real time
+        self.state_arrived = threading.Condition()
+        self.state_count = 0
         self.bad_input = CauseLog(self.get_logger())
         self.cmd_pub = self.create_publisher(PoseStamped, topics.ROBOT_EE_COMMAND, qos.RELIABLE)
         self.pose_pub = self.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE)
@@ -110,6 +118,9 @@ class SawyerArmNode(Node):
             tf.transform.translation.x, tf.transform.translation.y = position.x, position.y
             tf.transform.translation.z = position.z
             self.tf_pub.publish(TFMessage(transforms=[tf]))
+        with self.state_arrived:
+            self.state_count += 1
+            self.state_arrived.notify_all()
 
     def motion_time(self) -> float:
         """Time of the latest measured state, in the robot's (or simulator's) own time base.
@@ -192,7 +203,7 @@ class SawyerArmNode(Node):
                 break
             feedback.distance_remaining = err
             goal_handle.publish_feedback(feedback)
-            time.sleep(0.005)
+            self.wait_for_next_state(self.p.state_wait)
         result.final_pose = pose_stamped(self.pose, self.get_clock().now().to_msg(), self.p.frame_id)
         if result.success:
             goal_handle.succeed()
@@ -201,6 +212,13 @@ class SawyerArmNode(Node):
         else:
             goal_handle.abort()
         return result
+
+    def wait_for_next_state(self, timeout: float) -> bool:
+        """Block until a state newer than the current one has been taken in (or timeout steady s, so
+        that a stalled robot is still noticed and a cancel still answered)."""
+        with self.state_arrived:
+            seen = self.state_count
+            return self.state_arrived.wait_for(lambda: self.state_count != seen, timeout=timeout)
 
     def watchdog(self) -> None:
         problem = self.state_problem()

@@ -16,6 +16,7 @@ import numpy as np
 import rclpy
 from rclpy._rclpy_pybind11 import RCLError
 from geometry_msgs.msg import PoseStamped
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image
@@ -96,7 +97,10 @@ class SimCellNode(Node):
         self.controller_seen = -1.0  # sim time of the newest state the arm node echoed
         self.lockstep = False  # engaged while the echo keeps within controller_lag_max
         self.echoed = threading.Condition()
-        self.create_subscription(PoseStamped, topics.ARM_EE_POSE, self.on_controller_echo, qos.RELIABLE)
+        # a group of its own: the echo must never queue behind commands or service calls, or the
+        # lockstepped world would wait on callbacks that are waiting on the world
+        self.create_subscription(PoseStamped, topics.ARM_EE_POSE, self.on_controller_echo, qos.RELIABLE,
+                                 callback_group=MutuallyExclusiveCallbackGroup())
         self.create_service(ResetObject, topics.SIM_RESET_OBJECT, self.on_reset_object)
         self.stopped_streams: set[str] = set()  # injected faults: streams that do not publish
         self.create_service(InjectFault, topics.SIM_INJECT_FAULT, self.on_inject_fault)

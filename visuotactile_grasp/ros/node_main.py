@@ -8,10 +8,11 @@ import threading
 import time
 
 import rclpy
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import ExternalShutdownException
 from rclpy.signals import SignalHandlerOptions
 from rclpy.task import Future
 
+from .executor import PoolExecutor
 from ..graph.lifecycle import PARENT_PID_ENV, ask_kernel_for_parent_death_signal, parent_gone
 
 PARENT_POLL_S = 0.25
@@ -76,7 +77,7 @@ def run_node(node_cls, args=None) -> int:
     node = executor = None
     try:
         node = node_cls()
-        executor = MultiThreadedExecutor(num_threads=4)
+        executor = PoolExecutor(num_threads=4)
         executor.add_node(node)
         # A node that can be done with its job (the bag player at the end of a bag) completes its
         # `finished` future.
