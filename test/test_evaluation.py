@@ -175,3 +175,16 @@ def test_table2_with_intervals_and_paired_tests_from_rows(tmp_path):
     tasks = [(p, o, k, False, 0) for p in held for o in objects for k in range(10)]
     todo = missing_tasks(tasks, load_rows(tmp_path / "attempts.jsonl"))
     assert len(todo) == len(tasks) - 5 and tasks[5] == todo[0]
+
+
+def test_resume_after_a_run_killed_mid_row(tmp_path):
+    """Rows are appended as attempts finish; a run killed while writing its last row loses only that
+    attempt (it runs again), and a broken row elsewhere is an error, not silently dropped."""
+    from visuotactile_grasp.evaluation.experiments import load_rows
+
+    path = tmp_path / "attempts.jsonl"
+    path.write_text('{"policy": "a", "object_id": "easy_00", "trial": 0}\n{"policy": "a", "obj')
+    assert load_rows(path) == [{"policy": "a", "object_id": "easy_00", "trial": 0}]
+    path.write_text('{"policy": "a", "obj\n{"policy": "a", "object_id": "easy_00", "trial": 0}\n')
+    with pytest.raises(ValueError, match="line 1"):
+        load_rows(path)

@@ -7,6 +7,7 @@ policy meets the same situation (paired trials) and the rows are the same for an
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing as mp
 import zlib
@@ -69,12 +70,13 @@ def attempt_key(seed: int, object_id: str, k: int) -> tuple[int, int, int]:
 
 def _attempt(task):
     from ..collection.direct import FitFailed
+    from ..streams import keyed_rng
     from .attempt import run_attempt
 
     policy, object_id, k, minimum_force, seed = task
     key = attempt_key(seed, object_id, k)
     _cell.start_episode(object_id, key)  # the same cell state for every policy and worker
-    rng = np.random.default_rng([*key, 1])  # the same initial grasp for every policy
+    rng = keyed_rng(key, "attempt")  # the same initial grasp for every policy
     name = policy + ("_min_force" if minimum_force else "")
     try:
         r = run_attempt(_cell, object_id, _policies[policy], rng, minimum_force=minimum_force, config=_config,
@@ -85,14 +87,19 @@ def _attempt(task):
 
 
 def run_tasks(tasks, checkpoints: dict, seed: int, workers: int, candidates: dict, desc: str,
-              constant_forces=()) -> list[dict]:
-    """Rows in a fixed order (policy, object, attempt), whatever the number of workers."""
+              constant_forces=(), journal: Path | None = None) -> list[dict]:
+    """Rows in a fixed order (policy, object, attempt), whatever the number of workers. Each row is
+    appended to journal (a jsonl file) as it arrives, so a run cut short keeps its work for --resume."""
     ctx = mp.get_context("spawn")
     out = []
     with ctx.Pool(workers, initializer=_init, initargs=(checkpoints, seed, candidates, tuple(constant_forces))) \
-            as pool, tqdm(total=len(tasks), desc=desc, unit="attempt") as bar:
+            as pool, tqdm(total=len(tasks), desc=desc, unit="attempt") as bar, \
+            (open(journal, "a") if journal is not None else contextlib.nullcontext()) as log:
         for row in pool.imap_unordered(_attempt, tasks, chunksize=1):
             out.append(row)
+            if log is not None:
+                log.write(json.dumps(row) + "\n")
+                log.flush()
             ok = [r["success"] for r in out if "success" in r]
             bar.set_postfix(success=f"{np.mean(ok):.2f}" if ok else "-")
             bar.update()
@@ -296,8 +303,16 @@ def load_rows(path: Path) -> list[dict]:
     """Rows of an earlier run (attempts.jsonl), for --resume; none when the file is not there."""
     if not path.exists():
         return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    rows = []
+    for i, line in enumerate(lines):
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            if i < len(lines) - 1:
+                raise ValueError(f"{path}: line {i + 1} is not a row") from None
+            # the last line of a run killed while writing it: that attempt runs again
+    return rows
 
 
 def missing_tasks(tasks: list, rows: list[dict]) -> list:

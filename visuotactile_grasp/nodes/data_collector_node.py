@@ -17,6 +17,7 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import Bool
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspOutcome, TactileContact
 
+from ..streams import keyed_rng
 from .. import topics
 from ..collection.trial import NOT_RECORDED, CollectConfig, Snapshot, TrialObservations, build_records, plan_trial
 from ..data.store import DatasetWriter
@@ -135,7 +136,7 @@ class DataCollectorNode(RobotSteps, Node):
         trial_id = request.trial_id or self.trials_done
         outcome = GraspOutcome(trial_id=trial_id, object_id=request.object_id, policy="random_collection",
                                final_probability=float("nan"), label_source="tactile")
-        rng = np.random.default_rng([self.p.seed, trial_id])
+        rng = keyed_rng((self.p.seed, trial_id), "grasp_plan")
         stopped = False
         try:
             self.open_fingers()

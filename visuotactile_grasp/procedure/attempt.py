@@ -8,8 +8,13 @@ node); evaluation runs it on bare simulated cells (evaluation/bare_cell.py). The
    (the fitted centre plus a random offset, a random height and yaw: where learned policies start);
    the yaw is drawn either way, so paired attempts share it; close at the first force;
 3. plan -> regrasp until the policy lifts or max_regrasps is reached (a changed force on the kept
-   grasp is applied by closing again);
+   grasp is applied by closing again; at the limit the grasp is lifted as it is, at its own force:
+   the regrasp the policy wanted carried a force chosen for another pose);
 4. lift, hold, label from the gels; the caller puts the object down.
+
+A close that finds no part (a miss, or a part squeezed out) is physics, not a failed step: the
+procedure carries on, the policy decides from what the gels feel, and the label says what happened.
+Both cells behave alike here (the graph used to end the attempt as an error, the bare cell did not).
 """
 from __future__ import annotations
 
@@ -68,7 +73,7 @@ class GraspCell(Protocol):
 
     def prepare(self) -> Fit: ...  # fingers open, backgrounds, arm at the observation pose, fitted
     def approach(self, grasp: np.ndarray, above_z: float) -> None: ...  # above the object, then down
-    def close(self, force: float, what: str) -> None: ...  # grasp; raises when nothing was grasped
+    def close(self, force: float, what: str) -> None: ...  # grasp (closing on nothing is not an error)
     def decide(self, index: int, pose: np.ndarray, force: float, fit: Fit) -> Choice: ...
     def regrasp(self, index: int, target: np.ndarray, force: float) -> None: ...  # open, move, close
     def lift_and_hold(self, height: float, seconds: float) -> None: ...
@@ -85,6 +90,7 @@ class AttemptResult:
     first_grasp: list = field(default_factory=list)  # x, y, z, yaw of the first close
     probabilities: list = field(default_factory=list)  # the chosen action's probability at each decision
     actions: list = field(default_factory=list)  # the chosen actions (5-D)
+    capped: bool = False  # lifted because max_regrasps was reached, not because the policy chose to
 
 
 def centroid_grasp(fit: Fit, yaw: float, approach: ApproachConfig) -> np.ndarray:
@@ -121,10 +127,13 @@ def run_attempt(cell: GraspCell, config: AttemptConfig, rng: np.random.Generator
         result.probabilities.append(None if math.isnan(p) else p)  # None: the policy gives no probability
         result.actions.append([float(v) for v in choice.action])
         cell.phase("plan", result.regrasps, choice.probability)
-        if choice.lift or result.regrasps >= config.max_regrasps:
+        if choice.lift:
             if not math.isclose(choice.force, force):
                 cell.close(choice.force, "set force")  # the same grasp, squeezed harder or softer
             force = choice.force
+            break
+        if result.regrasps >= config.max_regrasps:
+            result.capped = True
             break
         result.regrasps += 1
         pose, force = np.asarray(choice.target, float), float(choice.force)

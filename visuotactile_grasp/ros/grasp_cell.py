@@ -49,7 +49,7 @@ class RosGraspCell:
         self.node.move(np.asarray(grasp, float), what="descend")
 
     def close(self, force: float, what: str) -> None:
-        self.node.close_fingers(force, what, require_object=True)
+        self.node.close_fingers(force, what)  # a gripper fault raises; closing on nothing does not
 
     def decide(self, index: int, pose, force: float, fit: Fit) -> Choice:
         node, req = self.node, self.goal_handle.request
@@ -61,15 +61,14 @@ class RosGraspCell:
         self.outcome.policy = goal.policy
         self.outcome.final_probability = goal.success_probability
         if not goal.lift and index >= node.p.max_regrasps:
-            node.get_logger().info("regrasp limit reached: lifting anyway")
+            node.get_logger().info("regrasp limit reached: lifting the current grasp at its own force")
         return Choice(bool(goal.lift), float(goal.grip_force), pose_to_xyzyaw(goal.target_pose),
                       float(goal.success_probability), np.asarray(goal.action, float))
 
     def regrasp(self, index: int, target, force: float) -> None:
         self.node.grip(GripperCommand.Goal.RELEASE, width=self.node.p.open_width, what="open for regrasp")
         self.node.move(np.asarray(target, float), what="regrasp move")
-        # a regrasp that misses the object leaves nothing to plan from
-        self.node.close_fingers(force, f"regrasp {index} close", require_object=True)
+        self.node.close_fingers(force, f"regrasp {index} close")
 
     def lift_and_hold(self, height: float, seconds: float) -> None:
         self.node.move(np.array([0.0, 0.0, height, 0.0]), relative=True, what="lift")

@@ -119,15 +119,11 @@ class RobotSteps:
     def open_fingers(self, what: str = "open") -> None:
         self.grip(GripperCommand.Goal.MOVE, width=self.p.open_width, what=what)
 
-    def close_fingers(self, force: float, what: str = "close", require_object: bool = False):
-        """Grasp at force. A gripper fault (fast stop, lost link) is StepFailed; closing on nothing is
-        too when require_object, and otherwise a result (a random collection grasp may miss)."""
+    def close_fingers(self, force: float, what: str = "close"):
+        """Grasp at force. A gripper fault (fast stop, lost link) is StepFailed; closing on nothing is a
+        result (a random collection grasp may miss; a policy decides what to do after a miss)."""
         result = self.grip(GripperCommand.Goal.GRASP, width=0.0, force=force, what=what)
-        if result.success:
-            return result
-        if result.grasping_state == GraspingState.NO_PART_FOUND:
-            if require_object:
-                raise StepFailed(f"{what}: fingers closed on nothing")
+        if result.success or result.grasping_state == GraspingState.NO_PART_FOUND:
             return result
         raise StepFailed(f"{what}: gripper failed: {result.message or 'no reason given'} "
                          f"(status {result.status_code})")

@@ -26,6 +26,7 @@ import cv2  # noqa: E402
 import mujoco  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ..streams import keyed_rng, stream_seed
 from ..devices.wsg50.model import SimulatedGripper  # noqa: E402
 from ..devices.wsg50.protocol import GraspingState, Status  # noqa: E402
 from ..geometry import wrap_angle  # noqa: E402
@@ -162,15 +163,14 @@ class MujocoCell:
         ROS clock (its time must not go back).
         """
         with self.lock:
-            key = [int(k) for k in key]
             self.model = None  # _load then starts the arm from its fixed start pose
             self._load(make_object(object_id))
             self.time = 0.0
             self._contact_ref = None
             self.gripper = MujocoGripper(self)
-            self.rng = np.random.default_rng([*key, 0])
-            for i, gel in enumerate(self.gels.values()):
-                gel.reseed_noise([*key, 1 + i])
+            self.rng = keyed_rng(key, "placement")
+            for side, gel in self.gels.items():
+                gel.reseed_noise(stream_seed(key, f"gel_{side}"))
 
     # model --------------------------------------------------------------------
     def _load(self, spec: ObjectSpec) -> None:

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from ..data.store import DatasetReader, DatasetWriter
 from ..collection.trial import NOT_RECORDED
 from ..sim.objects import object_ids
+from ..streams import keyed_rng
 
 
 def resolve_objects(spec: str) -> list[str]:
@@ -52,7 +53,6 @@ def _worker_init(seed: int) -> None:
 
 
 def _worker_trial(task):
-    import numpy as np
 
     from ..collection.direct import FitFailed, run_trial
     from ..collection.trial import build_records
@@ -60,7 +60,7 @@ def _worker_trial(task):
     trial_id, object_id, seed = task
     _cell.start_episode(object_id, (seed, trial_id))  # placement, noise and physics from (seed, i) alone
     try:
-        obs = run_trial(_cell, object_id, trial_id, np.random.default_rng([seed, trial_id]))
+        obs = run_trial(_cell, object_id, trial_id, keyed_rng((seed, trial_id), "grasp_plan"))
     except FitFailed as exc:
         return trial_id, object_id, None, str(exc)
     return trial_id, object_id, build_records(obs), ""

@@ -82,7 +82,8 @@ def run_evaluate(args) -> int:
     todo = missing_tasks(tasks, rows)
     if todo:
         rows = sorted(rows + run_tasks(todo, checkpoints, args.seed, args.workers, candidates, "Table II attempts",
-                                       forces), key=lambda r: (r["policy"], r["object_id"], r["trial"]))
+                                       forces, journal=_journal(out / "attempts.jsonl", rows)),
+                      key=lambda r: (r["policy"], r["object_id"], r["trial"]))
     save_rows(rows, out, "attempts.jsonl")
     text, _ = table2(rows, policies, sets, out, header=header)
     print("\n" + text)
@@ -94,7 +95,8 @@ def run_evaluate(args) -> int:
         todo = missing_tasks(tasks, mrows)
         if todo:
             mrows = sorted(mrows + run_tasks(todo, checkpoints, args.seed, args.workers, candidates,
-                                             "minimum-force attempts"),
+                                             "minimum-force attempts",
+                                             journal=_journal(out / "min_force_attempts.jsonl", mrows)),
                            key=lambda r: (r["policy"], r["object_id"], r["trial"]))
         save_rows(mrows, out, "min_force_attempts.jsonl")
         print("\n" + min_force_report(mrows, out))
@@ -108,6 +110,14 @@ def run_evaluate(args) -> int:
     print(f"\n{summary}\nwrote {out}/attempts.jsonl, table2.md, table2.json, table2.png, provenance.json, "
           "min_force.md, min_force_hist.png, fig4_success_vs_force.png, fig6_actions.png")
     return 0
+
+
+def _journal(path: Path, kept: list[dict]) -> Path:
+    """The rows file, holding exactly the kept rows, to which new rows are appended as they arrive."""
+    with open(path, "w") as f:
+        for r in kept:
+            f.write(json.dumps(r) + "\n")
+    return path
 
 
 def add_args(p) -> None:
