@@ -157,7 +157,8 @@ def test_table2_with_intervals_and_paired_tests_from_rows(tmp_path):
     objects = ["easy_00", "easy_01"]
     held = {"tactile_vision": [True] * 10, "cylinder_baseline": [True] * 6 + [False] * 4,
             "centroid_30N": [True] * 8 + [False] * 2}
-    rows = [{"policy": p, "object_id": o, "trial": k, "success": h}
+    force = {"tactile_vision": 25.0, "cylinder_baseline": 10.0, "centroid_30N": 30.0}  # as the rows record it
+    rows = [{"policy": p, "object_id": o, "trial": k, "success": h, "force": force[p]}
             for p, hs in held.items() for o in objects for k, h in enumerate(hs)]
     text, summary = table2(rows, list(held), {"easy": objects}, tmp_path)
     assert "100.0% [" in text and "60.0% [" in text

@@ -135,9 +135,11 @@ def _cell_text(summary: dict) -> str:
 def best_constant_force(rows, policies, objects) -> str | None:
     """The constant-force centroid policy (the paper's 10 N included) that held most often here
     (a tie goes to the lower force)."""
-    constant = [(p, 10.0 if p == "cylinder_baseline" else float(p[len("centroid_"):-1])) for p in policies
-                if p == "cylinder_baseline" or p.startswith("centroid_")]
-    scored = [(success_summary(rows, p, objects)["rate"], -force, p) for p, force in constant]
+    centroid = {p for p in policies if p == "cylinder_baseline" or p.startswith("centroid_")}
+    # the force each one lifted with, as its rows record it (one value per constant policy)
+    forces = {p: max(r["force"] for r in rows if r.get("policy") == p and "force" in r) for p in centroid
+              if any(r.get("policy") == p and "force" in r for r in rows)}
+    scored = [(success_summary(rows, p, objects)["rate"], -force, p) for p, force in forces.items()]
     scored = [s for s in scored if np.isfinite(s[0])]
     return max(scored)[2] if scored else None
 

@@ -161,6 +161,7 @@ class DataCollectorNode(RobotSteps, Node):
             self.move(plan.regrasp, what="regrasp move")
             self.close_fingers(plan.regrasp_force, "regrasp close")
             second = self.snapshot(("rgb", "depth", "gel_left", "gel_right"))
+            self.check_gripper("lift")
             self.move(np.array([0.0, 0.0, self.config.lift_height, 0.0]), relative=True, what="lift")
             self.sleep_sim(self.config.hold_time)
             after = self.snapshot(settle=False)

@@ -71,6 +71,7 @@ class RosGraspCell:
         self.node.close_fingers(force, f"regrasp {index} close")
 
     def lift_and_hold(self, height: float, seconds: float) -> None:
+        self.node.check_gripper("lift")
         self.node.move(np.array([0.0, 0.0, height, 0.0]), relative=True, what="lift")
         self.node.sleep_sim(seconds)
 

@@ -13,12 +13,15 @@ import threading
 import numpy as np
 from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
 from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand, MoveToPose
+from visuotactile_grasp_msgs.msg import GripperStatus
 from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
 from ..devices.wsg50.protocol import GraspingState
-from .clocks import ClockProgress, wait_for, wait_for_clock
+from . import qos
+from .clocks import ClockProgress, sim_seconds, wait_for, wait_for_clock
 from .conversions import pose_stamped
+from .stamps import stamp_seconds
 
 
 class StepFailed(RuntimeError):
@@ -81,6 +84,23 @@ class RobotSteps:
         self.capture = {s: self.create_client(CaptureBackground, topics.gelsight(s, "capture_background"),
                                               callback_group=group) for s in topics.SIDES}
         self.reset_client = self.create_client(ResetObject, topics.SIM_RESET_OBJECT, callback_group=group)
+        self.gripper_status: GripperStatus | None = None
+        self.create_subscription(GripperStatus, topics.GRIPPER_STATUS,
+                                 lambda m: setattr(self, "gripper_status", m), qos.RELIABLE, callback_group=group)
+
+    def check_gripper(self, what: str) -> None:
+        """Before a step that relies on the grip (the lift): a status from the driver newer than this
+        call, connected and not in FAST STOP. A gripper that stopped after its last command (a fast
+        stop, a lost link) fails the step by name instead of being lifted blind."""
+        since = sim_seconds(self)
+
+        def fresh() -> bool:
+            return self.gripper_status is not None and stamp_seconds(self.gripper_status.header.stamp) >= since
+        if not self.wait_or_stop(fresh, self.p.step_timeout):
+            raise StepFailed(f"{what}: no gripper status for {self.p.step_timeout:.0f} s")
+        status = self.gripper_status
+        if not status.connected or status.fault:
+            raise StepFailed(f"{what}: gripper failed: {status.fault_message or 'not connected'}")
 
     def _call_action(self, client, goal, what: str, stoppable: bool = True):
         if stoppable and self.stop_check():
