@@ -11,7 +11,9 @@ import numpy as np
 from ..perception.cylinder_fit import Intrinsics, fit_cylinder
 from ..perception.tactile import detect_contact
 from ..sim.scripted_trial import run_for
-from .trial import CollectConfig, Snapshot, TrialObservations, plan_trial
+from ..procedure.attempt import Fit
+from ..procedure.trial import run_trial as run_procedure
+from .trial import CollectConfig, Snapshot, TrialObservations
 
 OBSERVE_POSE = (0.6, 0.0, 0.5, 0.0)
 OPEN_WIDTH = 0.11
@@ -62,11 +64,6 @@ def approach(cell, grasp, above_z: float) -> None:
     run_for(cell, 0.8)
 
 
-def approach_and_close(cell, grasp, force: float, top_z: float, clearance: float = 0.05) -> None:
-    approach(cell, grasp, top_z + clearance)
-    close(cell, force)
-
-
 def close(cell, force: float) -> None:
     cell.gripper.force_limit = float(force)
     cell.gripper.start_motion("grasp", 0.0, 0.1)
@@ -81,29 +78,45 @@ def regrasp(cell, target, force: float) -> None:
     close(cell, force)
 
 
+class BareTrialCell:
+    """procedure/trial.py's robot cell on a bare simulated cell: every step runs the physics for a
+    fixed simulated time; frames are rendered on demand, so they always show the present."""
+
+    def __init__(self, cell, object_id: str) -> None:
+        self.cell, self.object_id = cell, object_id
+        self._grasp = None
+
+    def prepare(self) -> Fit:
+        fit = place_and_fit(self.cell, self.object_id)  # raises FitFailed
+        return Fit(np.asarray(fit.center, float), float(fit.height))
+
+    def approach(self, grasp, above_z: float) -> None:
+        self._grasp = np.asarray(grasp, float)
+        approach(self.cell, self._grasp, above_z)
+
+    def close(self, force: float, what: str) -> None:
+        close(self.cell, force)
+
+    def observe(self, keys, settle: bool) -> Snapshot:
+        return full_snapshot(self.cell) if "rgb" in keys else gel_snapshot(self.cell)
+
+    def pause(self, seconds: float) -> None:
+        run_for(self.cell, seconds)
+
+    def regrasp(self, index: int, target, force: float) -> None:
+        self._grasp = np.asarray(target, float)
+        regrasp(self.cell, self._grasp, force)
+
+    def lift_and_hold(self, height: float, seconds: float) -> None:
+        self.cell.command_ee(self._grasp + np.array([0.0, 0.0, height, 0.0]))
+        run_for(self.cell, 0.5 + seconds)
+
+    def label_trial(self, background: Snapshot, after: Snapshot) -> tuple[bool, bool]:
+        return tactile_label(background, after), self.cell.ground_truth_held()
+
+
 def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,
-              config: CollectConfig = CollectConfig()) -> TrialObservations:
-    """Place the object at random, fit it, grasp, regrasp by a random action, lift, hold, label."""
-    t0 = cell.time
-    fit = place_and_fit(cell, object_id)
-    table_z = float(fit.center[2])
-    plan = plan_trial(fit.center[:2], table_z, fit.height, rng, config)
-    stamps = {"start": t0}
-    background = gel_snapshot(cell)
-    approach_and_close(cell, plan.grasp, plan.force, table_z + fit.height, config.approach_clearance)
-    first = full_snapshot(cell)
-    stamps["first_contact"] = cell.time
-    run_for(cell, 0.2)
-    at_release = gel_snapshot(cell)
-    at_release.rgb, at_release.depth = first.rgb, first.depth  # the arm has not moved: same front view
-    stamps["release"] = cell.time
-    regrasp(cell, plan.regrasp, plan.regrasp_force)
-    second = full_snapshot(cell)
-    stamps["second_contact"] = cell.time
-    cell.command_ee(plan.regrasp + np.array([0.0, 0.0, config.lift_height, 0.0]))
-    run_for(cell, 0.5 + config.hold_time)
-    after = gel_snapshot(cell)
-    stamps["after_hold"] = cell.time
-    return TrialObservations(trial_id, object_id, plan, background, first, at_release, second, after,
-                             success=tactile_label(background, after),
-                             ground_truth_success=cell.ground_truth_held(), stamps=stamps)
+              config: CollectConfig | None = None) -> TrialObservations:
+    """procedure/trial.run_trial on a bare cell (config: the data collector's, config/data_collector.yaml)."""
+    config = config if config is not None else CollectConfig.from_params_file()
+    return run_procedure(BareTrialCell(cell, object_id), config, rng, trial_id, object_id)

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..data.records import TrialRecord
 from ..geometry import to_gripper_frame, wrap_angle
+from ..param_files import node_params
 from ..planning.approach import ApproachConfig, height_band, sample_force, sample_initial_grasp
 
 NOT_RECORDED = "not recorded: "  # GraspOutcome.failure_reason prefix of trials that left no records
@@ -31,6 +32,22 @@ class CollectConfig:
     lift_height: float = 0.10  # m
     hold_time: float = 4.0  # s
     approach_clearance: float = 0.05  # m above the object's top
+    release_delay: float = 0.2  # s after the first close's frames: the release sample's gels
+
+    @classmethod
+    def from_params(cls, p: dict) -> CollectConfig:
+        approach = ApproachConfig(max_offset=float(p["max_offset"]), yaw_range=float(p["yaw_range"]),
+                                  force_range=tuple(float(f) for f in p["force_range"]))
+        return cls(approach=approach, max_translation=float(p["max_translation"]),
+                   max_rotation=math.radians(float(p["max_rotation_deg"])), lift_height=float(p["lift_height"]),
+                   hold_time=float(p["hold_time"]), approach_clearance=float(p["approach_clearance"]),
+                   release_delay=float(p["release_delay"]))
+
+    @classmethod
+    def from_params_file(cls) -> CollectConfig:
+        """The data collector's values in config/data_collector.yaml (one source for the graph's
+        collector and bulk collection)."""
+        return cls.from_params(node_params("data_collector"))
 
 
 @dataclass

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..collection.direct import (approach, close, full_snapshot, gel_snapshot, place_and_fit, regrasp,
-                                 tactile_label)
+from ..collection.direct import BareTrialCell, full_snapshot, gel_snapshot, tactile_label
 from ..perception.tactile import difference_image
 from ..planning.approach import ApproachConfig, height_band
 from ..planning.regrasp import GraspRegion
 from ..planning.step import StepLimits, plan_step
 from ..procedure.attempt import Choice, Fit
-from ..sim.scripted_trial import run_for
 
 
 @dataclass(frozen=True)
@@ -38,28 +36,22 @@ def collected_region(fit: Fit, approach: ApproachConfig, max_translation: float)
                        half_width=approach.max_offset + max_translation, z_low=z_low, z_high=z_high)
 
 
-class BareGraspCell:
+class BareGraspCell(BareTrialCell):
     """policy: a ConstantForcePolicy or a planning.regrasp.LearnedPolicy."""
 
     def __init__(self, cell, object_id: str, policy, rng: np.random.Generator, limits: StepLimits,
                  approach: ApproachConfig, minimum_force: bool = False) -> None:
-        self.cell, self.object_id, self.policy, self.rng = cell, object_id, policy, rng
+        super().__init__(cell, object_id)  # the motions: the bare collection trial's, step for step
+        self.policy, self.rng = policy, rng
         self.limits, self.approach_config, self.minimum_force = limits, approach, minimum_force
         self.background = None
         self.first_sweep: tuple = ()  # (forces, probabilities) of the keep-the-grasp candidates, first decision
         self.plan_seconds: list[float] = []
 
     def prepare(self) -> Fit:
-        fit = place_and_fit(self.cell, self.object_id)  # raises FitFailed
+        fit = super().prepare()  # raises FitFailed
         self.background = gel_snapshot(self.cell)
-        return Fit(np.asarray(fit.center, float), float(fit.height))
-
-    def approach(self, grasp, above_z: float) -> None:
-        self._grasp = np.asarray(grasp, float)
-        approach(self.cell, self._grasp, above_z)
-
-    def close(self, force: float, what: str) -> None:
-        close(self.cell, force)
+        return fit
 
     def decide(self, index: int, pose, force: float, fit: Fit) -> Choice:
         if isinstance(self.policy, ConstantForcePolicy):
@@ -77,14 +69,6 @@ class BareGraspCell:
         self.plan_seconds.append(plan.timings["total"])
         d = step.decision
         return Choice(d.lift, d.force, step.target, d.probability, d.action)
-
-    def regrasp(self, index: int, target, force: float) -> None:
-        self._grasp = np.asarray(target, float)
-        regrasp(self.cell, self._grasp, force)
-
-    def lift_and_hold(self, height: float, seconds: float) -> None:
-        self.cell.command_ee(self._grasp + np.array([0.0, 0.0, height, 0.0]))
-        run_for(self.cell, 0.5 + seconds)
 
     def label(self) -> tuple[bool, bool]:
         return tactile_label(self.background, gel_snapshot(self.cell)), self.cell.ground_truth_held()

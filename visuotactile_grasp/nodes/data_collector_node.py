@@ -8,7 +8,6 @@ dataset (data/store.py) that survives the process being killed.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
@@ -19,9 +18,9 @@ from visuotactile_grasp_msgs.msg import CylinderFit, GraspOutcome, TactileContac
 
 from ..streams import keyed_rng
 from .. import topics
-from ..collection.trial import NOT_RECORDED, CollectConfig, Snapshot, TrialObservations, build_records, plan_trial
+from ..collection.trial import NOT_RECORDED, CollectConfig, Snapshot, build_records
 from ..data.store import DatasetWriter
-from ..planning.approach import ApproachConfig
+from ..procedure.trial import run_trial
 from ..ros import qos
 from ..ros.clocks import sim_seconds
 from ..ros.frame_cache import FrameCache
@@ -32,18 +31,20 @@ from ..ros.input_checks import (COLOUR_ENCODINGS, CauseLog, cylinder_fit_problem
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 from ..ros.robot_steps import AttemptStopped, RobotSteps, StepFailed
-from ..ros.stamps import stamp_seconds
+from ..ros.trial_cell import RosTrialCell
 
 PARAMS = [
     Param("dataset_dir", "", "Write the trials' records here (append, resumable); empty: outcomes only."),
     Param("force_range", [5.0, 40.0], "Random grip force range of both grasps (N)."),
     Param("max_offset", 0.01, "Random offset of the first grasp from the cylinder centre (m).", (0.0, 0.05)),
-    Param("yaw_range", 1.5708, "Random first-grasp yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
+    Param("yaw_range", 1.5707963267948966, "Random first-grasp yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
     Param("max_translation", 0.02, "Regrasp action: translation per axis within +/- this (m).", (0.0, 0.05)),
     Param("max_rotation_deg", 17.0, "Regrasp action: rotation within +/- this (degrees).", (0.0, 90.0)),
     Param("approach_clearance", 0.05, "Approach from this far above the object's top (m).", (0.01, 0.3)),
     Param("lift_height", 0.1, "Lift by this much (m).", (0.01, 0.3)),
     Param("hold_time", 4.0, "Hold after lifting before labelling (sim s).", (0.0, 30.0)),
+    Param("release_delay", 0.2, "The release sample's gels are taken this long after the first grasp's frames "
+          "(sim s).", (0.0, 2.0)),
     Param("settle_time", 0.2, "Wait after closing before a snapshot, so frames show the new contact (sim s).",
           (0.0, 2.0)),
     Param("frame_timeout", 5.0, "Longest wait for a fresh camera or gel frame (s of the robot's clock; a clock "
@@ -64,12 +65,7 @@ class DataCollectorNode(RobotSteps, Node):
     def __init__(self) -> None:
         super().__init__("data_collector")
         self.p = declare_params(self, PARAMS)
-        self.config = CollectConfig(
-            approach=ApproachConfig(max_offset=self.p.max_offset, yaw_range=self.p.yaw_range,
-                                    force_range=tuple(self.p.force_range)),
-            max_translation=self.p.max_translation, max_rotation=math.radians(self.p.max_rotation_deg),
-            lift_height=self.p.lift_height, hold_time=self.p.hold_time,
-            approach_clearance=self.p.approach_clearance)
+        self.config = CollectConfig.from_params(vars(self.p))  # the settings bulk collection reads too
         self.writer = DatasetWriter(self.p.dataset_dir, resume=True,
                                     info={"source": "graph", "seed": self.p.seed}) if self.p.dataset_dir else None
         group = ReentrantCallbackGroup()
@@ -139,41 +135,10 @@ class DataCollectorNode(RobotSteps, Node):
         rng = keyed_rng((self.p.seed, trial_id), "grasp_plan")
         stopped = False
         try:
-            self.open_fingers()
-            if (self.trials_done - 1) % self.p.background_every == 0:
-                self.capture_backgrounds(self.capture)
-            self.move(np.asarray(self.p.observe_pose, float), what="observe")
-            asked = sim_seconds(self)
-            fit = self.frames.fresh("fit", asked, self.p.step_timeout)
-            if fit is None or not fit.valid:
-                raise StepFailed("no valid cylinder fit (is there an object on the table?)")
-            plan = plan_trial((fit.center.x, fit.center.y), fit.center.z, fit.height, rng, self.config)
-            background = self.snapshot(settle=False)
-            above = plan.grasp.copy()
-            above[2] = fit.center.z + fit.height + self.config.approach_clearance
-            self.move(above, what="pre-grasp")
-            self.move(plan.grasp, what="descend")
-            self.close_fingers(plan.force)
-            first = self.snapshot(("rgb", "depth", "gel_left", "gel_right"))
-            at_release = self.snapshot()
-            at_release.rgb, at_release.depth = first.rgb, first.depth  # the arm has not moved
-            self.open_fingers("open for regrasp")
-            self.move(plan.regrasp, what="regrasp move")
-            self.close_fingers(plan.regrasp_force, "regrasp close")
-            second = self.snapshot(("rgb", "depth", "gel_left", "gel_right"))
-            self.check_gripper("lift")
-            self.move(np.array([0.0, 0.0, self.config.lift_height, 0.0]), relative=True, what="lift")
-            self.sleep_sim(self.config.hold_time)
-            after = self.snapshot(settle=False)
-            outcome.success = self.tactile_label()
-            outcome.ground_truth_success = outcome.success if self.sim_held is None else bool(self.sim_held)
-            outcome.grip_force = plan.regrasp_force
+            obs = run_trial(RosTrialCell(self), self.config, rng, trial_id, request.object_id)
+            outcome.success, outcome.ground_truth_success = obs.success, obs.ground_truth_success
+            outcome.grip_force = obs.plan.regrasp_force
             self.move(np.array([0.0, 0.0, -self.config.lift_height, 0.0]), relative=True, what="put down")
-            obs = TrialObservations(trial_id, request.object_id, plan, background, first, at_release, second,
-                                    after, outcome.success, outcome.ground_truth_success,
-                                    stamps={"fit": stamp_seconds(fit.header.stamp), "first_contact": first.stamp,
-                                            "release": at_release.stamp, "second_contact": second.stamp,
-                                            "after_hold": after.stamp})
             if self.writer is not None:
                 self.writer.append_trial(build_records(obs))
             if not outcome.success:

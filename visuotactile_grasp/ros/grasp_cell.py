@@ -43,10 +43,7 @@ class RosGraspCell:
         return Fit(np.array([fit.center.x, fit.center.y, fit.center.z]), float(fit.height))
 
     def approach(self, grasp, above_z: float) -> None:
-        above = np.asarray(grasp, float).copy()
-        above[2] = above_z
-        self.node.move(above, what="pre-grasp")
-        self.node.move(np.asarray(grasp, float), what="descend")
+        self.node.approach_grasp(grasp, above_z)
 
     def close(self, force: float, what: str) -> None:
         self.node.close_fingers(force, what)  # a gripper fault raises; closing on nothing does not
@@ -66,14 +63,10 @@ class RosGraspCell:
                       float(goal.success_probability), np.asarray(goal.action, float))
 
     def regrasp(self, index: int, target, force: float) -> None:
-        self.node.grip(GripperCommand.Goal.RELEASE, width=self.node.p.open_width, what="open for regrasp")
-        self.node.move(np.asarray(target, float), what="regrasp move")
-        self.node.close_fingers(force, f"regrasp {index} close")
+        self.node.regrasp_to(target, force, index)
 
     def lift_and_hold(self, height: float, seconds: float) -> None:
-        self.node.check_gripper("lift")
-        self.node.move(np.array([0.0, 0.0, height, 0.0]), relative=True, what="lift")
-        self.node.sleep_sim(seconds)
+        self.node.lift_and_hold(height, seconds)
 
     def label(self) -> tuple[bool, bool | None]:
         contacts = self.node.fresh_contacts(after=sim_seconds(self.node))

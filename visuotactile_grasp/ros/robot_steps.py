@@ -136,6 +136,25 @@ class RobotSteps:
         result, _ = self._call_action(self.gripper, goal, what, stoppable)
         return result
 
+    def approach_grasp(self, grasp, above_z: float) -> None:
+        """Above the grasp at above_z, then straight down to it (fingers as they are)."""
+        above = np.asarray(grasp, float).copy()
+        above[2] = above_z
+        self.move(above, what="pre-grasp")
+        self.move(np.asarray(grasp, float), what="descend")
+
+    def regrasp_to(self, target, force: float, index: int) -> None:
+        """Release, move to target, close at force (closing on nothing is a result)."""
+        self.grip(GripperCommand.Goal.RELEASE, width=self.p.open_width, what="open for regrasp")
+        self.move(np.asarray(target, float), what="regrasp move")
+        self.close_fingers(force, f"regrasp {index} close")
+
+    def lift_and_hold(self, height: float, seconds: float) -> None:
+        """Check the gripper still grips (not faulted), lift by height, hold for seconds of the robot's clock."""
+        self.check_gripper("lift")
+        self.move(np.array([0.0, 0.0, height, 0.0]), relative=True, what="lift")
+        self.sleep_sim(seconds)
+
     def open_fingers(self, what: str = "open") -> None:
         self.grip(GripperCommand.Goal.MOVE, width=self.p.open_width, what=what)
 

@@ -1,0 +1,62 @@
+"""THE collection trial, written once over a small robot-cell interface (no ROS here).
+
+The data collector node runs it through the node graph (ros/trial_cell.py); bulk collection runs it
+on bare simulated cells (collection/direct.py). The paper's self-supervised trial:
+
+1. fingers open, arm at the observation pose, the cylinder fitted; the gels' background;
+2. the first grasp at the fitted centre plus a random offset, height, yaw and force (state s);
+3. the release sample: the same grasp release_delay later, as the fingers are about to open;
+4. the random regrasp action a (open, move, close at a new random force);
+5. lift, hold, label from the gels.
+
+What a trial saw becomes three records (collection/trial.build_records); the caller writes them and
+puts the object down.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from ..collection.trial import CollectConfig, Snapshot, TrialObservations, plan_trial
+from .attempt import Fit
+
+FULL = ("rgb", "depth", "gel_left", "gel_right")
+GELS = ("gel_left", "gel_right")
+
+
+class TrialCell(Protocol):
+    """What a collection trial needs from a robot cell (the ROS graph, or a bare simulated cell)."""
+
+    def prepare(self) -> Fit: ...  # fingers open, arm at the observation pose, the object fitted
+    def approach(self, grasp: np.ndarray, above_z: float) -> None: ...  # above the object, then down
+    def close(self, force: float, what: str) -> None: ...  # grasp (closing on nothing is a result)
+    def observe(self, keys: tuple[str, ...], settle: bool) -> Snapshot: ...  # settle: after a motion
+    def pause(self, seconds: float) -> None: ...  # let the robot's clock run, nothing commanded
+    def regrasp(self, index: int, target: np.ndarray, force: float) -> None: ...  # open, move, close
+    def lift_and_hold(self, height: float, seconds: float) -> None: ...
+    def label_trial(self, background: Snapshot, after: Snapshot) -> tuple[bool, bool]: ...  # tactile, truth
+
+
+def run_trial(cell: TrialCell, config: CollectConfig, rng: np.random.Generator, trial_id: int,
+              object_id: str) -> TrialObservations:
+    """One trial; a cell's step failure propagates (the caller records nothing and names the reason)."""
+    fit = cell.prepare()
+    table_z = float(fit.center[2])
+    plan = plan_trial(fit.center[:2], table_z, fit.height, rng, config)
+    background = cell.observe(GELS, settle=False)  # fingers open: nothing touches the gels
+    cell.approach(plan.grasp, table_z + fit.height + config.approach_clearance)
+    cell.close(plan.force, "close")
+    first = cell.observe(FULL, settle=True)
+    cell.pause(config.release_delay)
+    at_release = cell.observe(GELS, settle=False)
+    at_release.rgb, at_release.depth = first.rgb, first.depth  # the arm has not moved: same front view
+    cell.regrasp(1, plan.regrasp, plan.regrasp_force)
+    second = cell.observe(FULL, settle=True)
+    cell.lift_and_hold(config.lift_height, config.hold_time)
+    after = cell.observe(GELS, settle=False)  # the hold gave the frames time
+    success, truth = cell.label_trial(background, after)
+    stamps = {"background": background.stamp, "first_contact": first.stamp, "release": at_release.stamp,
+              "second_contact": second.stamp, "after_hold": after.stamp}
+    return TrialObservations(trial_id, object_id, plan, background, first, at_release, second, after,
+                             success=success, ground_truth_success=truth, stamps=stamps)

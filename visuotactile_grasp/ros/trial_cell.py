@@ -1,0 +1,53 @@
+"""The collection trial's robot cell through the node graph: procedure/trial.py runs on it in the
+data collector. Each method is one or more blocking steps of ros/robot_steps.RobotSteps; frames come
+from the collector's frame cache, fresh on the robot's clock. A failed step raises StepFailed, a stop
+AttemptStopped, and the collector names the outcome (nothing of the trial is written)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..collection.trial import Snapshot
+from ..procedure.attempt import Fit
+from .clocks import sim_seconds
+from .robot_steps import StepFailed
+
+
+class RosTrialCell:
+    """node: the DataCollectorNode (RobotSteps, its frame cache and snapshot())."""
+
+    def __init__(self, node) -> None:
+        self.node = node
+
+    def prepare(self) -> Fit:
+        node = self.node
+        node.open_fingers()
+        if (node.trials_done - 1) % node.p.background_every == 0:
+            node.capture_backgrounds(node.capture)
+        node.move(np.asarray(node.p.observe_pose, float), what="observe")
+        fit = node.frames.fresh("fit", sim_seconds(node), node.p.step_timeout)
+        if fit is None or not fit.valid:
+            raise StepFailed("no valid cylinder fit (is there an object on the table?)")
+        return Fit(np.array([fit.center.x, fit.center.y, fit.center.z]), float(fit.height))
+
+    def approach(self, grasp, above_z: float) -> None:
+        self.node.approach_grasp(grasp, above_z)
+
+    def close(self, force: float, what: str) -> None:
+        self.node.close_fingers(force, what)
+
+    def observe(self, keys, settle: bool) -> Snapshot:
+        return self.node.snapshot(keys, settle=settle)
+
+    def pause(self, seconds: float) -> None:
+        self.node.sleep_sim(seconds)
+
+    def regrasp(self, index: int, target, force: float) -> None:
+        self.node.regrasp_to(target, force, index)
+
+    def lift_and_hold(self, height: float, seconds: float) -> None:
+        self.node.lift_and_hold(height, seconds)
+
+    def label_trial(self, background: Snapshot, after: Snapshot) -> tuple[bool, bool]:
+        """The gel nodes' contact estimates, fresh after the hold (the images are the records')."""
+        success = self.node.tactile_label()
+        return success, (success if self.node.sim_held is None else bool(self.node.sim_held))
