@@ -72,7 +72,8 @@ def predict_logits(model: GraspSuccessNet, inputs: Inputs, batch: int = 128) -> 
 
 
 def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str | Path, resume: bool = False,
-          progress: bool = True) -> dict:
+          progress: bool = True, data: dict | None = None) -> dict:
+    """data: what the inputs came from (recorded in model.json as it is)."""
     from tqdm import tqdm
 
     run_dir = Path(run_dir)
@@ -120,12 +121,13 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
     log.close()
     # a finished run that is only re-calibrated keeps the speed it was trained at
     rate = seen / max(time.monotonic() - t0, 1e-9) if seen else previous_rate
-    return finish(model, tr, va, cfg, run_dir, examples_per_s=rate)
+    return finish(model, tr, va, cfg, run_dir, examples_per_s=rate, data=data)
 
 
-def finish(model, tr: Inputs, va: Inputs, cfg: TrainConfig, run_dir: Path, examples_per_s: float) -> dict:
+def finish(model, tr: Inputs, va: Inputs, cfg: TrainConfig, run_dir: Path, examples_per_s: float,
+           data: dict | None = None) -> dict:
     """Platt scaling on the validation objects; metrics before and after; the final checkpoint."""
-    meta = {"step": cfg.iterations, "train": asdict(cfg), "examples_per_s": examples_per_s,
+    meta = {"step": cfg.iterations, "train": asdict(cfg), "examples_per_s": examples_per_s, "data": data,
             "train_objects": sorted(set(tr.object_ids.tolist())), "val_objects": sorted(set(va.object_ids.tolist())),
             "platt": [1.0, 0.0]}
     if len(va) and 0 < va.labels.mean() < 1:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import time
 
 SMALL_HIDDEN = 256  # action and fusion width for the CPU-sized small backbone
@@ -38,6 +39,15 @@ def configs(args, variant: str):
     return model, train
 
 
+def dataset_provenance(data_dir: str, inputs) -> dict:
+    """What model.json says the model was trained on: the dataset, how it was collected, its size."""
+    manifest = Path(data_dir) / "dataset.json"
+    info = json.loads(manifest.read_text()).get("info", {}) if manifest.exists() else {}
+    kinds = {k: int((inputs.kinds == k).sum()) for k in sorted(set(inputs.kinds.tolist()))}
+    return {"dir": str(data_dir), "collection": info, "examples": len(inputs), "examples_by_kind": kinds,
+            "objects": len(set(inputs.object_ids.tolist()))}
+
+
 def run_train(args) -> int:
     from ..model.inputs import load_inputs
     from ..model.network import GraspSuccessNet
@@ -48,7 +58,7 @@ def run_train(args) -> int:
     print(f"{len(inputs)} examples from {len(set(inputs.object_ids.tolist()))} objects; "
           f"{'; '.join(GraspSuccessNet(model_cfg).init_notes)}")
     t0 = time.monotonic()
-    meta = train(inputs, model_cfg, train_cfg, args.out, resume=args.resume)
+    meta = train(inputs, model_cfg, train_cfg, args.out, resume=args.resume, data=dataset_provenance(args.data, inputs))
     print(json.dumps({k: meta.get(k) for k in ("platt", "val_raw", "val_calibrated", "examples_per_s")}, indent=1))
     print(f"trained in {time.monotonic() - t0:.0f} s; checkpoint {args.out}/model.safetensors + model.json")
     return 0
