@@ -232,7 +232,10 @@ def request_cases(node: str, topic: str) -> list[Case]:
                  r"not planned"),
             Case("index", "regrasp_index 2**32-1",
                  PlanRequest(header=Header(stamp=now(), frame_id="corpus-index"), regrasp_index=2**32 - 1,
-                             inputs_after=now()), None)]
+                             inputs_after=now()), None),
+            Case("fit", "a valid fit with a NaN radius",
+                 PlanRequest(header=Header(stamp=now(), frame_id="corpus-fit"), inputs_after=now(),
+                             fit=_fit(radius=math.nan)), r"cylinder fit")]
 
 
 CORPUS = {IMG: image_cases, POSE: pose_cases, INFO: camera_info_cases, M + "CylinderFit": fit_cases,
@@ -580,6 +583,8 @@ def test_regrasp_planner_node(bench):
         for goal in goals:
             if key[2] == "corpus-future":
                 assert goal.status == GraspGoal.STATUS_INPUTS_MISSING, goal.message
+            if key[2] == "corpus-fit":  # refused by name, never planned around a broken fit
+                assert goal.status != GraspGoal.STATUS_OK and "cylinder fit" in goal.message, goal.message
             if goal.status == GraspGoal.STATUS_OK:
                 assert MIN_FORCE <= goal.grip_force <= MAX_FORCE, goal
                 assert in_workspace(position(goal.target_pose)) and pose_problem(goal.target_pose) is None, goal

@@ -10,12 +10,12 @@ from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
 from sensor_msgs.msg import Image
 from std_msgs.msg import Header
-from visuotactile_grasp_msgs.msg import GraspGoal, PlanRequest
+from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, PlanRequest
 
 from node_harness import NodeProcess, spin_until
 from visuotactile_grasp import topics
 from visuotactile_grasp.ros import qos
-from visuotactile_grasp.ros.conversions import pose_stamped
+from visuotactile_grasp.ros.conversions import pose_stamped, pose_to_xyzyaw
 from visuotactile_grasp.ros.stamps import header_key
 
 
@@ -98,8 +98,9 @@ def test_non_finite_pose_is_rejected_not_planned(planner):
     assert goal.status == GraspGoal.STATUS_REJECTED and "not finite" in goal.message
 
 
-def test_learned_planner_reads_the_requests_minimum_force_flag(ros_env, tmp_path):
-    """The request's minimum_force is honoured (it used to be sent and never read)."""
+def test_learned_planner_reads_the_requests_minimum_force_flag_and_fit(ros_env, tmp_path):
+    """The request's minimum_force is honoured (it used to be sent and never read), and its cylinder
+    fit keeps the regrasp inside the region the data was collected in around it."""
     import numpy as np
 
     from visuotactile_grasp.ros.image_conversion import numpy_to_image
@@ -121,10 +122,15 @@ def test_learned_planner_reads_the_requests_minimum_force_flag(ros_env, tmp_path
     try:
         assert spin_until(node, lambda: all(p.get_subscription_count() for p in pubs.values())
                           and node.count_publishers(topics.GRASP_GOAL), 120), proc.output()
-        for k, flag in enumerate((True, False)):
+        # the region: within 3 cm of (0.62, 0.0) per axis, z between 1.5 cm and 11 cm above the table
+        fit = CylinderFit(valid=True, radius=0.03, height=0.12, num_points=100, fit_quality=0.9)
+        fit.center.x = 0.62
+        for k, flag in enumerate((True, False, False)):
             t = 50.0 + k
             request = _request(t, t)
             request.minimum_force = flag
+            if k == 2:
+                request.fit = fit
             pubs["request"].publish(request)
             pubs["pose"].publish(pose_stamped([0.6, 0.0, 0.1, 0.0], _t(t)))
             header = Header(stamp=_t(t), frame_id="kinect")
@@ -138,6 +144,9 @@ def test_learned_planner_reads_the_requests_minimum_force_flag(ros_env, tmp_path
             assert goal.status == GraspGoal.STATUS_OK, goal.message
             assert goal.message == ("minimum-force choice" if flag else "most-probable choice")
             assert 5.0 <= goal.grip_force <= 40.0
+            if k == 2:
+                x, y, z, _ = pose_to_xyzyaw(goal.target_pose)
+                assert 0.59 - 1e-9 <= x <= 0.65 + 1e-9 and abs(y) <= 0.03 + 1e-9 and 0.015 - 1e-9 <= z <= 0.11 + 1e-9
     finally:
         node.destroy_node()
         rclpy.try_shutdown()

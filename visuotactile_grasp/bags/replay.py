@@ -20,6 +20,7 @@ from .. import topics as t
 from ..geometry import quaternion_to_yaw
 from ..param_files import node_params
 from ..planning.decision_inputs import InputHistory, select_inputs
+from ..collection.trial import CollectConfig, region_of_fit
 from ..planning.step import plan_step, planner_limits
 from ..ros.image_conversion import image_to_numpy
 from ..ros.stamps import header_key, stamp_seconds
@@ -130,8 +131,9 @@ def _plan(request, stamp_ns: int, chosen, policy, force: float, rng, limits):
     images = {k: image_to_numpy(m[k], use_cv_bridge=False) for k in ("rgb", "gel_left", "gel_right")}
     age = _secs(request.header) - min(chosen.stamps.values())
     t0 = time.perf_counter()
+    region = region_of_fit(request.fit, CollectConfig.from_params_file()) if hasattr(request, "fit") else None
     decision = plan_step(policy, _pose(m["pose"]), force, limits, images, rng,
-                         minimum_force=bool(request.minimum_force)).decision
+                         minimum_force=bool(request.minimum_force), region=region).decision
     return request, stamp_ns, age, decision, time.perf_counter() - t0
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from ..data.records import TrialRecord
 from ..geometry import to_gripper_frame, wrap_angle
 from ..param_files import node_params
-from ..planning.approach import ApproachConfig, height_band, sample_force, sample_initial_grasp
+from ..planning.approach import ApproachConfig, GraspRegion, height_band, sample_force, sample_initial_grasp
 
 NOT_RECORDED = "not recorded: "  # GraspOutcome.failure_reason prefix of trials that left no records
 
@@ -48,6 +48,23 @@ class CollectConfig:
         """The data collector's values in config/data_collector.yaml (one source for the graph's
         collector and bulk collection)."""
         return cls.from_params(node_params("data_collector"))
+
+
+def collected_region(center, height: float, config: CollectConfig) -> GraspRegion:
+    """Where a collection's regrasps went around a fitted cylinder (center: x, y, table z): within
+    max_offset + max_translation of the centre per axis, between the fingertip clearance and just
+    below the object's top. Planners keep their candidates inside it: the model never saw the rest."""
+    z_low, z_high = height_band(float(center[2]), float(height), config.approach)
+    return GraspRegion(center_xy=(float(center[0]), float(center[1])),
+                       half_width=config.approach.max_offset + config.max_translation, z_low=z_low, z_high=z_high)
+
+
+def region_of_fit(fit, config: CollectConfig) -> GraspRegion | None:
+    """collected_region of a CylinderFit message (or anything shaped like one); None when not valid.
+    The caller checks the geometry first (ros/input_checks.cylinder_fit_problem)."""
+    if not fit.valid:
+        return None
+    return collected_region((fit.center.x, fit.center.y, fit.center.z), fit.height, config)
 
 
 @dataclass

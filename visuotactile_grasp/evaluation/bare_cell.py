@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..collection.direct import BareTrialCell, full_snapshot, gel_snapshot, tactile_label
+from ..collection.trial import CollectConfig, collected_region
 from ..perception.tactile import difference_image
-from ..planning.approach import ApproachConfig, height_band
-from ..planning.regrasp import GraspRegion
+from ..planning.approach import ApproachConfig
 from ..planning.step import StepLimits, plan_step
 from ..procedure.attempt import Choice, Fit
 
@@ -28,14 +28,6 @@ class ConstantForcePolicy:
     first: str = "centroid"
 
 
-def collected_region(fit: Fit, approach: ApproachConfig, max_translation: float) -> GraspRegion:
-    """Where the collection's regrasps went: within max_offset + max_translation of the fitted centre
-    per axis, between the fingertip clearance and just below the object's top."""
-    z_low, z_high = height_band(float(fit.center[2]), fit.height, approach)
-    return GraspRegion(center_xy=(float(fit.center[0]), float(fit.center[1])),
-                       half_width=approach.max_offset + max_translation, z_low=z_low, z_high=z_high)
-
-
 class BareGraspCell(BareTrialCell):
     """policy: a ConstantForcePolicy or a planning.regrasp.LearnedPolicy."""
 
@@ -44,6 +36,7 @@ class BareGraspCell(BareTrialCell):
         super().__init__(cell, object_id)  # the motions: the bare collection trial's, step for step
         self.policy, self.rng = policy, rng
         self.limits, self.approach_config, self.minimum_force = limits, approach, minimum_force
+        self.collection = CollectConfig.from_params_file()  # the ranges the training data was collected in
         self.background = None
         self.first_sweep: tuple = ()  # (forces, probabilities) of the keep-the-grasp candidates, first decision
         self.plan_seconds: list[float] = []
@@ -60,7 +53,7 @@ class BareGraspCell(BareTrialCell):
         state = full_snapshot(self.cell)
         images = {"rgb": state.rgb, "gel_left": difference_image(state.gel_left, self.background.gel_left),
                   "gel_right": difference_image(state.gel_right, self.background.gel_right)}
-        region = collected_region(fit, self.approach_config, self.policy.cfg.max_translation)
+        region = collected_region(fit.center, fit.height, self.collection)
         step = plan_step(self.policy, pose, force, self.limits, images, self.rng, self.minimum_force, region)
         plan = step.plan
         if not self.first_sweep:

@@ -158,12 +158,13 @@ class GraspExecutiveNode(RobotSteps, Node):
             raise StepFailed(f"no fresh GelSight contact from {stale} after the hold (stream stopped?): no label")
         return [self.contacts[s] for s in topics.SIDES]
 
-    def ask_planner(self, index: int, minimum_force: bool) -> GraspGoal:
-        """One decision: the planner plans from inputs stamped settle_time after now (the settled grasp)."""
+    def ask_planner(self, index: int, minimum_force: bool, fit: CylinderFit | None = None) -> GraspGoal:
+        """One decision: the planner plans from inputs stamped settle_time after now (the settled grasp),
+        with its candidates kept around fit (the attempt's cylinder fit)."""
         now = self.get_clock().now()
         request = PlanRequest(header=Header(stamp=now.to_msg(), frame_id="base"), regrasp_index=index,
                               inputs_after=(now + Duration(seconds=self.p.settle_time)).to_msg(),
-                              minimum_force=minimum_force)
+                              minimum_force=minimum_force, fit=fit if fit is not None else CylinderFit(valid=False))
         key = header_key(request.header)
         self.request_pub.publish(request)
         if not wait_for(lambda: key in self.goals or self.stop_check(), self.p.planner_timeout):

@@ -21,6 +21,7 @@ from sensor_msgs.msg import Image
 from visuotactile_grasp_msgs.msg import GraspGoal, GripperStatus, PlanRequest
 
 from .. import topics
+from ..collection.trial import CollectConfig, region_of_fit
 from ..planning.decision_inputs import InputHistory, select_inputs
 from ..planning.policies import LEARNED_POLICIES, make_policy
 from ..planning.step import StepLimits, plan_step
@@ -28,7 +29,8 @@ from ..ros import qos
 from ..ros.conversions import pose_to_xyzyaw, xyzyaw_to_pose
 from ..ros.diagnostics import OK, WARN, Diagnostics
 from ..ros.image_conversion import ImageConversionError, image_to_numpy
-from ..ros.input_checks import (COLOUR_ENCODINGS, GRIPPER_FORCE_RANGE, CauseLog, force_problem, image_problem,
+from ..ros.input_checks import (COLOUR_ENCODINGS, GRIPPER_FORCE_RANGE, CauseLog, cylinder_fit_problem, force_problem,
+                                image_problem,
                                 node_now, pose_problem, stamp_ahead)
 from ..ros.node_main import run_node
 from ..ros.clocks import steady_timer
@@ -78,6 +80,7 @@ class RegraspPlannerNode(Node):
         else:
             self.policy = make_policy(self.p.policy, self.p.baseline_force)
         self.rng = np.random.default_rng(self.p.seed)
+        self.collection = CollectConfig.from_params_file()  # the ranges the model's data was collected in
         # the arm pose streams ten times faster than the cameras: it keeps ten times as many
         self.history = InputHistory(maxlen=self.p.input_history, per_key={"pose": 10 * self.p.input_history})
         self.pending: list[tuple[PlanRequest, float]] = []  # (request, steady deadline), oldest first
@@ -148,6 +151,10 @@ class RegraspPlannerNode(Node):
         return ("pose", "rgb", "gel_left", "gel_right")
 
     def on_request(self, request: PlanRequest) -> None:
+        problem = cylinder_fit_problem(request.fit)
+        if problem is not None:  # refused at once, by name: never planned around a broken fit
+            self.bad_input.problem(problem, "plan request's cylinder fit rejected")
+            return self.refuse(request, GraspGoal.STATUS_REJECTED, f"request's cylinder fit: {problem.text}")
         self.pending.append((request, time.monotonic() + self.p.input_timeout))
         self.serve_pending()
 
@@ -184,11 +191,12 @@ class RegraspPlannerNode(Node):
         if problem is not None:
             return self.refuse(request, GraspGoal.STATUS_REJECTED, f"arm pose: {problem.text}")
         minimum_force = self.p.minimum_force or request.minimum_force
+        region = region_of_fit(request.fit, self.collection)
         try:
             images = None if self.p.policy not in LEARNED_POLICIES else \
                 {k: image_to_numpy(inputs[k]) for k in ("rgb", "gel_left", "gel_right")}
             step = plan_step(self.policy, pose_to_xyzyaw(inputs["pose"].pose), self.current_force, self.limits,
-                             images, self.rng, minimum_force)
+                             images, self.rng, minimum_force, region)
         except (ImageConversionError, ValueError) as exc:  # StepRejected is a ValueError
             return self.refuse(request, GraspGoal.STATUS_REJECTED, str(exc))
         decision = step.decision

@@ -41,3 +41,20 @@ def sample_initial_grasp(center_xy, table_z: float, height: float, rng: np.rando
 
 def sample_force(rng: np.random.Generator, config: ApproachConfig = ApproachConfig()) -> float:
     return float(rng.uniform(*config.force_range))
+
+
+@dataclass(frozen=True)
+class GraspRegion:
+    """Targets the training data covers: within half_width of the fitted centre in x and y, and
+    between z_low and z_high (the collection's regrasp band on the object)."""
+    center_xy: tuple[float, float]
+    half_width: float
+    z_low: float
+    z_high: float
+
+    def contains(self, targets: np.ndarray) -> np.ndarray:
+        """(N,) bool for (N, >=3) target positions."""
+        d = np.abs(targets[:, :2] - np.asarray(self.center_xy))
+        eps = 1e-9
+        return np.all(d <= self.half_width + eps, axis=1) & (targets[:, 2] >= self.z_low - eps) & \
+            (targets[:, 2] <= self.z_high + eps)

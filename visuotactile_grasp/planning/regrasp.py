@@ -24,6 +24,7 @@ from ..param_files import node_params
 from ..model.calibration import sigmoid
 from ..model.inputs import action_features, state_tensors
 from ..geometry import to_gripper_frame
+from .approach import GraspRegion  # noqa: F401 - the planners' argument type, importable from here
 from .policies import Decision
 
 
@@ -41,23 +42,6 @@ class CandidateConfig:
     search: str = "random"  # random: the paper's 4,900 random actions; cem: cross-entropy method
     cem_iterations: int = 5
     cem_population: int = 100
-
-
-@dataclass(frozen=True)
-class GraspRegion:
-    """Targets the training data covers: within half_width of the fitted centre in x and y, and
-    between z_low and z_high (the collection's regrasp band on the object)."""
-    center_xy: tuple[float, float]
-    half_width: float
-    z_low: float
-    z_high: float
-
-    def contains(self, targets: np.ndarray) -> np.ndarray:
-        """(N,) bool for (N, >=3) target positions."""
-        d = np.abs(targets[:, :2] - np.asarray(self.center_xy))
-        eps = 1e-9
-        return np.all(d <= self.half_width + eps, axis=1) & (targets[:, 2] >= self.z_low - eps) & \
-            (targets[:, 2] <= self.z_high + eps)
 
 
 def _reachable(pose, actions: np.ndarray, cfg: CandidateConfig, region: GraspRegion | None) -> np.ndarray:

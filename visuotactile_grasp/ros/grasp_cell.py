@@ -23,6 +23,7 @@ class RosGraspCell:
 
     def __init__(self, node, goal_handle, minimum_force: bool, outcome) -> None:
         self.node, self.goal_handle, self.minimum_force, self.outcome = node, goal_handle, minimum_force, outcome
+        self.fit_msg = None
 
     def prepare(self) -> Fit:
         node = self.node
@@ -39,7 +40,7 @@ class RosGraspCell:
         if not fit_fresh():
             raise StepFailed("no valid cylinder fit from after the arm reached the observation pose "
                              "(Kinect stream stopped, or no object on the table)")
-        fit = node.fit
+        fit = self.fit_msg = node.fit  # the fit this attempt grasps from (node.fit moves on)
         return Fit(np.array([fit.center.x, fit.center.y, fit.center.z]), float(fit.height))
 
     def approach(self, grasp, above_z: float) -> None:
@@ -50,7 +51,7 @@ class RosGraspCell:
 
     def decide(self, index: int, pose, force: float, fit: Fit) -> Choice:
         node, req = self.node, self.goal_handle.request
-        goal = node.ask_planner(index, self.minimum_force)
+        goal = node.ask_planner(index, self.minimum_force, self.fit_msg)
         if req.policy and goal.policy != req.policy:
             node.get_logger().warning(f"asked for policy {req.policy!r}, the planner runs {goal.policy!r}",
                                       throttle_duration_sec=60.0)
