@@ -130,3 +130,33 @@ def test_grasp_graph_records_a_bag_that_replays_through_a_trained_model(ros_env,
     assert rows and all(math.isfinite(float(r["new_p"])) and 0 <= float(r["new_p"]) <= 1 for r in rows)
     assert "through the replay graph" in (tmp_path / "live" / "report.md").read_text()
     shutil.rmtree(bag)  # hundreds of MB of images
+
+
+def test_a_bag_recorded_with_an_older_message_definition_reads_as_recorded(tmp_path):
+    """PlanRequest gained its cylinder fit after bags had been recorded: such a bag reads with its own
+    definition (no fit) and says so; a bag of today's definition is read with ours, silently."""
+    from rosbags.rosbag2 import StoragePlugin, Writer
+    from rosbags.typesys import get_types_from_msg
+
+    from visuotactile_grasp.bags.reader import _copy
+    from visuotactile_grasp.bags.typestore import project_typestore
+
+    name = "visuotactile_grasp_msgs/msg/PlanRequest"
+    old_def = "std_msgs/Header header\nuint32 regrasp_index\nbuiltin_interfaces/Time inputs_after\nbool minimum_force\n"
+    old = _copy(project_typestore(), replace=get_types_from_msg(old_def, name))
+    time = old.types["builtin_interfaces/msg/Time"]
+    header = old.types["std_msgs/msg/Header"](stamp=time(sec=3, nanosec=0), frame_id="base")
+    msg = old.types[name](header=header, regrasp_index=2, inputs_after=time(sec=3, nanosec=5), minimum_force=True)
+    path = tmp_path / "old_bag"
+    with Writer(path, version=8, storage_plugin=StoragePlugin.MCAP) as writer:
+        conn = writer.add_connection("/regrasp_planner/request", name, typestore=old)
+        writer.write(conn, 1_000, old.serialize_cdr(msg, name))
+    with Bag(path) as bag:
+        [(_, _, recorded)] = list(bag.messages({"/regrasp_planner/request"}))
+        assert any("another definition" in p for p in bag.problems), bag.problems
+    assert recorded.regrasp_index == 2 and recorded.minimum_force and not hasattr(recorded, "fit")
+    rec = BagRecorder(tmp_path / "new_bag")
+    rec.add_topic("/regrasp_planner/request", name)
+    rec.close()
+    with Bag(tmp_path / "new_bag") as bag:
+        assert not bag.problems

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-STREAMS = {"placement": 1, "gel_left": 2, "gel_right": 3, "grasp_plan": 4, "attempt": 5}
+STREAMS = {"placement": 1, "gel_left": 2, "gel_right": 3, "grasp_plan": 4, "attempt": 5, "planner": 6}
 
 
 def keyed_rng(key, stream: str) -> np.random.Generator:

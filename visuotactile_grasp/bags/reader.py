@@ -41,6 +41,7 @@ class Bag:
         except Exception as exc:  # rosbags raises many kinds for damaged or foreign files
             raise BagReadError(f"cannot open bag {self.path}: {type(exc).__name__}: {exc}") from exc
         self.typestore = _copy(project_typestore())
+        self.own_stores: dict = {}  # connection id -> a typestore with the bag's own definitions
         self.problems: list[str] = []
         self.connections = [c for c in self.reader.connections if self._usable(c)]
 
@@ -52,6 +53,15 @@ class Bag:
             self.problems.append(f"{conn.topic}: serialization format {fmt!r} is not CDR; left out")
             return False
         if conn.msgtype in self.typestore.fielddefs:
+            try:
+                theirs = get_types_from_msg(conn.msgdef.data, conn.msgtype) if conn.msgdef.data else {}
+            except Exception:  # noqa: BLE001 - no usable schema in the bag: ours it is
+                theirs = {}
+            if any(self.typestore.fielddefs.get(name, d) != d for name, d in theirs.items()):
+                # recorded with another version of the message (a field added since): read it as recorded
+                self.own_stores[conn.id] = _copy(self.typestore, replace=theirs)
+                self.problems.append(f"{conn.topic}: recorded with another definition of {conn.msgtype}; "
+                                     "read with the bag's own (fields added since are absent)")
             return True
         try:
             self.typestore.register(get_types_from_msg(conn.msgdef.data, conn.msgtype))
@@ -77,7 +87,8 @@ class Bag:
                     self.problems.append(f"timestamps go backwards on {conn.topic} at {stamp} ns")
                 last = stamp
                 seen += 1
-                yield conn.topic, stamp, self.typestore.deserialize_cdr(raw, conn.msgtype)
+                store = self.own_stores.get(conn.id, self.typestore)
+                yield conn.topic, stamp, store.deserialize_cdr(raw, conn.msgtype)
         except Exception as exc:
             raise BagReadError(f"bag {self.path} is unreadable part-way ({type(exc).__name__}: {exc}); "
                                f"is it truncated?") from exc
@@ -96,12 +107,15 @@ class Bag:
         self.close()
 
 
-def _copy(store):
-    """A typestore of our own, so types registered from one bag never leak into the shared one."""
+def _copy(store, replace: dict | None = None):
+    """A typestore of our own, so types registered from one bag never leak into the shared one;
+    replace: definitions that take the place of the store's own under the same names."""
     from rosbags.typesys import Stores, get_typestore
 
+    replace = replace or {}
     fresh = get_typestore(Stores.EMPTY)
-    fresh.register(store.fielddefs)
+    fresh.register({name: d for name, d in store.fielddefs.items() if name not in replace})
+    fresh.register(replace)
     return fresh
 
 

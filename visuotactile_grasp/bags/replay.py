@@ -131,6 +131,7 @@ def _plan(request, stamp_ns: int, chosen, policy, force: float, rng, limits):
     images = {k: image_to_numpy(m[k], use_cv_bridge=False) for k in ("rgb", "gel_left", "gel_right")}
     age = _secs(request.header) - min(chosen.stamps.values())
     t0 = time.perf_counter()
+    # a bag recorded before requests carried the fit is read as recorded (bags/reader.py): no region
     region = region_of_fit(request.fit, CollectConfig.from_params_file()) if hasattr(request, "fit") else None
     decision = plan_step(policy, _pose(m["pose"]), force, limits, images, rng,
                          minimum_force=bool(request.minimum_force), region=region).decision

@@ -63,7 +63,7 @@ def _collector() -> NodeSpec:
     return NodeSpec("data_collector", "data_collector_node", ("data_collector.yaml",), stop_first=True,
                     publishes=((t.GRASP_OUTCOME, M + "GraspOutcome"),),
                     subscribes=((t.CYLINDER_FIT, M + "CylinderFit"), (t.SIM_OBJECT_HELD, "std_msgs/msg/Bool"),
-                                (t.KINECT_RGB, IMG), (t.KINECT_DEPTH, IMG))
+                                (t.KINECT_RGB, IMG), (t.KINECT_DEPTH, IMG), (t.GRIPPER_STATUS, M + "GripperStatus"))
                     + tuple((t.gelsight(s, leaf), M + "TactileContact" if leaf == "contact" else IMG)
                             for s in t.SIDES for leaf in ("contact", "image_raw")))
 
@@ -72,7 +72,7 @@ def _executive() -> NodeSpec:
     return NodeSpec("grasp_executive", "grasp_executive_node", ("grasp_executive.yaml",), stop_first=True,
                     publishes=((t.PLAN_REQUEST, M + "PlanRequest"), (t.GRASP_OUTCOME, M + "GraspOutcome")),
                     subscribes=((t.CYLINDER_FIT, M + "CylinderFit"), (t.GRASP_GOAL, M + "GraspGoal"),
-                                (t.SIM_OBJECT_HELD, "std_msgs/msg/Bool"))
+                                (t.SIM_OBJECT_HELD, "std_msgs/msg/Bool"), (t.GRIPPER_STATUS, M + "GripperStatus"))
                     + tuple((t.gelsight(s, "contact"), M + "TactileContact") for s in t.SIDES))
 
 

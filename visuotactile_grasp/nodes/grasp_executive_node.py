@@ -19,6 +19,7 @@ from std_msgs.msg import Bool, Header
 from visuotactile_grasp_msgs.action import ExecuteGrasp
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, PlanRequest, TactileContact
 
+from ..streams import keyed_rng
 from .. import topics
 from ..procedure.attempt import FIRST_GRASPS, AttemptConfig, AttemptResult, run_attempt as run_procedure
 from ..ros import qos
@@ -65,7 +66,7 @@ class GraspExecutiveNode(RobotSteps, Node):
         self.p = declare_params(self, PARAMS)
         if self.p.first_grasp not in FIRST_GRASPS:
             raise ValueError(f"first_grasp must be one of {FIRST_GRASPS}, got {self.p.first_grasp!r}")
-        self.rng = np.random.default_rng(self.p.seed)
+        self.rng = keyed_rng((self.p.seed,), "attempt")  # not the simulator's placement stream
         self.attempt_config = AttemptConfig.from_params(vars(self.p))  # the settings evaluation reads too
         group = ReentrantCallbackGroup()
         self.fit: CylinderFit | None = None

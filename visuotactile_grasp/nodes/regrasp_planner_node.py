@@ -14,12 +14,12 @@ from __future__ import annotations
 import math
 import time
 
-import numpy as np
 from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 from visuotactile_grasp_msgs.msg import GraspGoal, GripperStatus, PlanRequest
 
+from ..streams import keyed_rng
 from .. import topics
 from ..collection.trial import CollectConfig, region_of_fit
 from ..planning.decision_inputs import InputHistory, select_inputs
@@ -79,7 +79,7 @@ class RegraspPlannerNode(Node):
             self.policy = self._load_learned()
         else:
             self.policy = make_policy(self.p.policy, self.p.baseline_force)
-        self.rng = np.random.default_rng(self.p.seed)
+        self.rng = keyed_rng((self.p.seed,), "planner")
         self.collection = CollectConfig.from_params_file()  # the ranges the model's data was collected in
         # the arm pose streams ten times faster than the cameras: it keeps ten times as many
         self.history = InputHistory(maxlen=self.p.input_history, per_key={"pose": 10 * self.p.input_history})

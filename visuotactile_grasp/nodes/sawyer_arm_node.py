@@ -178,6 +178,7 @@ class SawyerArmNode(Node):
         progress = ClockProgress(self)  # the time limit runs on the robot's clock (sim time in sim)
         feedback = MoveToPose.Feedback()
         while True:
+            seen = self.state_count  # the next turn starts on a state newer than this one
             # Stream set-points along the straight line no faster than the speed limit (sim time).
             if length < 1e-9:
                 frac = 1.0
@@ -203,7 +204,7 @@ class SawyerArmNode(Node):
                 break
             feedback.distance_remaining = err
             goal_handle.publish_feedback(feedback)
-            self.wait_for_next_state(self.p.state_wait)
+            self.wait_for_next_state(seen, self.p.state_wait)
         result.final_pose = pose_stamped(self.pose, self.get_clock().now().to_msg(), self.p.frame_id)
         if result.success:
             goal_handle.succeed()
@@ -213,11 +214,10 @@ class SawyerArmNode(Node):
             goal_handle.abort()
         return result
 
-    def wait_for_next_state(self, timeout: float) -> bool:
-        """Block until a state newer than the current one has been taken in (or timeout steady s, so
-        that a stalled robot is still noticed and a cancel still answered)."""
+    def wait_for_next_state(self, seen: int, timeout: float) -> bool:
+        """Block until a state after the seen-th has been taken in (or timeout steady s, so that a
+        stalled robot is still noticed and a cancel still answered)."""
         with self.state_arrived:
-            seen = self.state_count
             return self.state_arrived.wait_for(lambda: self.state_count != seen, timeout=timeout)
 
     def watchdog(self) -> None:

@@ -26,6 +26,14 @@ class PoolExecutor(MultiThreadedExecutor):
         self._queued: set = set()  # tasks handed to the pool whose run has not finished yet
         self.resubmissions_avoided = 0
 
+    def _run_ended(self, task) -> None:
+        self._queued.discard(task)
+        # a coroutine task skipped while queued must be looked at again now, not at some later event
+        try:
+            self._guard.trigger()
+        except Exception:  # noqa: BLE001 - the executor is shutting down: nothing to wake
+            pass
+
     def _spin_once_impl(self, timeout_sec=None, wait_condition=lambda: False) -> None:
         try:
             handler, _entity, _node = self.wait_for_ready_callbacks(timeout_sec, None, wait_condition)
@@ -37,7 +45,7 @@ class PoolExecutor(MultiThreadedExecutor):
             return
         self._queued.add(handler)
         # a coroutine task that awaits something is run again later: it may be queued again after this run
-        self._executor.submit(handler).add_done_callback(lambda _f, h=handler: self._queued.discard(h))
+        self._executor.submit(handler).add_done_callback(lambda _f, h=handler: self._run_ended(h))
         self._futures.append(handler)
         for future in self._futures[:]:
             if future.done():

@@ -33,14 +33,14 @@ class RosGraspCell:
         node.move(np.asarray(node.p.observe_pose, float), what="observe")
         request_time = sim_seconds(node)
 
-        def fit_fresh() -> bool:
-            return node.fit is not None and node.fit.valid and \
-                stamp_seconds(node.fit.header.stamp) >= request_time - 0.5
-        node.wait_or_stop(fit_fresh, node.p.step_timeout)
-        if not fit_fresh():
+        def fresh(fit) -> bool:
+            return fit is not None and fit.valid and stamp_seconds(fit.header.stamp) >= request_time - 0.5
+        node.wait_or_stop(lambda: fresh(node.fit), node.p.step_timeout)
+        fit = node.fit  # one copy, checked and used: node.fit moves on with the fitter's stream
+        if not fresh(fit):
             raise StepFailed("no valid cylinder fit from after the arm reached the observation pose "
                              "(Kinect stream stopped, or no object on the table)")
-        fit = self.fit_msg = node.fit  # the fit this attempt grasps from (node.fit moves on)
+        self.fit_msg = fit  # the fit this attempt grasps from, sent with every plan request
         return Fit(np.array([fit.center.x, fit.center.y, fit.center.z]), float(fit.height))
 
     def approach(self, grasp, above_z: float) -> None:

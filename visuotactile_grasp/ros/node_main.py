@@ -18,7 +18,7 @@ from ..graph.lifecycle import PARENT_PID_ENV, ask_kernel_for_parent_death_signal
 PARENT_POLL_S = 0.25
 SPIN_POLL_S = 0.1  # how often the spin loop looks at the stop flags
 STOP_GRACE_S = 5.0  # time request_stop gets to leave the hardware safe (SIGINT/SIGTERM from the runner)
-ORPHAN_EXIT_S = 3.0  # after the parent died: the process is gone this long after noticing, whatever hangs
+ORPHAN_EXIT_S = 2.0  # after the parent died: the process is gone this long after noticing, whatever hangs
 EXIT_JOIN_S = 2.0  # callbacks still running after shutdown get this long before the process exits anyway
 
 
@@ -50,10 +50,16 @@ def watch_parent(orphaned: threading.Event, poll_s: float = PARENT_POLL_S,
     return thread
 
 
-def _install_stop_handlers(signals: list) -> None:
+def _install_stop_handlers(signals: list, orphaned: threading.Event) -> None:
     """SIGINT/SIGTERM only set a flag (rclpy's handlers would shut the context down at once). A second
-    signal restores the default action and re-raises it: a node whose safe stop hangs can still be ended."""
+    signal restores the default action and re-raises it: a node whose safe stop hangs can still be ended.
+    A SIGTERM that comes with the parent gone is the kernel's parent-death signal: the process is an
+    orphan from that moment (no safe-stop grace: the nodes it would command are going too)."""
+    expected = os.environ.get(PARENT_PID_ENV, "")
+
     def handler(number, _frame) -> None:
+        if expected.isdigit() and parent_gone(int(expected)):
+            orphaned.set()
         signals.append(number)
         if len(signals) >= 2:
             signal.signal(number, signal.SIG_DFL)
@@ -71,8 +77,8 @@ def run_node(node_cls, args=None) -> int:
     The process always exits: worker threads still blocked after shutdown do not keep it alive."""
     rclpy.init(args=args if args is not None else sys.argv, signal_handler_options=SignalHandlerOptions.NO)
     signals: list[int] = []
-    _install_stop_handlers(signals)
     orphaned = threading.Event()
+    _install_stop_handlers(signals, orphaned)
     watch_parent(orphaned)
     node = executor = None
     try:

@@ -24,6 +24,17 @@ from .conversions import pose_stamped
 from .stamps import stamp_seconds
 
 
+def gripper_status_problem(status) -> str:
+    """Why a gripper with this status must not be relied on (lifted), or ''."""
+    if not status.connected:
+        return status.fault_message or "not connected"
+    if status.fault:
+        return status.fault_message or "fault"
+    if status.grasping_state == GraspingState.ERROR:
+        return "grasping state ERROR"
+    return ""
+
+
 class StepFailed(RuntimeError):
     pass
 
@@ -85,22 +96,38 @@ class RobotSteps:
                                               callback_group=group) for s in topics.SIDES}
         self.reset_client = self.create_client(ResetObject, topics.SIM_RESET_OBJECT, callback_group=group)
         self.gripper_status: GripperStatus | None = None
-        self.create_subscription(GripperStatus, topics.GRIPPER_STATUS,
-                                 lambda m: setattr(self, "gripper_status", m), qos.RELIABLE, callback_group=group)
+        self.gripper_status_count = 0
+        self.create_subscription(GripperStatus, topics.GRIPPER_STATUS, self._on_gripper_status, qos.RELIABLE,
+                                 callback_group=group)
+
+    def _on_gripper_status(self, msg: GripperStatus) -> None:
+        self.gripper_status = msg
+        self.gripper_status_count += 1
 
     def check_gripper(self, what: str) -> None:
-        """Before a step that relies on the grip (the lift): a status from the driver newer than this
-        call, connected and not in FAST STOP. A gripper that stopped after its last command (a fast
-        stop, a lost link) fails the step by name instead of being lifted blind."""
+        """Before a step that relies on the grip (the lift): the driver's status read after this call,
+        connected, not in FAST STOP, not in its ERROR state. A gripper that stopped after its last
+        command (a fast stop, a lost link) fails the step by name instead of being lifted blind.
+
+        The driver stamps a status after reading the registers, so the first status stamped after
+        this call may hold a reading from before it; the one after that cannot."""
         since = sim_seconds(self)
 
-        def fresh() -> bool:
+        def stamped_after() -> bool:
             return self.gripper_status is not None and stamp_seconds(self.gripper_status.header.stamp) >= since
-        if not self.wait_or_stop(fresh, self.p.step_timeout):
-            raise StepFailed(f"{what}: no gripper status for {self.p.step_timeout:.0f} s")
-        status = self.gripper_status
-        if not status.connected or status.fault:
-            raise StepFailed(f"{what}: gripper failed: {status.fault_message or 'not connected'}")
+        first = None
+
+        def read_after() -> bool:
+            nonlocal first
+            if first is None and stamped_after():
+                first = self.gripper_status_count
+            return first is not None and self.gripper_status_count > first
+        if not self.wait_or_stop(read_after, self.p.step_timeout):
+            raise StepFailed(f"{what}: no gripper status read after the check within {self.p.step_timeout:.0f} s "
+                             "of the robot's clock (driver down, or the clock stalled)")
+        problem = gripper_status_problem(self.gripper_status)
+        if problem:
+            raise StepFailed(f"{what}: gripper failed: {problem}")
 
     def _call_action(self, client, goal, what: str, stoppable: bool = True):
         if stoppable and self.stop_check():

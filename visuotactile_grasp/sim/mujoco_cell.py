@@ -138,7 +138,8 @@ class MujocoCell:
     def __init__(self, config: CellConfig | None = None, object_id: str = "train_000") -> None:
         self.config = config or CellConfig()
         self.lock = threading.RLock()
-        self.rng = np.random.default_rng(self.config.seed)
+        # placements behind a ROS clock (no episodes); default_rng(seed) was the left gel's own stream
+        self.rng = keyed_rng((self.config.seed,), "placement")
         self.gripper = MujocoGripper(self)
         self.ee_speed = self.config.workspace.max_speed
         self.gels = {side: GelSightRenderer(self.config.gel_width, self.config.gel_height,
