@@ -20,6 +20,8 @@ class FeedSteps(RobotSteps):
         self.p = SimpleNamespace(step_timeout=1.0)
         self.feed = list(statuses)
         self.gripper_status, self.gripper_status_count = None, 0
+        self.ignored = []
+        self.bad_input = SimpleNamespace(problem=lambda problem, what: self.ignored.append(problem.text))
 
     def get_clock(self):
         return SimpleNamespace(now=lambda: SimpleNamespace(nanoseconds=int(NOW * 1e9)))
@@ -32,11 +34,12 @@ class FeedSteps(RobotSteps):
         return True
 
 
-def status(at: float, connected=True, fault=False, state=GraspingState.HOLDING, message="") -> GripperStatus:
+def status(at: float, connected=True, fault=False, state=GraspingState.HOLDING, message="",
+           force_limit=20.0) -> GripperStatus:
     sec = int(at)
     header = Header(stamp=Time(sec=sec, nanosec=int(round((at - sec) * 1e9))))
     return GripperStatus(header=header, connected=connected, fault=fault, grasping_state=int(state),
-                         fault_message=message)
+                         fault_message=message, force_limit=force_limit)
 
 
 def test_two_healthy_statuses_after_the_check_let_the_lift_go():
@@ -56,3 +59,9 @@ def test_a_fault_in_the_first_reading_after_the_check_stops_the_lift(second, why
 def test_statuses_from_before_the_check_are_not_enough():
     with pytest.raises(StepFailed, match="no gripper status read after the check"):
         FeedSteps([status(9.9), status(9.95), status(10.01)]).check_gripper("lift")
+
+
+def test_a_malformed_or_far_future_status_is_ignored_by_name():
+    steps = FeedSteps([status(10.05), status(10.1, force_limit=float("nan")), status(1e9), status(10.2)])
+    steps.check_gripper("lift")
+    assert len(steps.ignored) == 2 and steps.gripper_status.header.stamp.sec == 10, steps.ignored

@@ -199,7 +199,10 @@ class SawyerArmNode(Node):
             if goal_handle.is_cancel_requested or timed_out or problem:
                 reason = ("cancelled" if goal_handle.is_cancel_requested else
                           f"timed out after {timeout:.1f} s" if timed_out else problem)
-                self.hold()  # hold where we are rather than keep chasing the target
+                # stop on the path at the last set-point sent (at most max_lead ahead of the measured
+                # pose when sent): the arm is still moving towards it, so holding the measured pose
+                # instead would make it overshoot and come back (more so the later states arrive)
+                self.hold(setpoint)
                 result.message = f"{reason} {err * 1000:.1f} mm from the target"
                 break
             feedback.distance_remaining = err
@@ -228,15 +231,16 @@ class SawyerArmNode(Node):
             self.get_logger().warning(problem, throttle_duration_sec=10.0)
             self.diag.publish(WARN, problem)
 
-    def hold(self) -> None:
-        """Command the measured pose, so that no earlier set-point is chased; never a pose outside the
-        workspace (a measured state there is reported, not commanded)."""
-        if not np.all(np.isfinite(self.pose)):
+    def hold(self, at=None) -> None:
+        """Command at (default: the measured pose), so that no earlier set-point is chased; never a pose
+        outside the workspace (a measured state there is reported, not commanded)."""
+        pose = self.pose if at is None else np.asarray(at, float)
+        if not np.all(np.isfinite(pose)):
             return
-        if not self.limits.contains(self.pose[:3]):
-            self.get_logger().error(f"not holding at {np.round(self.pose[:3], 3).tolist()}: outside the workspace")
+        if not self.limits.contains(pose[:3]):
+            self.get_logger().error(f"not holding at {np.round(pose[:3], 3).tolist()}: outside the workspace")
             return
-        self.cmd_pub.publish(pose_stamped(self.pose, self.get_clock().now().to_msg(), self.p.frame_id))
+        self.cmd_pub.publish(pose_stamped(pose, self.get_clock().now().to_msg(), self.p.frame_id))
 
     def on_shutdown(self) -> None:
         """Hold where the arm is: a set-point streamed before the stop must not be chased afterwards."""

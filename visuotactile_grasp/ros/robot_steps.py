@@ -21,6 +21,7 @@ from ..devices.wsg50.protocol import GraspingState
 from . import qos
 from .clocks import ClockProgress, sim_seconds, wait_for, wait_for_clock
 from .conversions import pose_stamped
+from .input_checks import GRIPPER_FORCE_RANGE, force_problem, node_now, stamp_ahead
 from .stamps import stamp_seconds
 
 
@@ -101,6 +102,12 @@ class RobotSteps:
                                  callback_group=group)
 
     def _on_gripper_status(self, msg: GripperStatus) -> None:
+        # the planner's checks (a far-future stamp would count as read after every check)
+        problem = (force_problem("gripper force limit", msg.force_limit, *GRIPPER_FORCE_RANGE) if msg.connected
+                   else None) or stamp_ahead(msg.header.stamp, node_now(self))
+        if problem is not None:
+            self.bad_input.problem(problem, "gripper status ignored")
+            return
         self.gripper_status = msg
         self.gripper_status_count += 1
 
