@@ -152,7 +152,8 @@ random height): `initial_10N` lifts it at 10 N (where the learned policies start
 `tactile_vision_force_only` is the tactile+vision model choosing only the force of that grasp.
 Departures from the paper, for the learned policies: they also lift when no regrasp beats keeping
 the grasp by more than `lift_margin` (config/regrasp_planner.yaml; chosen before this evaluation, not
-tuned on it); candidate regrasps stay in the region the training data was collected in.
+tuned on it); candidate regrasps stay in the region the training data was collected in; at the
+regrasp cap the current grasp is lifted at its own force.
 
 Success is the tactile label (as on the robot); the ground-truth table below is the simulator's.
 Per-object cells: Wilson 95% interval; set rows: bootstrap over objects (attempts on one object are
