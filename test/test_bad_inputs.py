@@ -443,9 +443,16 @@ def test_sawyer_arm_node(bench):
 
     def republished(msg) -> bool:
         return any(s.header.stamp == msg.header.stamp for s in states)
-    start = pose_stamped([0.36, 0.0, 0.3, 0.0], now())  # at the workspace's edge: a set-point behind it is out
-    b.publish(t.ROBOT_EE_STATE, start)
-    assert b.spin_until(lambda: republished(start)), b.log()
+
+    # Handshake: "we see the arm's publisher" does not mean its writer has matched our reader yet (nor
+    # ours its reader): a first state can be lost to discovery. Send fresh states until one comes back.
+    sent = []
+
+    def state_echoed() -> bool:
+        sent.append(pose_stamped([0.36, 0.0, 0.3, 0.0], now()))  # at the workspace's edge: behind it is out
+        b.publish(t.ROBOT_EE_STATE, sent[-1])
+        return b.spin_until(lambda: any(republished(m) for m in sent), 1.0)
+    assert any(state_echoed() for _ in range(int(WAIT_S))), b.log()
     b.run_corpus()
     probe = pose_stamped([0.36, 0.0, 0.3, 0.0], now())
     b.publish(t.ROBOT_EE_STATE, probe)
