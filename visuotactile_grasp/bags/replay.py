@@ -79,6 +79,7 @@ def replay_decisions(bag_path: str | Path, policy, seed: int = 0) -> tuple[list[
     history = InputHistory()
     planner = node_params("regrasp_planner")  # the planner node's own settings
     skew, limits = float(planner["max_input_skew"]), planner_limits()
+    collection = CollectConfig.from_params_file()  # the region the model's data was collected in
     force = [float(planner["baseline_force"])]  # as the planner node starts, until a gripper status arrives
     pending: list[tuple] = []  # (request, bag ns) not yet plannable
     planned: list[tuple] = []  # (request, bag ns, oldest input age, new decision, planning seconds)
@@ -97,7 +98,7 @@ def replay_decisions(bag_path: str | Path, policy, seed: int = 0) -> tuple[list[
                     force[0] = float(msg.force_limit)
             else:
                 history.add(INPUTS[topic], _secs(msg.header), msg)
-            pending = _serve(pending, history, planned, policy, force[0], rng, unplanned, skew, limits)
+            pending = _serve(pending, history, planned, policy, force[0], rng, unplanned, skew, limits, collection)
         problems = list(bag.problems) + unplanned
     for request, _ in pending:
         chosen = select_inputs(history, tuple(INPUTS.values()), stamp_seconds(request.inputs_after), skew)
@@ -109,7 +110,7 @@ def replay_decisions(bag_path: str | Path, policy, seed: int = 0) -> tuple[list[
 
 
 def _serve(pending: list, history: InputHistory, planned: list, policy, force: float, rng, problems: list,
-           skew: float, limits) -> list:
+           skew: float, limits, collection: CollectConfig) -> list:
     still = []
     for request, stamp_ns in pending:
         chosen = select_inputs(history, tuple(INPUTS.values()), stamp_seconds(request.inputs_after), skew)
@@ -119,20 +120,20 @@ def _serve(pending: list, history: InputHistory, planned: list, policy, force: f
             problems.append(f"plan request at {_secs(request.header):.3f} s not planned: {chosen.problem}")
         else:
             try:
-                planned.append(_plan(request, stamp_ns, chosen, policy, force, rng, limits))
+                planned.append(_plan(request, stamp_ns, chosen, policy, force, rng, limits, collection))
             except ValueError as exc:  # StepRejected, or an image that does not convert
                 problems.append(f"plan request at {_secs(request.header):.3f} s not planned: {exc}")
     return still
 
 
-def _plan(request, stamp_ns: int, chosen, policy, force: float, rng, limits):
+def _plan(request, stamp_ns: int, chosen, policy, force: float, rng, limits, collection: CollectConfig):
     """The planner node's step (planning/step.py) on the inputs it would have chosen."""
     m = chosen.messages
     images = {k: image_to_numpy(m[k], use_cv_bridge=False) for k in ("rgb", "gel_left", "gel_right")}
     age = _secs(request.header) - min(chosen.stamps.values())
     t0 = time.perf_counter()
     # a bag recorded before requests carried the fit is read as recorded (bags/reader.py): no region
-    region = region_of_fit(request.fit, CollectConfig.from_params_file()) if hasattr(request, "fit") else None
+    region = region_of_fit(request.fit, collection) if hasattr(request, "fit") else None
     decision = plan_step(policy, _pose(m["pose"]), force, limits, images, rng,
                          minimum_force=bool(request.minimum_force), region=region).decision
     return request, stamp_ns, age, decision, time.perf_counter() - t0

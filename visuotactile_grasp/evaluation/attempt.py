@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 import numpy as np
 
+from ..collection.trial import CollectConfig
 from ..planning.step import StepLimits
 from ..procedure.attempt import AttemptConfig, run_attempt as run_procedure
 from .bare_cell import BareGraspCell, ConstantForcePolicy
@@ -16,11 +17,12 @@ __all__ = ["AttemptConfig", "ConstantForcePolicy", "run_attempt"]
 
 
 def run_attempt(cell, object_id: str, policy, rng: np.random.Generator, minimum_force: bool = False,
-                config: AttemptConfig = AttemptConfig(), limits: StepLimits = StepLimits()) -> dict:
+                config: AttemptConfig = AttemptConfig(), limits: StepLimits = StepLimits(),
+                collection: CollectConfig | None = None) -> dict:
     """policy: a ConstantForcePolicy, or a planning.regrasp.LearnedPolicy. The cell should have been
     started with cell.start_episode(object_id, key) so the attempt depends on key alone. Returns the
     attempt's row (object, policy, label, ground truth, force, regrasps, first grasp, decisions)."""
-    bare = BareGraspCell(cell, object_id, policy, rng, limits, config.approach, minimum_force)
+    bare = BareGraspCell(cell, object_id, policy, rng, limits, config.approach, minimum_force, collection)
     constant = isinstance(policy, ConstantForcePolicy)
     result = run_procedure(bare, config, rng, first=policy.first if constant else "initial",
                            first_force=policy.force if constant else None)

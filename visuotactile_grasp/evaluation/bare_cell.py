@@ -32,11 +32,13 @@ class BareGraspCell(BareTrialCell):
     """policy: a ConstantForcePolicy or a planning.regrasp.LearnedPolicy."""
 
     def __init__(self, cell, object_id: str, policy, rng: np.random.Generator, limits: StepLimits,
-                 approach: ApproachConfig, minimum_force: bool = False) -> None:
+                 approach: ApproachConfig, minimum_force: bool = False,
+                 collection: CollectConfig | None = None) -> None:
         super().__init__(cell, object_id)  # the motions: the bare collection trial's, step for step
         self.policy, self.rng = policy, rng
         self.limits, self.approach_config, self.minimum_force = limits, approach, minimum_force
-        self.collection = CollectConfig.from_params_file()  # the ranges the training data was collected in
+        # the ranges the training data was collected in (config/data_collector.yaml unless given)
+        self.collection = collection if collection is not None else CollectConfig.from_params_file()
         self.background = None
         self.first_sweep: tuple = ()  # (forces, probabilities) of the keep-the-grasp candidates, first decision
         self.plan_seconds: list[float] = []

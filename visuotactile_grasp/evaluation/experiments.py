@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from .stats import cluster_interval, holm, paired_comparison, significant, wilson_interval
 
-_cell, _policies, _config, _limits = None, {}, None, None
+_cell, _policies, _config, _limits, _collection = None, {}, None, None, None
 
 FORCE_ONLY = "_force_only"  # suffix: the learned model choosing only the force of the initial grasp
 INITIAL_CONTROL = "initial_10N"  # the learned policies' first grasp, lifted at 10 N without planning
@@ -36,7 +36,7 @@ def policy_names(checkpoints: dict, constant_forces=(), force_only: bool = True)
 
 
 def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=()) -> None:
-    global _cell, _policies, _config, _limits
+    global _cell, _policies, _config, _limits, _collection
     import torch
 
     from ..model import checkpoint
@@ -44,10 +44,11 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=()) ->
     from ..sim.kinematic_cell import CellConfig
     from ..sim.mujoco_cell import MujocoCell
     from ..planning.step import planner_limits
+    from ..collection.trial import CollectConfig
     from .attempt import AttemptConfig, ConstantForcePolicy
 
     torch.set_num_threads(1)
-    _config, _limits = AttemptConfig.from_params_file(), planner_limits()
+    _config, _limits, _collection = AttemptConfig.from_params_file(), planner_limits(), CollectConfig.from_params_file()
     _cell = MujocoCell(CellConfig(seed=seed))
     _policies = {"cylinder_baseline": ConstantForcePolicy(10.0)}
     _policies[INITIAL_CONTROL] = ConstantForcePolicy(10.0, INITIAL_CONTROL, first="initial")
@@ -80,7 +81,7 @@ def _attempt(task):
     name = policy + ("_min_force" if minimum_force else "")
     try:
         r = run_attempt(_cell, object_id, _policies[policy], rng, minimum_force=minimum_force, config=_config,
-                        limits=_limits)
+                        limits=_limits, collection=_collection)
     except FitFailed as exc:
         return {"policy": name, "object_id": object_id, "trial": k, "error": str(exc)}
     return {**r, "policy": name, "trial": k}

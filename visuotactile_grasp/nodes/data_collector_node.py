@@ -8,7 +8,6 @@ dataset (data/store.py) that survives the process being killed.
 """
 from __future__ import annotations
 
-
 import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.node import Node

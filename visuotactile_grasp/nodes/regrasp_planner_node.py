@@ -29,9 +29,8 @@ from ..ros import qos
 from ..ros.conversions import pose_to_xyzyaw, xyzyaw_to_pose
 from ..ros.diagnostics import OK, WARN, Diagnostics
 from ..ros.image_conversion import ImageConversionError, image_to_numpy
-from ..ros.input_checks import (COLOUR_ENCODINGS, GRIPPER_FORCE_RANGE, CauseLog, cylinder_fit_problem, force_problem,
-                                image_problem,
-                                node_now, pose_problem, stamp_ahead)
+from ..ros.input_checks import (COLOUR_ENCODINGS, GRIPPER_FORCE_RANGE, CauseLog, cylinder_fit_problem,
+                                force_problem, image_problem, node_now, pose_problem, stamp_ahead)
 from ..ros.node_main import run_node
 from ..ros.clocks import steady_timer
 from ..ros.params import Param, declare_params

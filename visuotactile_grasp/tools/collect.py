@@ -41,26 +41,27 @@ def pending_trials(out: Path, trials: int, objects: list[str]) -> list[tuple[int
 
 
 # bare-cell workers ---------------------------------------------------------------------------
-_cell = None
+_cell = _config = None  # each worker's own cell and the collector's settings, made once
 
 
 def _worker_init(seed: int) -> None:
-    global _cell
+    global _cell, _config
+    from ..collection.trial import CollectConfig
     from ..sim.kinematic_cell import CellConfig
     from ..sim.mujoco_cell import MujocoCell
 
     _cell = MujocoCell(CellConfig(seed=seed))
+    _config = CollectConfig.from_params_file()  # config/data_collector.yaml, as the collector node reads it
 
 
 def _worker_trial(task):
-
     from ..collection.direct import FitFailed, run_trial
     from ..collection.trial import build_records
 
     trial_id, object_id, seed = task
     _cell.start_episode(object_id, (seed, trial_id))  # placement, noise and physics from (seed, i) alone
     try:
-        obs = run_trial(_cell, object_id, trial_id, keyed_rng((seed, trial_id), "grasp_plan"))
+        obs = run_trial(_cell, object_id, trial_id, keyed_rng((seed, trial_id), "grasp_plan"), _config)
     except FitFailed as exc:
         return trial_id, object_id, None, str(exc)
     return trial_id, object_id, build_records(obs), ""
