@@ -12,11 +12,11 @@ import numpy as np
 STREAMS = {"placement": 1, "gel_left": 2, "gel_right": 3, "grasp_plan": 4, "attempt": 5, "planner": 6}
 
 
-def keyed_rng(key, stream: str) -> np.random.Generator:
-    """The generator for one consumer of an episode keyed on key (a sequence of non-negative ints)."""
-    return np.random.default_rng([*(int(k) for k in key), STREAMS[stream]])
-
-
 def stream_seed(key, stream: str) -> list[int]:
     """The entropy of keyed_rng(key, stream), for generators built elsewhere (the gels' noise)."""
     return [*(int(k) for k in key), STREAMS[stream]]
+
+
+def keyed_rng(key, stream: str) -> np.random.Generator:
+    """The generator for one consumer of an episode keyed on key (a sequence of non-negative ints)."""
+    return np.random.default_rng(stream_seed(key, stream))
