@@ -78,3 +78,11 @@ def test_pure_cores_import_no_ros():
     offenders = [f"{path.relative_to(root)}: {m.group(0).strip()}" for path in files
                  for m in pattern.finditer(path.read_text())]
     assert not offenders, offenders
+
+
+def test_a_string_parameter_outside_its_choices_is_refused():
+    lift_rule = _node_params("regrasp_planner_node")["lift_rule"]
+    lift_rule.check("paper")
+    with pytest.raises(ValueError, match="not one of"):
+        lift_rule.check("whenever")
+    assert "reachable" in lift_rule.descriptor().additional_constraints

@@ -29,7 +29,8 @@ def synthetic_inputs(n=96, seed=0) -> Inputs:
     actions[:, 4] = dforce
     labels = (imprint & (dforce > 0)).astype(np.float32)
     objects = np.array([f"train_{i % 8:03d}" for i in range(n)])
-    return Inputs(rgb, gel, gel.copy(), actions, labels, objects, np.array(["grasp"] * n))
+    kinds = np.where((np.arange(n) // 8) % 2, "zero_motion", "grasp")  # every object has both kinds
+    return Inputs(rgb, gel, gel.copy(), actions, labels, objects, kinds)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -5,6 +5,7 @@
     vtg graph MODE               print the nodes, parameter files and edges of a graph
     vtg collect --sim ...        self-supervised trials into a crash-safe dataset (+ dataset card)
     vtg train --data DIR ...     train f(s, a) (safetensors checkpoint, Platt-calibrated)
+    vtg calibrate RUN --data DIR calibrate a trained checkpoint again (Platt, reachable lift threshold)
     vtg crossval --data DIR      3-fold by-object cross-validation of every variant (Table I)
     vtg evaluate --sim ...       grasping experiments on unseen objects (Table II, minimum force, figures)
     vtg bench planner            image-feature, candidate-scoring and end-to-end planning times
@@ -132,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--record", help="also record every topic of the collect graph to this new bag folder")
     collect.set_defaults(func=_cmd_collect)
 
-    from .tools.learn import add_model_args, run_crossval, run_train
+    from .tools.learn import add_model_args, run_calibrate, run_crossval, run_train
 
     train = verbs.add_parser("train", help="train the grasp-success model on a dataset")
     add_model_args(train)
@@ -141,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="run folder")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
     train.set_defaults(func=run_train)
+
+    calibrate = verbs.add_parser("calibrate", help="Platt and lift calibration of a trained checkpoint again, "
+                                 "on its validation objects (weights untouched)")
+    calibrate.add_argument("run", help="run folder (vtg train --out)")
+    calibrate.add_argument("--data", required=True, help="the dataset it was trained on")
+    calibrate.add_argument("--workers", type=int, default=2, help="processes decoding the dataset (first use only)")
+    calibrate.set_defaults(func=run_calibrate)
 
     crossval = verbs.add_parser("crossval", help="K-fold cross-validation by object of every variant")
     add_model_args(crossval)

@@ -105,3 +105,15 @@ def load(run_dir: str | Path, expect_variant: str | None = None, name: str = "mo
     model.init_notes = list(meta.get("initialisation", []))  # a resumed run keeps its true origin
     model.eval()
     return model, meta
+
+
+def update_meta(run_dir: str | Path, entries: dict, name: str = "model") -> dict:
+    """Replace entries of a checkpoint's sidecar (calibration done again), keeping its weights and
+    everything else it records; the sidecar is rewritten atomically."""
+    meta = read_meta(run_dir, name)
+    for key in ("format", "config", "initialisation", "weights_sha256"):
+        if key in entries:
+            raise ValueError(f"{key!r} describes the weights; it is not replaced after training")
+    meta.update(entries)
+    _atomic(Path(run_dir) / f"{name}.json", lambda p: p.write_text(json.dumps(meta, indent=2)))
+    return meta

@@ -18,6 +18,7 @@ from torch import nn
 from . import checkpoint
 from .calibration import fit_platt, metrics, sigmoid
 from .inputs import Inputs, to_tensor_images
+from .lift_calibration import planner_sweep, reachable_lift
 from .network import GraspSuccessNet, ModelConfig
 
 
@@ -29,6 +30,7 @@ class TrainConfig:
     lr_drop_at: int = 7000  # learning rate / 10 from here on
     weight_decay: float = 1e-4
     val_fraction: float = 0.15  # of the training objects, held out for Platt scaling and model choice
+    lift_quantile: float = 0.5  # the reachable lift threshold: this quantile of keep p on held validation grasps
     checkpoint_every: int = 500
     seed: int = 0
     device: str = "auto"
@@ -126,17 +128,41 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
 
 def finish(model, tr: Inputs, va: Inputs, cfg: TrainConfig, run_dir: Path, examples_per_s: float,
            data: dict | None = None) -> dict:
-    """Platt scaling on the validation objects; metrics before and after; the final checkpoint."""
+    """Platt scaling and the reachable lift threshold on the validation objects; metrics before and
+    after; the final checkpoint."""
     meta = {"step": cfg.iterations, "train": asdict(cfg), "examples_per_s": examples_per_s, "data": data,
             "train_objects": sorted(set(tr.object_ids.tolist())), "val_objects": sorted(set(va.object_ids.tolist())),
-            "platt": [1.0, 0.0]}
-    if len(va) and 0 < va.labels.mean() < 1:
-        logits = predict_logits(model, va)
-        a, b = fit_platt(logits, va.labels)
-        meta["platt"] = [a, b]
-        meta["val_raw"] = metrics(sigmoid(logits), va.labels)
-        meta["val_calibrated"] = metrics(sigmoid(a * logits + b), va.labels)
-        np.savez(run_dir / "val_predictions.npz", logits=logits, labels=va.labels)
+            **calibrate(model, va, cfg, run_dir)}
     checkpoint.save(run_dir, model, meta)
     return meta
+
+
+def calibrate(model, va: Inputs, cfg: TrainConfig, run_dir: Path) -> dict:
+    """model.json's platt, val_raw, val_calibrated and lift entries, from the validation objects."""
+    if not (len(va) and 0 < va.labels.mean() < 1):
+        return {"platt": [1.0, 0.0], "lift": {"rule": "reachable", "threshold": None,
+                                               "why": "no validation objects with both outcomes"}}
+    logits = predict_logits(model, va)
+    a, b = fit_platt(logits, va.labels)
+    np.savez(run_dir / "val_predictions.npz", logits=logits, labels=va.labels)
+    sweep, paper_threshold = planner_sweep()
+    return {"platt": [a, b], "val_raw": metrics(sigmoid(logits), va.labels),
+            "val_calibrated": metrics(sigmoid(a * logits + b), va.labels),
+            "lift": reachable_lift(model, va, [a, b], sweep, paper_threshold, cfg.lift_quantile)}
+
+
+def recalibrate(run_dir: str | Path, inputs: Inputs) -> dict:
+    """Platt and lift calibration of a finished checkpoint again (the same validation split, from its
+    model.json); the weights are not touched, only model.json's calibration entries are replaced."""
+    run_dir = Path(run_dir)
+    model, meta = checkpoint.load(run_dir)
+    cfg = TrainConfig(**{**asdict(TrainConfig()), **meta["train"]})
+    _, val_mask = split_by_object(inputs.object_ids, cfg.val_fraction, cfg.seed)
+    va = inputs.subset(val_mask)
+    if sorted(set(va.object_ids.tolist())) != meta.get("val_objects"):
+        raise ValueError(f"{run_dir} was validated on {meta.get('val_objects')}, this data splits to "
+                         f"{sorted(set(va.object_ids.tolist()))}: not the data it was trained on")
+    entries = calibrate(model, va, cfg, run_dir)
+    checkpoint.update_meta(run_dir, entries)
+    return entries
 

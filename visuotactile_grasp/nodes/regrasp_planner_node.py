@@ -52,7 +52,10 @@ PARAMS = [
     Param("max_translation", 0.02, "Candidate translation per axis within +/- this (m).", (0.0, 0.05)),
     Param("max_rotation_deg", 17.0, "Candidate in-plane rotation within +/- this (degrees).", (0.0, 90.0)),
     Param("search", "random", "Candidate search: random (the paper's 5,000 samples) or cem (cross-entropy "
-          "method, about 600 evaluations; faster on a CPU)."),
+          "method, about 600 evaluations; faster on a CPU).", choices=("random", "cem")),
+    Param("lift_rule", "reachable", "paper: lift above lift_threshold as it is; reachable: above the lower of "
+          "lift_threshold and the model's own validated threshold (model.json lift, vtg calibrate), so a model "
+          "that never says lift_threshold about a grasp that held can still lift", choices=("paper", "reachable")),
     Param("minimum_force", False, "Pick the least force above lift_threshold (falls back to the most probable)."),
     Param("device", "cpu", "Torch device for the model: cpu, cuda, cuda:0, ..."),
     Param("seed", 0, "Seed of the candidate sampling.", (0, 2**31 - 1)),
@@ -72,8 +75,6 @@ class RegraspPlannerNode(Node):
         self.p = declare_params(self, PARAMS)
         self.limits = StepLimits(self.p.min_force, self.p.max_force, tuple(self.p.workspace_lower),
                                  tuple(self.p.workspace_upper))  # checks min_force < max_force
-        if self.p.search not in ("random", "cem"):
-            raise ValueError(f"search must be random or cem, got {self.p.search!r}")
         if self.p.policy in LEARNED_POLICIES:
             self.policy = self._load_learned()
         else:
@@ -99,19 +100,16 @@ class RegraspPlannerNode(Node):
 
     def _load_learned(self):
         from ..model import checkpoint
-        from ..planning.regrasp import CandidateConfig, LearnedPolicy
+        from ..planning.regrasp import CandidateConfig, LearnedPolicy, planner_candidates
 
         if not self.p.checkpoint:
             raise ValueError(f"policy {self.p.policy!r} needs checkpoint:=<run folder from vtg train>")
         model, meta = checkpoint.load(self.p.checkpoint, expect_variant=self.p.policy)  # clear error if unusable
-        cfg = CandidateConfig(n_random=self.p.candidates - self.p.force_sweep, n_force_sweep=self.p.force_sweep,
-                              max_translation=self.p.max_translation,
-                              max_rotation=math.radians(self.p.max_rotation_deg),
-                              force_range=(self.p.min_force, self.p.max_force), lift_threshold=self.p.lift_threshold,
-                              lift_margin=self.p.lift_margin, workspace_lower=tuple(self.p.workspace_lower),
-                              workspace_upper=tuple(self.p.workspace_upper), search=self.p.search)
-        self.get_logger().info(f"loaded {self.p.policy} model from {self.p.checkpoint} (Platt {meta.get('platt')})")
-        return LearnedPolicy(model, meta, cfg, device=self.p.device)
+        cfg = CandidateConfig(**planner_candidates(vars(self.p)))  # as replay and evaluation read it
+        policy = LearnedPolicy(model, meta, cfg, device=self.p.device)  # clear error if the lift rule can't apply
+        self.get_logger().info(f"loaded {self.p.policy} model from {self.p.checkpoint} (Platt {meta.get('platt')}, "
+                               f"lift rule {self.p.lift_rule}: p > {policy.cfg.lift_threshold:.3f})")
+        return policy
 
     def on_gripper(self, msg: GripperStatus) -> None:
         if not msg.connected:

@@ -4,7 +4,9 @@ Candidates (paper Sec. VI): 4,900 random actions (translation within +/-2 cm per
 within +/-17 degrees, a random absolute force in the gripper's range) plus 100 that keep the grasp
 and sweep the force alone. The image features are computed once per state and the candidates
 scored in one batch. Lift when the best keep-the-grasp candidate is above the threshold (changing
-the force needs no regrasp), or when no regrasp is predicted to beat keeping the grasp by more than
+the force needs no regrasp; under the "reachable" lift rule the threshold is the paper's 0.9 or, for
+a model that never says 0.9 about a grasp that held, the lower one measured on its validation
+objects: model/lift_calibration.py), or when no regrasp is predicted to beat keeping the grasp by more than
 lift_margin (a model whose calibrated probabilities never reach the threshold, e.g. vision alone,
 would otherwise regrasp until the cap on every attempt: a rule it can never satisfy); otherwise
 regrasp to the most probable action. In minimum-force mode the least force above the threshold is
@@ -37,6 +39,7 @@ class CandidateConfig:
     force_range: tuple[float, float] = (5.0, 40.0)  # N: the gripper's (or the policy's) limits
     lift_threshold: float = 0.9
     lift_margin: float = 0.02  # lift when no regrasp beats keeping the grasp by more (negative: the paper's rule alone)
+    lift_rule: str = "reachable"  # paper: lift_threshold as it is; reachable: capped by the model's validated one
     workspace_lower: tuple[float, float, float] = (0.35, -0.35, 0.0)
     workspace_upper: tuple[float, float, float] = (0.90, 0.35, 0.60)
     search: str = "random"  # random: the paper's 4,900 random actions; cem: cross-entropy method
@@ -74,12 +77,31 @@ class Plan:
     timings: dict = field(default_factory=dict)  # seconds: images, scoring, total
 
 
+LIFT_RULES = ("paper", "reachable")
+
+
+def lift_threshold_for(meta: dict, cfg: CandidateConfig) -> float:
+    """The threshold this model lifts at under cfg.lift_rule (model.json's "lift" entry: lift_calibration)."""
+    if cfg.lift_rule == "paper":
+        return cfg.lift_threshold
+    if cfg.lift_rule != "reachable":
+        raise ValueError(f"lift_rule must be one of {LIFT_RULES}, got {cfg.lift_rule!r}")
+    measured = (meta.get("lift") or {}).get("threshold")
+    if measured is None:
+        why = (meta.get("lift") or {}).get("why", "model.json has no lift calibration")
+        raise ValueError(f"lift_rule 'reachable' needs the model's validated lift threshold ({why}): run "
+                         "`vtg calibrate RUN --data DATA`, or use lift_rule 'paper'")
+    return min(cfg.lift_threshold, float(measured))
+
+
 class LearnedPolicy:
     def __init__(self, model, meta: dict, cfg: CandidateConfig = CandidateConfig(), device: str = "cpu") -> None:
         self.model = model.to(device).eval()
         self.name = model.config.variant
         self.platt = meta.get("platt", [1.0, 0.0])
-        self.cfg, self.device = cfg, torch.device(device)
+        # the threshold this model really lifts at is fixed here, once; decisions are made with it
+        self.cfg = replace(cfg, lift_threshold=lift_threshold_for(meta, cfg), lift_rule="paper")
+        self.device = torch.device(device)
 
     @torch.inference_mode()
     def scorer(self, rgb, diff_left, diff_right, pose, force: float, calibrated: bool = True):
@@ -173,13 +195,14 @@ def cem_search(score, pose, force: float, rng: np.random.Generator, cfg: Candida
             np.concatenate(seen_p) if seen_p else np.zeros(0))
 
 
-def planner_candidates() -> dict:
-    """The planner node's candidate settings (CandidateConfig fields) from config/regrasp_planner.yaml,
-    so evaluation plans as the robot's planner does."""
-    p = node_params("regrasp_planner")
+def planner_candidates(p: dict | None = None) -> dict:
+    """The planner node's candidate settings (CandidateConfig fields) from its parameters (by default
+    config/regrasp_planner.yaml), so the node, replay and evaluation plan alike."""
+    p = node_params("regrasp_planner") if p is None else p
     return {"n_random": int(p["candidates"]) - int(p["force_sweep"]), "n_force_sweep": int(p["force_sweep"]),
             "max_translation": float(p["max_translation"]), "max_rotation": math.radians(p["max_rotation_deg"]),
             "force_range": (float(p["min_force"]), float(p["max_force"])),
             "lift_threshold": float(p["lift_threshold"]), "lift_margin": float(p["lift_margin"]),
+            "lift_rule": str(p["lift_rule"]),
             "workspace_lower": tuple(p["workspace_lower"]), "workspace_upper": tuple(p["workspace_upper"]),
             "search": str(p["search"])}

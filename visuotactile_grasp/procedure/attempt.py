@@ -88,8 +88,10 @@ class AttemptResult:
     force: float = math.nan  # N at lift
     regrasps: int = 0
     first_grasp: list = field(default_factory=list)  # x, y, z, yaw of the first close
-    probabilities: list = field(default_factory=list)  # the chosen action's probability at each decision
-    actions: list = field(default_factory=list)  # the chosen actions (5-D)
+    # every decision the policy made: the chosen action's probability and the action (5-D); when
+    # capped, the last one is the regrasp it asked for and did not get (the current grasp was lifted)
+    probabilities: list = field(default_factory=list)
+    actions: list = field(default_factory=list)
     capped: bool = False  # lifted because max_regrasps was reached, not because the policy chose to
 
 

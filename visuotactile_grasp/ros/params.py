@@ -26,6 +26,7 @@ class Param:
     description: str
     range: tuple[float, float] | None = None  # inclusive bounds for int/float parameters
     read_only: bool = False
+    choices: tuple | None = None  # the values a string parameter may take
 
     @property
     def ros_type(self) -> int:
@@ -39,7 +40,8 @@ class Param:
 
     def descriptor(self) -> ParameterDescriptor:
         desc = ParameterDescriptor(name=self.name, type=self.ros_type, description=self.description,
-                                   read_only=self.read_only)
+                                   read_only=self.read_only,
+                                   additional_constraints=f"one of {', '.join(self.choices)}" if self.choices else "")
         if self.range is not None:
             lo, hi = self.range
             if isinstance(self.default, int) and not isinstance(self.default, bool):
@@ -57,6 +59,8 @@ class Param:
             raise ValueError(f"{self.name}: expected {expected.__name__}, got {value!r}")
         if self.range is not None and not self.range[0] <= value <= self.range[1]:
             raise ValueError(f"{self.name}: {value} outside [{self.range[0]}, {self.range[1]}]")
+        if self.choices is not None and value not in self.choices:
+            raise ValueError(f"{self.name}: {value!r} is not one of {self.choices}")
 
 
 def declare_params(node, specs: list[Param]) -> SimpleNamespace:
@@ -65,4 +69,6 @@ def declare_params(node, specs: list[Param]) -> SimpleNamespace:
     for spec in specs:
         node.declare_parameter(spec.name, spec.default, spec.descriptor())
         values[spec.name] = node.get_parameter(spec.name).value
+        if spec.choices is not None and values[spec.name] not in spec.choices:  # ROS checks only ranges
+            raise ValueError(f"parameter {spec.name}: {values[spec.name]!r} is not one of {spec.choices}")
     return SimpleNamespace(**values)

@@ -26,7 +26,8 @@ def provenance(args, checkpoints: dict) -> tuple[str, dict]:
         meta = json.loads((Path(run) / "model.json").read_text())
         models[name] = {"run": str(run), "config": meta.get("config"), "step": meta.get("step"),
                         "platt": meta.get("platt"), "weights_sha256": meta.get("weights_sha256"),
-                        "train_objects": len(meta.get("train_objects", [])), "data": meta.get("data")}
+                        "train_objects": len(meta.get("train_objects", [])), "data": meta.get("data"),
+                        "lift": meta.get("lift")}
     info = {"command": "vtg " + " ".join(sys.argv[1:]), "commit": commit + (" (with uncommitted changes)" if dirty
                                                                            else ""), "models": models}
     lines = [f"- command: `{info['command']}`", f"- commit: `{info['commit']}`"]
@@ -34,7 +35,8 @@ def provenance(args, checkpoints: dict) -> tuple[str, dict]:
         c = m["config"] or {}
         lines.append(f"- {name}: `{m['run']}`, backbone {c.get('backbone')}, {c.get('image_size')} px, action/fusion "
                      f"{c.get('action_hidden')}/{c.get('fusion_hidden')}, step {m['step']}, Platt {m['platt']}, "
-                     f"weights sha256 {str(m['weights_sha256'])[:12]}")
+                     f"weights sha256 {str(m['weights_sha256'])[:12]}, validated lift threshold "
+                     f"{(m['lift'] or {}).get('threshold')}")
     return "\n".join(lines) + "\n\n", info
 
 
@@ -55,7 +57,7 @@ def run_evaluate(args) -> int:
     candidates = planner_candidates()  # config/regrasp_planner.yaml; the options below override it
     if args.candidates is not None:
         candidates["n_random"] = args.candidates - candidates["n_force_sweep"]
-    for key, value in (("search", args.search), ("lift_margin", args.lift_margin)):
+    for key, value in (("search", args.search), ("lift_margin", args.lift_margin), ("lift_rule", args.lift_rule)):
         if value is not None:
             candidates[key] = value
     header, info = provenance(args, checkpoints)
@@ -67,7 +69,7 @@ def run_evaluate(args) -> int:
         changed = [k for k in ("candidates", "attempt_config") if json.dumps(first.get(k), default=str, sort_keys=True)
                    != json.dumps(info[k], default=str, sort_keys=True)]
         changed += [f"model {name}" for name, m in info["models"].items()
-                    if m["weights_sha256"] != first.get("models", {}).get(name, {}).get("weights_sha256")]
+                    if any(m[k] != first.get("models", {}).get(name, {}).get(k) for k in ("weights_sha256", "lift"))]
         if changed:
             print(f"vtg evaluate --resume: the rows in {out} were made with other settings ({', '.join(changed)}); "
                   "use a new --out", file=sys.stderr)
@@ -135,6 +137,9 @@ def add_args(p) -> None:
                    help="lift when no regrasp beats keeping the grasp by more than this (negative: the paper's "
                    "threshold alone); "
                    "default: config/regrasp_planner.yaml")
+    p.add_argument("--lift-rule", choices=("paper", "reachable"), default=None,
+                   help="paper: lift above lift_threshold; reachable: above the lower of it and the model's validated "
+                   "threshold (model.json lift); default: config/regrasp_planner.yaml")
     p.add_argument("--min-force-object", default="easy_00")
     p.add_argument("--min-force-trials", type=int, default=100, help="0 skips the minimum-force experiment")
     p.add_argument("--candidates", type=int, default=None, help="default: config/regrasp_planner.yaml")

@@ -59,8 +59,20 @@ def run_train(args) -> int:
           f"{'; '.join(GraspSuccessNet(model_cfg).init_notes)}")
     t0 = time.monotonic()
     meta = train(inputs, model_cfg, train_cfg, args.out, resume=args.resume, data=dataset_provenance(args.data, inputs))
-    print(json.dumps({k: meta.get(k) for k in ("platt", "val_raw", "val_calibrated", "examples_per_s")}, indent=1))
+    print(json.dumps({k: meta.get(k) for k in ("platt", "val_raw", "val_calibrated", "lift", "examples_per_s")},
+                     indent=1))
     print(f"trained in {time.monotonic() - t0:.0f} s; checkpoint {args.out}/model.safetensors + model.json")
+    return 0
+
+
+def run_calibrate(args) -> int:
+    from ..model import checkpoint
+    from ..model.inputs import load_inputs
+    from ..model.train import recalibrate
+
+    size = checkpoint.read_meta(args.run)["config"]["image_size"]
+    entries = recalibrate(args.run, load_inputs(args.data, size, workers=args.workers))
+    print(json.dumps({k: entries.get(k) for k in ("platt", "val_calibrated", "lift")}, indent=1))
     return 0
 
 

@@ -8,7 +8,7 @@ def run_replay(args) -> int:
     from ..bags.reader import BagReadError, summarize
     from ..bags.replay import replay_decisions, write_report
     from ..model import checkpoint
-    from ..planning.regrasp import CandidateConfig, LearnedPolicy
+    from ..planning.regrasp import CandidateConfig, LearnedPolicy, planner_candidates
 
     try:
         summary = summarize(args.bag)
@@ -19,7 +19,9 @@ def run_replay(args) -> int:
         if args.graph:
             rows, problems = replay_through_graph(args), summary.problems
         else:
-            policy = LearnedPolicy(model, meta, CandidateConfig(n_random=args.candidates - 100))
+            planner = planner_candidates()  # the planner node's settings, with --candidates in all
+            planner["n_random"] = args.candidates - planner["n_force_sweep"]
+            policy = LearnedPolicy(model, meta, CandidateConfig(**planner))
             rows, problems = replay_decisions(args.bag, policy, seed=args.seed)
     except (BagReadError, checkpoint.CheckpointError) as exc:
         print(f"vtg replay: {exc}", file=sys.stderr)
@@ -57,7 +59,7 @@ def add_args(p) -> None:
     p.add_argument("bag", help="bag folder (MCAP or sqlite3, from --record or `ros2 bag record`)")
     p.add_argument("--checkpoint", required=True, help="run folder of the model to replay with")
     p.add_argument("--policy", default="tactile_vision")
-    p.add_argument("--candidates", type=int, default=5000)
+    p.add_argument("--candidates", type=int, default=5000, help="candidates per decision, the force sweep included")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out/replay")
     p.add_argument("--graph", action="store_true",
