@@ -36,11 +36,13 @@ def keep_probabilities(model, inputs: Inputs, platt, sweep_forces: np.ndarray) -
     device = next(model.parameters()).device
     cfg, a, b = model.config, *platt
     out = np.zeros(len(inputs))
+    def images(batch, i, diff):
+        return to_tensor_images(batch[i:i + 1], cfg.image_size, None, diff=diff).to(device)
+
     for i in range(len(inputs)):
-        def images(batch, diff):
-            return to_tensor_images(batch[i:i + 1], cfg.image_size, None, diff=diff).to(device)
-        rgb = images(inputs.rgb, False) if cfg.uses_vision else None
-        gl, gr = (images(inputs.gel_left, True), images(inputs.gel_right, True)) if cfg.uses_tactile else (None, None)
+        rgb = images(inputs.rgb, i, False) if cfg.uses_vision else None
+        gl, gr = ((images(inputs.gel_left, i, True), images(inputs.gel_right, i, True)) if cfg.uses_tactile
+                  else (None, None))
         feats = np.repeat(inputs.actions[i:i + 1], len(sweep_forces), axis=0)
         feats[:, :4] = 0.0  # no motion (a zero-motion example has none already)
         feats[:, 9:12] = 0.0
