@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rclpy.action import ActionClient
 from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand
@@ -206,6 +207,34 @@ def test_checkpoint_replaced_by_a_corrupt_file(graph):
     weights.write_bytes(good)
     graph.restart_planner()
     graph.assert_recovered()
+
+
+def test_a_keyed_reset_places_the_object_as_evaluation_does(graph):
+    """ResetObject with an episode key places the object where a bare evaluation cell started from the
+    same key does, every time; a different key elsewhere; a negative key is refused (nothing moves)."""
+    from visuotactile_grasp.sim.mujoco_cell import MujocoCell
+    from visuotactile_grasp.streams import attempt_key
+
+    key = list(attempt_key(0, OBJECT, 3))
+    first = graph.call(graph.reset, ResetObject.Request(object_id=OBJECT, random_pose=True, episode_key=key))
+    other = graph.call(graph.reset, ResetObject.Request(object_id=OBJECT, random_pose=True,
+                                                        episode_key=list(attempt_key(0, OBJECT, 4))))
+    again = graph.call(graph.reset, ResetObject.Request(object_id=OBJECT, random_pose=True, episode_key=key))
+    bad = graph.call(graph.reset, ResetObject.Request(object_id=OBJECT, random_pose=True, episode_key=[-1]))
+    assert first.success and other.success and again.success, (first.message, other.message, again.message)
+    assert not bad.success and "non-negative" in bad.message
+
+    def xy(reply):
+        return np.array([reply.pose.position.x, reply.pose.position.y])
+    assert np.allclose(xy(first), xy(again), atol=1e-4) and not np.allclose(xy(first), xy(other), atol=1e-3)
+    bare = MujocoCell(object_id=OBJECT)
+    try:
+        bare.start_episode(OBJECT, tuple(key))
+        _, bare_xy = bare.reset_object(OBJECT)
+    finally:
+        bare.close()
+    assert np.allclose(xy(first), bare_xy, atol=1e-4)
+    graph.call(graph.reset, ResetObject.Request(object_id=OBJECT, random_pose=True))  # as the other tests expect
 
 
 def test_sigint_mid_attempt_leaves_the_fingers_open(graph):

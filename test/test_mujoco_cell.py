@@ -129,3 +129,20 @@ def test_rendering_then_training_in_one_process_does_not_crash():
             "import torch; torch.optim.Adam([torch.zeros(2, requires_grad=True)]); print('ok')\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
+
+
+def test_a_running_cell_keyed_like_a_fresh_episode_places_alike(cell):
+    """key_episode (the sim cell node's keyed reset) gives the placement start_episode gives: a cell that
+    ran other episodes before meets attempt k as a freshly started one does."""
+    fresh = MujocoCell(object_id="easy_03")
+    try:
+        fresh.start_episode("easy_03", (0, 7, 2))
+        _, expected = fresh.reset_object("easy_03")
+    finally:
+        fresh.close()
+    grasp_and_lift(cell, "train_000", 10.0)  # something else happened first
+    cell.key_episode((0, 7, 2))
+    _, xy = cell.reset_object("easy_03")
+    assert np.allclose(xy, expected, atol=1e-4)
+    cell.key_episode((0, 7, 3))
+    assert not np.allclose(cell.reset_object("easy_03")[1], expected, atol=1e-3)

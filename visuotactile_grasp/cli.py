@@ -8,6 +8,7 @@
     vtg calibrate RUN --data DIR calibrate a trained checkpoint again (Platt, reachable lift threshold)
     vtg crossval --data DIR      3-fold by-object cross-validation of every variant (Table I)
     vtg evaluate --sim ...       grasping experiments on unseen objects (Table II, minimum force, figures)
+    vtg graph-check ...          the same attempts through the grasp graph and on bare cells, compared
     vtg bench planner            image-feature, candidate-scoring and end-to-end planning times
     vtg bench search             random shooting vs cross-entropy method: best predicted success per evaluations
     vtg bench gelsight           two GelSight nodes at 1280x960, 30 Hz: frames delivered and latency
@@ -162,6 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = verbs.add_parser("evaluate", help="the paper's grasping experiments on the simulated cell")
     add_evaluate_args(evaluate)
     evaluate.set_defaults(func=run_evaluate)
+
+    from .tools.graph_check import add_args as add_graph_check_args
+    from .tools.graph_check import run_graph_check
+
+    graph_check = verbs.add_parser("graph-check", help="the same attempts through the grasp graph and on bare "
+                                   "cells: do the two agree?")
+    add_graph_check_args(graph_check)
+    graph_check.set_defaults(func=run_graph_check)
 
     from .tools.replay import add_args as add_replay_args
     from .tools.replay import run_replay

@@ -7,9 +7,17 @@ drawn from [*key, 1] repeated the left gel's noise. Every consumer now has its o
 """
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 STREAMS = {"placement": 1, "gel_left": 2, "gel_right": 3, "grasp_plan": 4, "attempt": 5, "planner": 6}
+
+
+def attempt_key(seed: int, object_id: str, k: int) -> tuple[int, int, int]:
+    """What attempt k on an object depends on, whoever runs it (a bare evaluation cell or the grasp
+    graph): placement, gel noise, initial grasp."""
+    return int(seed), zlib.crc32(object_id.encode()), int(k)
 
 
 def stream_seed(key, stream: str) -> list[int]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import multiprocessing as mp
-import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -64,14 +63,9 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=()) ->
             _policies[force_only.name] = force_only
 
 
-def attempt_key(seed: int, object_id: str, k: int) -> tuple[int, int, int]:
-    """What attempt k on an object depends on, whoever runs it: placement, gel noise, initial grasp."""
-    return seed, zlib.crc32(object_id.encode()), k
-
-
 def _attempt(task):
     from ..collection.direct import FitFailed
-    from ..streams import keyed_rng
+    from ..streams import attempt_key, keyed_rng
     from .attempt import run_attempt
 
     policy, object_id, k, minimum_force, seed = task

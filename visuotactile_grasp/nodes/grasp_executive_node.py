@@ -11,6 +11,8 @@ is, opens the fingers and ends as "cancelled".
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.duration import Duration
@@ -19,7 +21,7 @@ from std_msgs.msg import Bool, Header
 from visuotactile_grasp_msgs.action import ExecuteGrasp
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, PlanRequest, TactileContact
 
-from ..streams import keyed_rng
+from ..streams import attempt_key, keyed_rng
 from .. import topics
 from ..procedure.attempt import FIRST_GRASPS, AttemptConfig, AttemptResult, run_attempt as run_procedure
 from ..ros import qos
@@ -53,7 +55,9 @@ PARAMS = [
     Param("step_timeout", 20.0, "Time limit for each arm or gripper step (s of the robot's clock; a clock stalled "
           "for 10 steady s also ends it).", (0.5, 120.0)),
     Param("reset_object", True, "After each attempt, ask the simulator to put the object at a random place."),
-    Param("seed", 0, "Seed of the random initial grasps.", (0, 2**31 - 1)),
+    Param("seed", 0, "Seed of the random initial grasps: attempt k on an object starts from the grasp that "
+          "evaluation's attempt k does (streams.attempt_key; k is the goal's trial_id, else the node's count).",
+          (0, 2**31 - 1)),
     Param("observe_pose", [0.6, 0.0, 0.5, 0.0],
           "Where the arm waits while the cylinder is fitted: x, y, z (m), yaw (rad); above the object's reach."),
     Param("open_width", 0.11, "Finger opening before approaching (m).", (0.01, 0.11)),
@@ -66,7 +70,6 @@ class GraspExecutiveNode(RobotSteps, Node):
         self.p = declare_params(self, PARAMS)
         if self.p.first_grasp not in FIRST_GRASPS:
             raise ValueError(f"first_grasp must be one of {FIRST_GRASPS}, got {self.p.first_grasp!r}")
-        self.rng = keyed_rng((self.p.seed,), "attempt")  # not the simulator's placement stream
         self.attempt_config = AttemptConfig.from_params(vars(self.p))  # the settings evaluation reads too
         group = ReentrantCallbackGroup()
         self.fit: CylinderFit | None = None
@@ -118,14 +121,16 @@ class GraspExecutiveNode(RobotSteps, Node):
 
     def run_attempt(self, goal_handle) -> GraspOutcome:
         """procedure/attempt.py through the graph (ros/grasp_cell.py), then put the object down."""
-        self.trial_id += 1
         req = goal_handle.request
+        self.trial_id = req.trial_id or self.trial_id + 1
+        # the initial grasp of attempt k on this object, as a bare evaluation cell draws it
+        rng = keyed_rng(attempt_key(self.p.seed, req.object_id, self.trial_id), "attempt")
         outcome = GraspOutcome(trial_id=self.trial_id, object_id=req.object_id, final_probability=float("nan"))
         cell = RosGraspCell(self, goal_handle, req.minimum_force, outcome)
         result = AttemptResult()
         stopped = False
         try:
-            run_procedure(cell, self.attempt_config, self.rng, first=self.p.first_grasp, result=result)
+            run_procedure(cell, self.attempt_config, rng, first=self.p.first_grasp, result=result)
             outcome.success = result.success
             outcome.label_source = "tactile"
             outcome.ground_truth_success = result.success if result.ground_truth is None else result.ground_truth
@@ -144,6 +149,7 @@ class GraspExecutiveNode(RobotSteps, Node):
             if not stopped:
                 self.finish_attempt()
         outcome.num_regrasps = result.regrasps
+        outcome.first_grasp = [float(v) for v in result.first_grasp] if result.first_grasp else [math.nan] * 4
         outcome.grip_force = float(result.force)
         outcome.header.stamp = self.get_clock().now().to_msg()
         self.outcome_pub.publish(outcome)

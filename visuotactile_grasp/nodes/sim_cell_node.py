@@ -153,6 +153,10 @@ class SimCellNode(Node):
     def on_reset_object(self, request, response):
         pose = pose_to_xyzyaw(request.pose)
         try:
+            if len(request.episode_key):
+                if min(request.episode_key) < 0:
+                    raise ValueError(f"episode_key must be non-negative, got {list(request.episode_key)}")
+                self.cell.key_episode(tuple(int(k) for k in request.episode_key))
             object_id, xy = self.cell.reset_object(request.object_id or None,
                                                    None if request.random_pose else pose[:2])
         except ValueError as exc:

@@ -21,6 +21,7 @@ from ..geometry import all_finite, wrap_angle
 from .camera import CameraIntrinsics, RGBDCamera
 from .gelsight_render import GelSightRenderer, band_height_map
 from .objects import ObjectSpec, make_object
+from ..streams import keyed_rng, stream_seed
 
 GRAVITY = 9.81
 PAD_HEIGHT_M = 0.024  # GelSight sensing area 24 x 18 mm
@@ -137,6 +138,13 @@ class KinematicCell:
                      for i, side in enumerate(("left", "right"))}
 
     # scene -----------------------------------------------------------------
+    def key_episode(self, key) -> None:
+        """The next placement, friction draws and the gels' noise keyed on key (as MujocoCell.key_episode)."""
+        with self.lock:
+            self.rng = keyed_rng(key, "placement")
+            for side, gel in self.gels.items():
+                gel.reseed_noise(stream_seed(key, f"gel_{side}"))
+
     def reset_object(self, object_id: str | None = None, xy=None) -> tuple[str, np.ndarray]:
         with self.lock:
             if object_id:

@@ -169,6 +169,12 @@ class MujocoCell:
             self.time = 0.0
             self._contact_ref = None
             self.gripper = MujocoGripper(self)
+            self.key_episode(key)
+
+    def key_episode(self, key) -> None:
+        """The next placement and the gels' noise from generators keyed on key (what an episode depends
+        on), for a cell that keeps running (behind a ROS clock) as for a fresh one."""
+        with self.lock:
             self.rng = keyed_rng(key, "placement")
             for side, gel in self.gels.items():
                 gel.reseed_noise(stream_seed(key, f"gel_{side}"))

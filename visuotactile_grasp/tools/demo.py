@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..streams import attempt_key
 from .graph_session import GraphSession
 
 
@@ -83,8 +84,9 @@ def run_demo(attempts: int, objects: str, out: str, policy: str = "tactile_visio
             return 1
         with tqdm(total=len(object_ids) * attempts, desc="grasp attempts", unit="attempt") as bar:
             for object_id in object_ids:
-                for _ in range(attempts):
-                    outcome = session.execute_grasp(object_id, policy)
+                for k in range(1, attempts + 1):  # attempt k meets the placement and grasp evaluation's k does
+                    outcome = session.execute_grasp(object_id, policy, trial_id=k,
+                                                    episode_key=attempt_key(0, object_id, k))
                     rows.append(outcome)
                     bar.set_postfix(success=f"{sum(r.success for r in rows)}/{len(rows)}")
                     bar.update()
@@ -129,7 +131,7 @@ def compare_policies(object_ids: list[str], trials: int, models: Path, out: Path
     checkpoints = {v: str(models / f"{v}_small") for v in ("tactile_vision", "vision")
                    if (models / f"{v}_small" / "model.json").exists()}
     policies = policy_names(checkpoints, force_only=False)
-    tasks = [(p, o, k, False, 0) for o in object_ids for k in range(trials) for p in policies]
+    tasks = [(p, o, k, False, 0) for o in object_ids for k in range(1, trials + 1) for p in policies]
     rows = run_tasks(tasks, checkpoints, 0, 2, planner_candidates(), "paired comparison")
     sets = {s: [o for o in object_ids if o.startswith(s)] for s in ("easy", "hard", "train") if
             any(o.startswith(s) for o in object_ids)}

@@ -92,9 +92,10 @@ class GraphSession:
                                and all(self.monitor.counts[t] > 0 for t in streams), timeout_s)
 
     def execute_grasp(self, object_id: str, policy: str, timeout_s: float = 180.0, trial_id: int = 0,
-                      minimum_force: bool = False):
+                      minimum_force: bool = False, episode_key=()):
         """Place object_id (sim) and run one ExecuteGrasp attempt (a collection trial in the collect
-        graph); return the GraspOutcome."""
+        graph); return the GraspOutcome. episode_key: the placement and gel noise keyed on it (as
+        evaluation's attempt with that key; streams.attempt_key)."""
         from rclpy.action import ActionClient
         from visuotactile_grasp_msgs.action import ExecuteGrasp
         from visuotactile_grasp_msgs.srv import ResetObject
@@ -106,7 +107,8 @@ class GraphSession:
         if self.graph.sim:
             if not self._reset_client.wait_for_service(timeout_sec=10.0):
                 raise RuntimeError("simulator reset service not available")
-            future = self._reset_client.call_async(ResetObject.Request(object_id=object_id, random_pose=True))
+            future = self._reset_client.call_async(ResetObject.Request(object_id=object_id, random_pose=True,
+                                                                       episode_key=[int(k) for k in episode_key]))
             self.spin_until(future.done, 10.0)
             if not future.done() or not future.result().success:
                 why = future.result().message if future.done() else "timeout"
