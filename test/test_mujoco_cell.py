@@ -146,3 +146,45 @@ def test_a_running_cell_keyed_like_a_fresh_episode_places_alike(cell):
     assert np.allclose(xy, expected, atol=1e-4)
     cell.key_episode((0, 7, 3))
     assert not np.allclose(cell.reset_object("easy_03")[1], expected, atol=1e-3)
+
+
+def test_calibrated_gels_imprint_with_force_shear_under_weight_and_relax_on_release():
+    """gel_model calibrated: the imprint grows with the grip force, the object's weight shears the
+    markers once lifted, and after the fingers open the gel is back at rest (no marker offset left
+    over from the grasp: the leak of the legacy model)."""
+    from dataclasses import replace
+
+    from visuotactile_grasp.sim.kinematic_cell import CellConfig
+
+    cell = MujocoCell(CellConfig(gel_width=160, gel_height=120, gel_model="calibrated"), object_id="easy_03")
+    try:
+        cell.reset_object("easy_03", (0.6, 0.0))
+        for gel in cell.gels.values():
+            gel.optics.look = replace(gel.optics.look, noise_std=0.0)
+        h = cell.obj.height
+        cell.gripper.start_motion("move", 0.11, 0.3)
+        cell.command_ee([0.6, 0.0, h + 0.06, 0.0])
+        run_for(cell, 1.0)
+        z = max(0.015, h * 0.5)
+        cell.command_ee([0.6, 0.0, z, 0.0])
+        run_for(cell, 1.0)
+        rest = cell.render_gel("left").astype(float)
+        changed = []
+        for force in (5.0, 20.0, 40.0):
+            cell.gripper.force_limit = force
+            cell.gripper.start_motion("grasp", 0.0, 0.1)
+            run_for(cell, 1.0)
+            changed.append(int((np.abs(cell.render_gel("left") - rest).max(axis=2) > 12).sum()))
+        assert changed[0] > 500 and changed[0] < changed[1] < changed[2], changed
+        squeezed = cell.render_gel("left").astype(float)
+        cell.command_ee([0.6, 0.0, z + 0.1, 0.0])
+        run_for(cell, 1.5)
+        assert cell.ground_truth_held()
+        lifted = cell.render_gel("left").astype(float)
+        assert np.abs(lifted - squeezed).max(axis=2).max() > 60  # the markers moved under the weight
+        cell.gripper.start_motion("move", 0.11, 0.3)
+        run_for(cell, 1.0)
+        released = cell.render_gel("left").astype(float)
+        assert np.abs(released - rest).max() < 1.0, "the gel did not relax after release"
+    finally:
+        cell.close()

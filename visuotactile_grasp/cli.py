@@ -9,6 +9,7 @@
     vtg crossval --data DIR      3-fold by-object cross-validation of every variant (Table I)
     vtg evaluate --sim ...       grasping experiments on unseen objects (Table II, minimum force, figures)
     vtg graph-check ...          the same attempts through the grasp graph and on bare cells, compared
+    vtg gels                     simulated GelSight images beside real and published references
     vtg bench planner            image-feature, candidate-scoring and end-to-end planning times
     vtg bench search             random shooting vs cross-entropy method: best predicted success per evaluations
     vtg bench gelsight           two GelSight nodes at 1280x960, 30 Hz: frames delivered and latency
@@ -85,7 +86,7 @@ def _cmd_collect(args) -> int:
               "`ros2 launch visuotactile_grasp collect.launch.py dataset_dir:=DIR`", file=sys.stderr)
         return 2
     return run_collect(args.out, args.trials, args.objects, args.resume, args.direct, args.workers, args.seed,
-                       record=args.record or "")
+                       record=args.record or "", gel_model=args.gel_model)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="bulk mode: the same trials on bare MuJoCo cells in --workers processes, no ROS graph")
     collect.add_argument("--workers", type=int, default=2, help="processes for --direct")
     collect.add_argument("--seed", type=int, default=0)
+    collect.add_argument("--gel-model", default="legacy", choices=("legacy", "calibrated"),
+                         help="simulated GelSight images (sim/mujoco_gels.py); recorded in dataset.json")
     collect.add_argument("--record", help="also record every topic of the collect graph to this new bag folder")
     collect.set_defaults(func=_cmd_collect)
 
@@ -171,6 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
                                    "cells: do the two agree?")
     add_graph_check_args(graph_check)
     graph_check.set_defaults(func=run_graph_check)
+
+    from .tools.gel_figures import add_args as add_gels_args
+    from .tools.gel_figures import run_gels
+
+    gels = verbs.add_parser("gels", help="simulated GelSight images beside real and published references (figure)")
+    add_gels_args(gels)
+    gels.set_defaults(func=run_gels)
 
     from .tools.replay import add_args as add_replay_args
     from .tools.replay import run_replay

@@ -34,6 +34,18 @@ def policy_names(checkpoints: dict, constant_forces=(), force_only: bool = True)
     return names
 
 
+def trained_gel_model(checkpoints: dict) -> str:
+    """The simulated gels the models were trained on (model.json data.collection.gel_model): evaluation
+    renders the same, and refuses models trained on different ones."""
+    from ..model import checkpoint
+
+    seen = {name: ((checkpoint.read_meta(run).get("data") or {}).get("collection") or {}).get("gel_model", "legacy")
+            for name, run in checkpoints.items()}
+    if len(set(seen.values())) > 1:
+        raise ValueError(f"the checkpoints were trained on different simulated gels: {seen}")
+    return next(iter(seen.values()), "legacy")
+
+
 def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=()) -> None:
     global _cell, _policies, _config, _limits, _collection
     import torch
@@ -48,7 +60,7 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=()) ->
 
     torch.set_num_threads(1)
     _config, _limits, _collection = AttemptConfig.from_params_file(), planner_limits(), CollectConfig.from_params_file()
-    _cell = MujocoCell(CellConfig(seed=seed))
+    _cell = MujocoCell(CellConfig(seed=seed, gel_model=trained_gel_model(checkpoints)))
     _policies = {"cylinder_baseline": ConstantForcePolicy(10.0)}
     _policies[INITIAL_CONTROL] = ConstantForcePolicy(10.0, INITIAL_CONTROL, first="initial")
     for f in constant_forces:

@@ -52,7 +52,11 @@ PARAMS = [
     Param("wsg_port", 11000, "TCP port of the simulated WSG-50 (1000 on the real gripper); 0 picks a free one.",
           (0, 65535)),
     Param("object_id", "train_000", "Object on the table at start."),
-    Param("seed", 0, "Seed of the cell's random placement and sensor noise.", (0, 2**31 - 1)),
+    Param("seed", 0, "Seed of the cell's random placement and sensor noise; the gels are numbers 2 seed, 2 seed + 1.",
+          (0, 2**31 - 1)),
+    Param("gel_model", "legacy", "GelSight images (mujoco backend): legacy (hand-made three-light shading of the "
+          "geometric overlap; what the shipped models saw) or calibrated (real sensors' calibration tables, "
+          "force-driven indentation, markers under load; sim/mujoco_gels.py).", choices=("legacy", "calibrated")),
     Param("frame_id", "base", "Robot base frame."),
     Param("controller_lag_max", 0.05, "Lockstep with the arm controller: never step more than this (sim s) past the "
           "latest end-effector state the arm node has taken in (its /arm/ee_pose echo), so a controller slowed by a "
@@ -74,7 +78,7 @@ class SimCellNode(Node):
         if self.p.depth_encoding not in ("32FC1", "16UC1"):
             raise ValueError(f"depth_encoding must be 32FC1 or 16UC1, got {self.p.depth_encoding!r}")
         config = CellConfig(self.p.camera_width, self.p.camera_height, self.p.gelsight_width,
-                            self.p.gelsight_height, self.p.seed)
+                            self.p.gelsight_height, self.p.seed, gel_model=self.p.gel_model)
         if self.p.backend == "mujoco":
             from ..sim.mujoco_cell import MujocoCell  # imports MuJoCo and sets up EGL only when asked
 

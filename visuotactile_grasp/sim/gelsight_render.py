@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .gel_optics import check_height_map
+
 # Three lights around the pad, 120 degrees apart, with their colours (RGB).
 _LIGHT_AZIMUTHS = np.deg2rad([90.0, 210.0, 330.0])
 _LIGHT_COLORS = np.array([[1.0, 0.25, 0.2], [0.2, 1.0, 0.3], [0.25, 0.3, 1.0]])
@@ -59,6 +61,8 @@ class GelSightRenderer:
     def render(self, height_map: np.ndarray | None, shear_px: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
         """RGB uint8 image for a gel deformation height_map (H x W, in pixels of depth), or none."""
         img = self.background.copy()
+        if height_map is not None:
+            height_map = check_height_map(height_map, (self.height, self.width))
         if height_map is not None and np.any(height_map > 0):
             gy, gx = np.gradient(height_map)
             normals = np.stack([-gx, -gy, np.ones_like(gx)], axis=-1)

@@ -68,6 +68,10 @@ class CellConfig:
     gel_width: int = 320
     gel_height: int = 240
     seed: int = 0
+    # legacy: the hand-made three-light model on geometric overlap (what the shipped models saw);
+    # calibrated: real sensors' calibration tables, force-driven indentation, markers under load
+    # (sim/mujoco_gels.py; MuJoCo cell only). Gel ids: seed * 2 (left), seed * 2 + 1 (right)
+    gel_model: str = "legacy"
     workspace: Workspace = field(default_factory=Workspace)
 
 

@@ -32,6 +32,9 @@ from ..devices.wsg50.protocol import GraspingState, Status  # noqa: E402
 from ..geometry import wrap_angle  # noqa: E402
 from .camera import CameraIntrinsics  # noqa: E402
 from .gelsight_render import GelSightRenderer  # noqa: E402
+from .mujoco_gels import SURFACE_RANGE_MM, CalibratedGel, pad_load  # noqa: E402
+
+GEL_MODELS = ("legacy", "calibrated")
 from .kinematic_cell import CellConfig, placement_xy  # noqa: E402
 from .mjcf import GEL_CAMERA_BEHIND, STROKE, TIMESTEP, build_cell_xml  # noqa: E402
 from .objects import ObjectSpec, make_object  # noqa: E402
@@ -142,8 +145,11 @@ class MujocoCell:
         self.rng = keyed_rng((self.config.seed,), "placement")
         self.gripper = MujocoGripper(self)
         self.ee_speed = self.config.workspace.max_speed
-        self.gels = {side: GelSightRenderer(self.config.gel_width, self.config.gel_height,
-                                            seed=self.config.seed * 2 + i)
+        if self.config.gel_model not in GEL_MODELS:
+            raise ValueError(f"gel_model must be one of {GEL_MODELS}, got {self.config.gel_model!r}")
+        gel = CalibratedGel if self.config.gel_model == "calibrated" else GelSightRenderer
+        self.gels = {side: gel(self.config.gel_width, height=self.config.gel_height, **{
+                         "gel_id" if gel is CalibratedGel else "seed": self.config.seed * 2 + i})
                      for i, side in enumerate(("left", "right"))}
         w, h = self.config.camera_width, self.config.camera_height
         self.camera = _Camera(CameraIntrinsics.kinect_like(w, h))
@@ -395,7 +401,26 @@ class MujocoCell:
         limit = 0.0015 * px_per_m
         return (float(np.clip(slip[2] * px_per_m, -limit, limit)), float(np.clip(slip[0] * px_per_m, -limit, limit)))
 
+    def gel_surface_mm(self, side: str) -> np.ndarray | None:
+        """The object's surface in front of this gel: mm towards the gel from its resting surface
+        (positive: pressed into the pad), NaN where no object is near; None when none is."""
+        with self.lock:
+            _, _, gel, option = self._renderers_ready()
+            gel.update_scene(self.data, camera=f"gel_{side}", scene_option=option)
+            depth = gel.render()
+        surface = (GEL_CAMERA_BEHIND - depth) * 1000.0
+        surface[surface < -SURFACE_RANGE_MM] = np.nan
+        return surface if np.isfinite(surface).any() else None
+
     def render_gel(self, side: str) -> np.ndarray:
+        if self.config.gel_model == "calibrated":
+            surface = self.gel_surface_mm(side)
+            with self.lock:
+                m = self.model
+                load = pad_load(m, self.data, mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_GEOM, f"pad_{side}"),
+                                self._obj_geoms, mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_CAMERA, f"gel_{side}"),
+                                mujoco)
+            return self.gels[side].render(surface, *load)
         return self.gels[side].render(self.gel_height_map(side), shear_px=self.shear_px())
 
     def ground_truth_held(self) -> bool:

@@ -7,6 +7,8 @@ the same record whichever worker runs it and however many there are.
 """
 from __future__ import annotations
 
+import json
+
 import multiprocessing as mp
 import sys
 import time
@@ -44,13 +46,13 @@ def pending_trials(out: Path, trials: int, objects: list[str]) -> list[tuple[int
 _cell = _config = None  # each worker's own cell and the collector's settings, made once
 
 
-def _worker_init(seed: int) -> None:
+def _worker_init(seed: int, gel_model: str) -> None:
     global _cell, _config
     from ..collection.trial import CollectConfig
     from ..sim.kinematic_cell import CellConfig
     from ..sim.mujoco_cell import MujocoCell
 
-    _cell = MujocoCell(CellConfig(seed=seed))
+    _cell = MujocoCell(CellConfig(seed=seed, gel_model=gel_model))
     _config = CollectConfig.from_params_file()  # config/data_collector.yaml, as the collector node reads it
 
 
@@ -67,19 +69,20 @@ def _worker_trial(task):
     return trial_id, object_id, build_records(obs), ""
 
 
-def _direct(todo, seed: int, workers: int):
+def _direct(todo, seed: int, workers: int, gel_model: str):
     """Yields (trial_id, object_id, records or None, why) from a pool of bare MuJoCo cells; the
     records are written here, by the one writer."""
     ctx = mp.get_context("spawn")  # fresh processes: no GL context or threads inherited
-    with ctx.Pool(workers, initializer=_worker_init, initargs=(seed,)) as pool:
+    with ctx.Pool(workers, initializer=_worker_init, initargs=(seed, gel_model)) as pool:
         yield from pool.imap_unordered(_worker_trial, [(i, o, seed) for i, o in todo], chunksize=1)
 
 
-def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = ""):
+def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = "legacy"):
     """Yields (trial_id, object_id, label or None, why) as the graph's data_collector records each trial."""
     from .graph_session import GraphSession
 
-    overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed}}
+    overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed},
+                 "sim_cell": {"gel_model": gel_model}}
     with GraphSession("collect", sim=True, log_dir=str(log_dir), overrides=overrides, record=record) as session:
         if not session.wait_until_up(90.0):
             raise RuntimeError("not every node of the collect graph came up:\n" + session.monitor.report())
@@ -90,7 +93,7 @@ def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = ""):
 
 
 def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool, workers: int, seed: int,
-                record: str = "") -> int:
+                record: str = "", gel_model: str = "legacy") -> int:
     from ..collection.card import write_card
 
     out_dir = Path(out)
@@ -98,9 +101,15 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         print(f"{out_dir} already holds a dataset: pass --resume to continue it, or choose another --out",
               file=sys.stderr)
         return 2
+    if resume and (out_dir / "dataset.json").exists():
+        before = json.loads((out_dir / "dataset.json").read_text()).get("info", {}).get("gel_model", "legacy")
+        if before != gel_model:
+            print(f"{out_dir} was collected with --gel-model {before}; resume it with the same", file=sys.stderr)
+            return 2
     ids = resolve_objects(objects)
     todo = pending_trials(out_dir, trials, ids)
-    info = {"objects": objects, "trials": trials, "seed": seed, "source": "direct" if direct else "graph"}
+    info = {"objects": objects, "trials": trials, "seed": seed, "source": "direct" if direct else "graph",
+            "gel_model": gel_model}
     print(f"{len(todo)} of {trials} trials to run on {len(ids)} objects -> {out_dir} "
           f"({'bare MuJoCo cells, ' + str(workers) + ' processes' if direct else 'the collect node graph'})")
     writer = DatasetWriter(out_dir, resume=True, info=info)  # creates the dataset, or repairs a killed run
@@ -110,7 +119,8 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     if record and direct:
         print("--record needs the graph (bare cells publish no topics); drop --direct", file=sys.stderr)
         return 2
-    stream = _direct(todo, seed, workers) if direct else _graph(todo, out_dir, seed, out_dir / "logs", record)
+    stream = (_direct(todo, seed, workers, gel_model) if direct
+              else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model))
     try:
         with tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
             for trial_id, object_id, result, why in stream:

@@ -28,9 +28,13 @@ def provenance(args, checkpoints: dict) -> tuple[str, dict]:
                         "platt": meta.get("platt"), "weights_sha256": meta.get("weights_sha256"),
                         "train_objects": len(meta.get("train_objects", [])), "data": meta.get("data"),
                         "lift": meta.get("lift")}
+    from ..evaluation.experiments import trained_gel_model
+
     info = {"command": "vtg " + " ".join(sys.argv[1:]), "commit": commit + (" (with uncommitted changes)" if dirty
-                                                                           else ""), "models": models}
-    lines = [f"- command: `{info['command']}`", f"- commit: `{info['commit']}`"]
+                                                                           else ""), "models": models,
+            "gel_model": trained_gel_model(checkpoints)}
+    lines = [f"- command: `{info['command']}`", f"- commit: `{info['commit']}`",
+             f"- simulated gels: {info['gel_model']} (as the models' training data)"]
     for name, m in models.items():
         c = m["config"] or {}
         lines.append(f"- {name}: `{m['run']}`, backbone {c.get('backbone')}, {c.get('image_size')} px, action/fusion "

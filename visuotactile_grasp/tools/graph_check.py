@@ -26,12 +26,12 @@ GRAPH = "@graph"
 
 
 def graph_rows(policy: str, checkpoint: str, objects: list[str], attempts: list[int], seed: int,
-               log_dir: Path) -> list[dict]:
+               log_dir: Path, gel_model: str = "legacy") -> list[dict]:
     """One row per attempt through the grasp graph, in evaluation's row format (policy + '@graph')."""
     from ..streams import attempt_key
 
     overrides = {"grasp_executive": {"seed": seed, "first_grasp": "centroid" if not checkpoint else "initial"},
-                 "sim_cell": {"seed": seed}}
+                 "sim_cell": {"seed": seed, "gel_model": gel_model}}
     if checkpoint:
         overrides["regrasp_planner"] = {"policy": policy, "checkpoint": str(Path(checkpoint).resolve())}
     rows = []
@@ -95,7 +95,7 @@ def first_grasp_offsets(rows: list[dict], policies: list[str]) -> np.ndarray:
 
 
 def run_graph_check(args) -> int:
-    from ..evaluation.experiments import run_tasks, save_rows
+    from ..evaluation.experiments import run_tasks, save_rows, trained_gel_model
     from ..planning.regrasp import planner_candidates
     from ..sim.objects import object_ids
     from .evaluate import provenance
@@ -111,7 +111,8 @@ def run_graph_check(args) -> int:
     tasks = [(p, o, k, False, args.seed) for p in policies for o in objects for k in attempts]
     rows = run_tasks(tasks, checkpoints, args.seed, args.workers, planner_candidates(), "bare-cell attempts")
     for p in policies:
-        rows += graph_rows(p, checkpoints.get(p, ""), objects, attempts, args.seed, out / "logs" / p)
+        rows += graph_rows(p, checkpoints.get(p, ""), objects, attempts, args.seed, out / "logs" / p,
+                           trained_gel_model(checkpoints))
     save_rows(rows, out, "attempts.jsonl")
     text = report(rows, policies, objects, f"# The grasp graph against bare cells\n\n{header}")
     (out / "graph_check.md").write_text(text)
