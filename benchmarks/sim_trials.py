@@ -5,7 +5,7 @@ A trial is the paper's: place the object, approach, close, lift 10 cm, hold 4 s 
 simulated time). "With rendering" captures what the dataset records: the front RGB-D image and
 both GelSight images before, in contact, after the lift and after the hold.
 
-    .venv/bin/python benchmarks/sim_trials.py [--trials 10] [--gel-width 320]
+    .venv/bin/python benchmarks/sim_trials.py [--trials 10] [--gel-width 320] [--gel-model calibrated]
 """
 import argparse
 import os
@@ -26,9 +26,10 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--gel-width", type=int, default=320)
     parser.add_argument("--camera-width", type=int, default=320)
+    parser.add_argument("--gel-model", default="legacy", choices=("legacy", "calibrated"))
     args = parser.parse_args()
     config = CellConfig(camera_width=args.camera_width, camera_height=args.camera_width * 3 // 4,
-                        gel_width=args.gel_width, gel_height=args.gel_width * 3 // 4)
+                        gel_width=args.gel_width, gel_height=args.gel_width * 3 // 4, gel_model=args.gel_model)
     cell = MujocoCell(config, object_id="train_000")
     rng = np.random.default_rng(0)
     ids = object_ids("train")

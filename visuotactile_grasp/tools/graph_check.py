@@ -102,7 +102,7 @@ def run_graph_check(args) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    objects = object_ids(args.objects)[: args.objects_per_set or None]
+    objects = [o for s in args.objects.split(",") for o in object_ids(s)[: args.objects_per_set or None]]
     attempts = list(range(1, args.trials + 1))  # trial_id 0 means "the node numbers it" in ExecuteGrasp
     checkpoints = {"tactile_vision": args.tactile_vision}
     policies = ["cylinder_baseline", "tactile_vision"]
@@ -123,7 +123,7 @@ def run_graph_check(args) -> int:
 
 def add_args(p) -> None:
     p.add_argument("--tactile-vision", required=True, help="run folder of a trained tactile_vision model")
-    p.add_argument("--objects", default="easy", help="object set (easy, hard, train, all)")
+    p.add_argument("--objects", default="easy,hard", help="object sets, comma-separated (easy, hard, train)")
     p.add_argument("--objects-per-set", type=int, default=0, help="0: every object of the set")
     p.add_argument("--trials", type=int, default=2, help="attempts per object and policy")
     p.add_argument("--seed", type=int, default=0)
