@@ -29,6 +29,7 @@ def test_keep_probability_is_the_planners_best_force_sweep_candidate(trained):
     run, inputs, _ = trained
     model, meta = checkpoint.load(run)
     policy = LearnedPolicy(model, meta, CandidateConfig(lift_rule="paper"))
+    assert policy.cfg.lift_rule == "paper"
     sweep = np.linspace(5.0, 40.0, 100)
     pose, force = np.array([0.6, 0.0, 0.05, 0.0]), 0.0  # what synthetic_inputs' zero action features decode to
     for i in (0, 1, 5):
@@ -46,24 +47,35 @@ def test_threshold_is_the_paper_s_or_the_held_quantile_whichever_is_lower(traine
     held = (va.kinds == "zero_motion") & (va.labels > 0.5)
     keep = keep_probabilities(model, va.subset(held), meta["platt"], np.linspace(5, 40, 100))
     for paper in (0.0, 0.9, 1.0):
-        entry = reachable_lift(model, va, meta["platt"], np.linspace(5, 40, 100), paper, quantile=0.5)
+        entry = reachable_lift(model, va, meta["platt"], np.linspace(5, 40, 100), paper, quantile=0.5, min_held=1)
         assert entry["examples"] == held.sum() and entry["measured"] == pytest.approx(np.median(keep))
         assert entry["threshold"] == pytest.approx(min(paper, np.median(keep)))
     none_held = va.subset(~held)
     entry = reachable_lift(model, none_held, meta["platt"], np.linspace(5, 40, 100), 0.9)
     assert entry["threshold"] is None and "held" in entry["why"]
-    assert meta["lift"]["threshold"] is not None  # training recorded it in model.json
+    few = reachable_lift(model, va, meta["platt"], np.linspace(5, 40, 100), 0.9, min_held=held.sum() + 1)
+    assert few["threshold"] is None and "fewer than" in few["why"]  # a median of a handful is noise
+    assert "lift" in meta and meta["lift"]["rule"] == "reachable"  # training recorded it in model.json
+
+
+def _lift(measured, forces=(5.0, 40.0, 100)):
+    return {"lift": {"measured": measured, "threshold": min(0.9, measured), "sweep_forces": list(forces)}}
 
 
 def test_the_policy_lifts_at_the_models_threshold_and_refuses_without_one():
     cfg = CandidateConfig()
-    assert lift_threshold_for({"lift": {"threshold": 0.69}}, cfg) == pytest.approx(0.69)
-    assert lift_threshold_for({"lift": {"threshold": 0.95}}, cfg) == pytest.approx(0.9)  # never above the paper's
+    assert lift_threshold_for(_lift(0.69), cfg) == pytest.approx(0.69)
+    assert lift_threshold_for(_lift(0.95), cfg) == pytest.approx(0.9)  # never above the configured threshold
+    assert lift_threshold_for(_lift(0.93), CandidateConfig(lift_threshold=0.95)) == pytest.approx(0.93)
     assert lift_threshold_for({}, CandidateConfig(lift_rule="paper")) == pytest.approx(0.9)
+    with pytest.raises(ValueError, match="use lift_rule 'paper'"):
+        lift_threshold_for({"lift": {"threshold": None, "why": "3 zero-motion examples held"}}, cfg)
     with pytest.raises(ValueError, match="vtg calibrate"):
-        lift_threshold_for({"lift": {"threshold": None, "why": "no zero-motion example held"}}, cfg)
+        lift_threshold_for({}, cfg)
+    with pytest.raises(ValueError, match="measured over forces 5.0-40.0 N"):
+        lift_threshold_for(_lift(0.7), CandidateConfig(force_range=(5.0, 20.0)))
     with pytest.raises(ValueError, match="lift_rule"):
-        lift_threshold_for({"lift": {"threshold": 0.7}}, CandidateConfig(lift_rule="sometimes"))
+        lift_threshold_for(_lift(0.7), CandidateConfig(lift_rule="sometimes"))
     # a keep probability of 0.75 lifts under a 0.69 threshold and not under the paper's 0.9
     cands = np.array([[0.01, 0, 0, 0, 0.0], [0, 0, 0, 0, 0.0]])
     probs = np.array([0.85, 0.75])

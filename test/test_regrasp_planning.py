@@ -57,7 +57,7 @@ def test_a_trained_network_plans_within_limits(tmp_path):
           TrainConfig(iterations=10, batch_size=8, lr=1e-3, lr_drop_at=8, checkpoint_every=10), tmp_path,
           progress=False)
     model, meta = checkpoint.load(tmp_path, expect_variant="tactile_vision")
-    cfg = CandidateConfig(force_range=(5.0, 20.0))
+    cfg = CandidateConfig(force_range=(5.0, 20.0), lift_rule="paper")  # the threshold alone: no calibration here
     policy = LearnedPolicy(model, meta, cfg)
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)
@@ -67,7 +67,7 @@ def test_a_trained_network_plans_within_limits(tmp_path):
     assert np.all((plan.probabilities >= 0) & (plan.probabilities <= 1))
     assert 5.0 <= plan.decision.force <= 20.0
     assert plan.timings["scoring"] > 0 and plan.timings["images"] > 0
-    cem = LearnedPolicy(model, meta, CandidateConfig(force_range=(5.0, 20.0), search="cem"))
+    cem = LearnedPolicy(model, meta, CandidateConfig(force_range=(5.0, 20.0), search="cem", lift_rule="paper"))
     plan = cem.plan(rgb, diff, diff, np.array([0.6, 0.0, 0.05, 0.0]), 10.0, rng, minimum_force=True)
     assert len(plan.candidates) == 600 and 5.0 <= plan.decision.force <= 20.0
     assert np.all(np.abs(plan.candidates[:, :3]) <= 0.02 + 1e-12)

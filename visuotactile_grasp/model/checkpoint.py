@@ -111,7 +111,7 @@ def update_meta(run_dir: str | Path, entries: dict, name: str = "model") -> dict
     """Replace entries of a checkpoint's sidecar (calibration done again), keeping its weights and
     everything else it records; the sidecar is rewritten atomically."""
     meta = read_meta(run_dir, name)
-    for key in ("format", "config", "initialisation", "weights_sha256"):
+    for key in ("format", "config", "initialisation", "weights_sha256", "optimizer"):
         if key in entries:
             raise ValueError(f"{key!r} describes the weights; it is not replaced after training")
     meta.update(entries)

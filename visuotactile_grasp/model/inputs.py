@@ -38,6 +38,14 @@ def action_features(action, ee_pose, motion_gripper_frame, grip_force) -> np.nda
                            motion / 0.01, np.broadcast_to(force, a.shape[:-1] + (1,)) / 20.0], axis=-1)
 
 
+def pose_and_force(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The end-effector pose (..., 4) and grip force (...) that action_features encoded (its inverse
+    for those parts; used to build other actions from the same state)."""
+    f = np.asarray(features, np.float64)
+    pose = np.concatenate([f[..., 5:8] * 0.1 + np.array([0.6, 0.0, 0.05]), f[..., 8:9] * 1.5], axis=-1)
+    return pose, f[..., 12] * 20.0
+
+
 def state_images(rgb: np.ndarray, gel_left_before, gel_left_during, gel_right_before, gel_right_during,
                  side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(front RGB, left diff, right diff), each side x side x 3 uint8."""

@@ -17,10 +17,9 @@ import torch
 
 from ..param_files import node_params
 from .calibration import sigmoid
-from .inputs import Inputs, to_tensor_images
+from .inputs import Inputs, action_features, pose_and_force, to_tensor_images
 
-ACTION_FORCE_DELTA, ACTION_FORCE = 4, 12  # columns of the action features (inputs.action_features)
-FORCE_DELTA_SCALE, FORCE_SCALE = 10.0, 20.0
+MIN_HELD = 30  # fewer held validation grasps than this give no threshold (a median of a handful is noise)
 
 
 def planner_sweep() -> tuple[np.ndarray, float]:
@@ -43,24 +42,34 @@ def keep_probabilities(model, inputs: Inputs, platt, sweep_forces: np.ndarray) -
         rgb = images(inputs.rgb, i, False) if cfg.uses_vision else None
         gl, gr = ((images(inputs.gel_left, i, True), images(inputs.gel_right, i, True)) if cfg.uses_tactile
                   else (None, None))
-        feats = np.repeat(inputs.actions[i:i + 1], len(sweep_forces), axis=0)
-        feats[:, :4] = 0.0  # no motion (a zero-motion example has none already)
-        feats[:, 9:12] = 0.0
-        feats[:, ACTION_FORCE_DELTA] = (sweep_forces - feats[:, ACTION_FORCE] * FORCE_SCALE) / FORCE_DELTA_SCALE
+        pose, force = pose_and_force(inputs.actions[i])
+        keep = np.zeros((len(sweep_forces), 5))
+        keep[:, 4] = sweep_forces - force  # the planner's keep-the-grasp candidates: no motion, another force
+        feats = action_features(keep, pose, np.zeros((len(sweep_forces), 3)), np.full(len(sweep_forces), force))
         logits = model.score(model.image_features(rgb, gl, gr), torch.from_numpy(feats).to(device))
         out[i] = float(np.max(sigmoid(a * logits.float().cpu().numpy() + b)))
     return out
 
 
 def reachable_lift(model, validation: Inputs, platt, sweep_forces: np.ndarray, paper_threshold: float,
-                   quantile: float = 0.5) -> dict:
+                   quantile: float = 0.5, min_held: int = MIN_HELD) -> dict:
     """model.json's "lift" entry: the threshold the reachable rule uses and what it was measured on."""
     held = (validation.kinds == "zero_motion") & (validation.labels > 0.5)
     entry = {"rule": "reachable", "paper_threshold": float(paper_threshold), "quantile": float(quantile),
              "measured_on": "validation objects, zero-motion examples that held", "examples": int(held.sum()),
              "sweep_forces": [float(sweep_forces.min()), float(sweep_forces.max()), int(len(sweep_forces))]}
-    if not held.any():
-        return {**entry, "threshold": None, "why": "no zero-motion example held on the validation objects"}
+    if held.sum() < max(min_held, 1):
+        return {**entry, "threshold": None, "why": f"{int(held.sum())} zero-motion examples held on the validation "
+                f"objects, fewer than {max(min_held, 1)}"}
     keep = keep_probabilities(model, validation.subset(held), platt, sweep_forces)
     measured = float(np.quantile(keep, quantile))
-    return {**entry, "measured": measured, "threshold": min(float(paper_threshold), measured)}
+    threshold = min(float(paper_threshold), measured)
+    # how informative lifting above it was on the same objects: the hold rate of the zero-motion
+    # grasps it would lift against all of them (a threshold is only as good as this precision)
+    zero = validation.kinds == "zero_motion"
+    every = keep_probabilities(model, validation.subset(zero), platt, sweep_forces)
+    labels = validation.labels[zero] > 0.5
+    above = every > threshold
+    return {**entry, "measured": measured, "threshold": threshold,
+            "held_rate_above": float(labels[above].mean()) if above.any() else None,
+            "held_rate_all": float(labels.mean()), "lifted_fraction": float(above.mean())}

@@ -140,8 +140,8 @@ def finish(model, tr: Inputs, va: Inputs, cfg: TrainConfig, run_dir: Path, examp
 def calibrate(model, va: Inputs, cfg: TrainConfig, run_dir: Path) -> dict:
     """model.json's platt, val_raw, val_calibrated and lift entries, from the validation objects."""
     if not (len(va) and 0 < va.labels.mean() < 1):
-        return {"platt": [1.0, 0.0], "lift": {"rule": "reachable", "threshold": None,
-                                               "why": "no validation objects with both outcomes"}}
+        return {"platt": [1.0, 0.0], "val_raw": None, "val_calibrated": None,
+                "lift": {"rule": "reachable", "threshold": None, "why": "no validation objects with both outcomes"}}
     logits = predict_logits(model, va)
     a, b = fit_platt(logits, va.labels)
     np.savez(run_dir / "val_predictions.npz", logits=logits, labels=va.labels)

@@ -42,7 +42,8 @@ PARAMS = [
     Param("baseline_force", 10.0, "Constant grip force of the cylinder-fitting baseline (N).", (5.0, 80.0)),
     Param("min_force", 5.0, "Lowest force the planner may command (N).", (0.0, 80.0)),
     Param("max_force", 40.0, "Highest force the planner may command (N).", (1.0, 80.0)),
-    Param("lift_threshold", 0.9, "Lift when the calibrated success probability exceeds this.", (0.0, 1.0)),
+    Param("lift_threshold", 0.9, "Lift when the calibrated probability of keeping the grasp exceeds this (under "
+          "lift_rule reachable: or the model's lower measured threshold; the log says which).", (0.0, 1.0)),
     Param("lift_margin", 0.02, "Also lift when no regrasp is predicted to beat keeping the grasp by more than this "
           "(so a model that never reaches lift_threshold does not regrasp to the cap); negative: the paper's "
           "threshold alone.", (-1.0, 1.0)),
@@ -56,7 +57,8 @@ PARAMS = [
     Param("lift_rule", "reachable", "paper: lift above lift_threshold as it is; reachable: above the lower of "
           "lift_threshold and the model's own validated threshold (model.json lift, vtg calibrate), so a model "
           "that never says lift_threshold about a grasp that held can still lift", choices=("paper", "reachable")),
-    Param("minimum_force", False, "Pick the least force above lift_threshold (falls back to the most probable)."),
+    Param("minimum_force", False, "Pick the least force above the lift threshold in force (falls back to the most "
+          "probable)."),
     Param("device", "cpu", "Torch device for the model: cpu, cuda, cuda:0, ..."),
     Param("seed", 0, "Seed of the candidate sampling.", (0, 2**31 - 1)),
     Param("input_timeout", 10.0, "Answer INPUTS_MISSING when a request's inputs have not all arrived within this "

@@ -86,11 +86,16 @@ def lift_threshold_for(meta: dict, cfg: CandidateConfig) -> float:
         return cfg.lift_threshold
     if cfg.lift_rule != "reachable":
         raise ValueError(f"lift_rule must be one of {LIFT_RULES}, got {cfg.lift_rule!r}")
-    measured = (meta.get("lift") or {}).get("threshold")
+    lift = meta.get("lift") or {}
+    measured = lift.get("measured") if lift.get("threshold") is not None else None
     if measured is None:
-        why = (meta.get("lift") or {}).get("why", "model.json has no lift calibration")
-        raise ValueError(f"lift_rule 'reachable' needs the model's validated lift threshold ({why}): run "
-                         "`vtg calibrate RUN --data DATA`, or use lift_rule 'paper'")
+        why = lift.get("why", "model.json has no lift calibration: `vtg calibrate RUN --data DATA` measures it")
+        raise ValueError(f"lift_rule 'reachable' needs the model's measured keep probability of validation grasps "
+                         f"that held ({why}); use lift_rule 'paper'")
+    lo, hi, _ = lift.get("sweep_forces", [None, None, None])
+    if (lo, hi) != tuple(cfg.force_range):
+        raise ValueError(f"the model's lift threshold was measured over forces {lo}-{hi} N, the planner sweeps "
+                         f"{cfg.force_range[0]}-{cfg.force_range[1]} N: `vtg calibrate` again, or lift_rule 'paper'")
     return min(cfg.lift_threshold, float(measured))
 
 
@@ -100,7 +105,8 @@ class LearnedPolicy:
         self.name = model.config.variant
         self.platt = meta.get("platt", [1.0, 0.0])
         # the threshold this model really lifts at is fixed here, once; decisions are made with it
-        self.cfg = replace(cfg, lift_threshold=lift_threshold_for(meta, cfg), lift_rule="paper")
+        # (cfg.lift_rule still says which rule gave it)
+        self.cfg = replace(cfg, lift_threshold=lift_threshold_for(meta, cfg))
         self.device = torch.device(device)
 
     @torch.inference_mode()

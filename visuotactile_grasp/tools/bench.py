@@ -48,7 +48,8 @@ def bench_planner(backbones=("resnet50", "resnet18", "small"), devices=None, can
             if channels_last:
                 model = model.to(memory_format=torch.channels_last)
             policy = LearnedPolicy(model, {"platt": [1.0, 0.0]}, CandidateConfig(
-                n_random=candidates - 100, n_force_sweep=100, search=search), device=device)
+                n_random=candidates - 100, n_force_sweep=100, search=search, lift_rule="paper"),
+                device=device)  # untrained weights: no validated threshold, and only the timing counts
             sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
             plans = []
 

@@ -39,9 +39,14 @@ def provenance(args, checkpoints: dict) -> tuple[str, dict]:
         c = m["config"] or {}
         lines.append(f"- {name}: `{m['run']}`, backbone {c.get('backbone')}, {c.get('image_size')} px, action/fusion "
                      f"{c.get('action_hidden')}/{c.get('fusion_hidden')}, step {m['step']}, Platt {m['platt']}, "
-                     f"weights sha256 {str(m['weights_sha256'])[:12]}, validated lift threshold "
-                     f"{(m['lift'] or {}).get('threshold')}")
+                     f"weights sha256 {str(m['weights_sha256'])[:12]}, median keep p of validation grasps that "
+                     f"held {_num((m['lift'] or {}).get('measured'))} (reachable lift threshold "
+                     f"{_num((m['lift'] or {}).get('threshold'))})")
     return "\n".join(lines) + "\n\n", info
+
+
+def _num(x) -> str:
+    return "-" if x is None else f"{x:.3f}"
 
 
 def run_evaluate(args) -> int:
@@ -73,7 +78,7 @@ def run_evaluate(args) -> int:
         changed = [k for k in ("candidates", "attempt_config") if json.dumps(first.get(k), default=str, sort_keys=True)
                    != json.dumps(info[k], default=str, sort_keys=True)]
         changed += [f"model {name}" for name, m in info["models"].items()
-                    if any(m[k] != first.get("models", {}).get(name, {}).get(k) for k in ("weights_sha256", "lift"))]
+                    if _decides(m) != _decides(first.get("models", {}).get(name, {}))]
         if changed:
             print(f"vtg evaluate --resume: the rows in {out} were made with other settings ({', '.join(changed)}); "
                   "use a new --out", file=sys.stderr)
@@ -116,6 +121,12 @@ def run_evaluate(args) -> int:
     print(f"\n{summary}\nwrote {out}/attempts.jsonl, table2.md, table2.json, table2.png, provenance.json, "
           "min_force.md, min_force_hist.png, fig4_success_vs_force.png, fig6_actions.png")
     return 0
+
+
+def _decides(model: dict) -> tuple:
+    """What of a checkpoint's record changes its decisions: weights, calibration, lift threshold."""
+    lift = model.get("lift") or {}
+    return model.get("weights_sha256"), json.dumps(model.get("platt")), lift.get("measured"), lift.get("threshold")
 
 
 def _journal(path: Path, kept: list[dict]) -> Path:

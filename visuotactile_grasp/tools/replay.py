@@ -21,9 +21,14 @@ def run_replay(args) -> int:
         else:
             planner = planner_candidates()  # the planner node's settings, with --candidates in all
             planner["n_random"] = args.candidates - planner["n_force_sweep"]
+            if planner["n_random"] < 0:
+                raise ValueError(f"--candidates {args.candidates} is fewer than the force sweep's "
+                                 f"{planner['n_force_sweep']}")
+            if args.lift_rule:
+                planner["lift_rule"] = args.lift_rule
             policy = LearnedPolicy(model, meta, CandidateConfig(**planner))
             rows, problems = replay_decisions(args.bag, policy, seed=args.seed)
-    except (BagReadError, checkpoint.CheckpointError) as exc:
+    except (BagReadError, checkpoint.CheckpointError, ValueError) as exc:
         print(f"vtg replay: {exc}", file=sys.stderr)
         return 2
     how = "through the replay graph" if args.graph else "offline"
@@ -47,6 +52,8 @@ def replay_through_graph(args) -> list:
     overrides = {"bag_player": {"rate": args.rate, "topics": inputs, "request_subscribers": 2},
                  "regrasp_planner": {"policy": args.policy, "checkpoint": str(Path(args.checkpoint).resolve()),
                                      "candidates": args.candidates, "seed": args.seed}}
+    if args.lift_rule:
+        overrides["regrasp_planner"]["lift_rule"] = args.lift_rule
     with GraphSession("replay", sim=False, bag=str(Path(args.bag).resolve()), overrides=overrides) as session:
         sent, live = session.watch_decisions()
         player = session.runner.procs["bag_player"]
@@ -61,6 +68,8 @@ def add_args(p) -> None:
     p.add_argument("--policy", default="tactile_vision")
     p.add_argument("--candidates", type=int, default=5000, help="candidates per decision, the force sweep included")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lift-rule", choices=("paper", "reachable"), default=None,
+                   help="default: config/regrasp_planner.yaml (reachable needs a calibrated checkpoint)")
     p.add_argument("--out", default="out/replay")
     p.add_argument("--graph", action="store_true",
                    help="play the bag into the replay graph's nodes instead of re-planning offline")
