@@ -154,6 +154,7 @@ def test_calibrated_gels_imprint_with_force_shear_under_weight_and_relax_on_rele
     over from the grasp: the leak of the legacy model)."""
     from dataclasses import replace
 
+    from visuotactile_grasp.sim.gel_mechanics import indentation, marker_shift
     from visuotactile_grasp.sim.kinematic_cell import CellConfig
 
     cell = MujocoCell(CellConfig(gel_width=160, gel_height=120, gel_model="calibrated"), object_id="easy_03")
@@ -182,6 +183,18 @@ def test_calibrated_gels_imprint_with_force_shear_under_weight_and_relax_on_rele
         assert cell.ground_truth_held()
         lifted = cell.render_gel("left").astype(float)
         assert np.abs(lifted - squeezed).max(axis=2).max() > 60  # the markers moved under the weight
+        # the weight, shared by the two pads, pulls the gels' surfaces down the pad (image columns)
+        weight = cell.obj.mass * 9.81
+        for side in ("left", "right"):
+            surface, normal, tangential, friction = cell.gel_contact(side)
+            assert tangential[0] < 0 and abs(tangential[0]) == pytest.approx(weight / 2, rel=0.3), tangential
+            assert abs(tangential[1]) < 0.2 * abs(tangential[0])
+            gel = cell.gels[side]
+            height = indentation(surface, normal, gel.mm_per_px, gel.mechanics)
+            shift = marker_shift(gel.optics.markers, height, tangential, normal, friction, gel.mm_per_px,
+                                 gel.mechanics)
+            assert shift[:, 0].min() < -0.1 and shift[:, 0].max() <= 1e-9
+            assert np.abs(shift[:, 1]).max() < 0.2 * np.abs(shift[:, 0]).max()
         cell.gripper.start_motion("move", 0.11, 0.3)
         run_for(cell, 1.0)
         released = cell.render_gel("left").astype(float)

@@ -8,10 +8,11 @@ harder squeeze gives a deeper and wider imprint, a curved object a deeper one th
 the same force, and a stiffer gel a shallower one. The gel bottoms out at its thickness.
 
 Markers (printed dots on the gel surface) move with the tangential load the pad carries: in the
-sticking part of the contact by load / shear stiffness, capped at friction x normal load (gross
-slip). Where the local pressure is low (the rim of the imprint) the contact slips first (incipient
-slip: Cattaneo-Mindlin), so rim markers lag the centre as the load nears the friction limit; the
-gel around the contact is dragged along, less with distance. With no load the markers are at rest:
+sticking part of the contact by load / shear stiffness (shear modulus x contact area / thickness),
+capped at friction x normal load (gross slip) and at a maximum shear strain. Where the local pressure
+is low (the rim of the imprint) the contact slips first (incipient slip: Cattaneo-Mindlin), so rim
+markers lag the centre as the load nears the friction limit; the gel around the contact is dragged
+along, less with distance, never more than the contact itself. With no load the markers are at rest:
 a released gel relaxes, whatever happened before.
 """
 from __future__ import annotations
@@ -26,11 +27,16 @@ from .gel_optics import check_height_map
 
 @dataclass(frozen=True)
 class GelMechanics:
-    winkler_modulus: float = 0.15  # N/mm^3: pressure per mm of indentation (about 0.3 MPa over 2 mm of gel)
+    winkler_modulus: float = 0.25  # N/mm^3: pressure per mm of indentation (a thin, nearly incompressible layer)
     thickness_mm: float = 2.0  # the gel bottoms out this deep
-    shear_stiffness: float = 5.0  # N/mm: load per mm of marker travel while sticking (shear modulus x area / thickness)
+    shear_modulus: float = 0.1  # N/mm^2 (MPa): soft silicone; the sticking contact's stiffness is G x area / thickness
+    max_shear_strain: float = 0.5  # the gel's surface travels at most this x thickness before it slides
     spread_mm: float = 0.4  # the elastic layer smooths an imprint over about this much
-    drag_mm: float = 1.5  # markers outside the contact follow it less with distance (e-folding)
+    drag_mm: float = 1.5  # the gel around a contact is dragged along over about this distance
+
+    def shear_stiffness(self, contact_area_mm2: float) -> float:
+        """N/mm: tangential load per mm of surface travel of a sticking contact of this area."""
+        return max(self.shear_modulus * contact_area_mm2 / self.thickness_mm, 0.5)
 
 
 def indentation(surface_mm: np.ndarray, normal_force: float, mm_per_px: float,
@@ -77,18 +83,20 @@ def marker_shift(markers_px: np.ndarray, height_mm: np.ndarray, tangential_n: tu
     load = float(np.hypot(*t))
     if load == 0.0 or normal_force <= 0.0 or h.max() <= 0.0:
         return shift
+    pressure = h / h.max()  # the Winkler layer's pressure, relative to its peak
+    inside = pressure > 0.02
+    area = float(inside.sum()) * mm_per_px ** 2
     limit = friction * normal_force
     ratio = min(load / limit, 1.0) if limit > 0 else 1.0
-    travel_mm = min(load, limit) / mech.shear_stiffness
-    # where each marker sits: pressure relative to the peak, and distance outside the contact
+    travel_mm = min(min(load, limit) / mech.shear_stiffness(area), mech.max_shear_strain * mech.thickness_mm)
+    # sticking where the local pressure can carry the load's share, slipping towards the rim as the load
+    # nears the friction limit (Cattaneo-Mindlin, smoothed); continuous up to gross slip, where only the
+    # peak still holds the full travel. The gel around the contact is dragged along by it (blur).
+    carried = np.where(inside, np.clip(pressure / max(ratio, 1e-6), 0.0, 1.0), 0.0).astype(np.float32)
+    sigma = mech.drag_mm / mm_per_px
+    field = cv2.GaussianBlur(carried, (0, 0), sigmaX=sigma) if sigma > 0.3 else carried
+    field = np.maximum(field, np.where(inside, carried * 0.5, 0.0))  # blurring must not empty a small contact
     cols = np.clip(np.round(markers_px[:, 0]).astype(int), 0, h.shape[1] - 1)
     rows = np.clip(np.round(markers_px[:, 1]).astype(int), 0, h.shape[0] - 1)
-    pressure = h[rows, cols] / h.max()
-    outside = (h <= 0.02 * h.max()).astype(np.uint8)
-    distance_mm = cv2.distanceTransform(outside, cv2.DIST_L2, 3)[rows, cols] * mm_per_px
-    inside = pressure > 0.02
-    # sticking where the pressure can hold the share of the load (Cattaneo-Mindlin, smoothed), slipping
-    # towards the rim as the load nears the limit (all of it at gross slip)
-    stick = np.clip(pressure / max(ratio, 1e-6), 0.0, 1.0) if ratio < 1.0 else np.full(len(pressure), 1.0)
-    weight = np.where(inside, stick, np.exp(-distance_mm / mech.drag_mm))
+    weight = field[rows, cols]
     return (weight * travel_mm / mm_per_px)[:, None] * (t / load)[None, :]

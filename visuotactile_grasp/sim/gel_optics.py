@@ -27,11 +27,15 @@ TABLE_W, TABLE_H = 640, 480  # the image the tables' pixel positions refer to
 
 @functools.cache
 def calibration_table(name: str) -> np.ndarray:
-    """(bins, bins, 3, 6) float32: per slope bin and RGB channel, the quadratic's six coefficients."""
+    """(bins, bins, 3, 6) float32: per slope bin and RGB channel, the quadratic's six coefficients.
+
+    The tables were fitted on images read by OpenCV, in BGR order: `grad_r` is the change of channel 0,
+    which is blue (checked against Taxim's own rendering: grad_r correlates 0.91 with its blue channel
+    and -0.54 with red)."""
     if name not in CALIBRATIONS:
         raise ValueError(f"unknown gel calibration {name!r}; expected one of {sorted(CALIBRATIONS)}")
     with np.load(DATA / CALIBRATIONS[name]) as data:
-        table = np.stack([data["grad_r"], data["grad_g"], data["grad_b"]], axis=2).astype(np.float32)
+        table = np.stack([data["grad_b"], data["grad_g"], data["grad_r"]], axis=2).astype(np.float32)
         if table.shape[:2] != (int(data["bins"]),) * 2:
             raise ValueError(f"{CALIBRATIONS[name]}: tables of shape {table.shape} for {int(data['bins'])} bins")
     return table
@@ -69,7 +73,6 @@ class GelOptics:
         v, u = np.mgrid[0:height, 0:width].astype(np.float32)
         u, v = (u + 0.5) * TABLE_W / width, (v + 0.5) * TABLE_H / height  # position in the table's frame
         self._basis = np.stack([u * u, v * v, u * v, u, v, np.ones_like(u)], axis=-1)  # H, W, 6
-        self._flat = np.einsum("hwn,cn->hwc", self._basis, self.table[0, 0])  # an untouched pixel's change
         self.background = self._background(np.random.default_rng(seed))
         rows, cols = look.marker_grid
         self.markers = np.stack(np.meshgrid(np.linspace(0.5, cols - 0.5, cols) * width / cols,
@@ -93,19 +96,30 @@ class GelOptics:
         return np.clip(img, 0, 255).astype(np.float32)
 
     def shading(self, height_mm: np.ndarray) -> np.ndarray:
-        """(H, W, 3) change of each channel from the background for a pressed-in height map (mm)."""
+        """(H, W, 3) change of each channel from the background for a pressed-in height map (mm).
+
+        The change is the table's at the pixel's slope minus its change at zero slope in the same
+        direction (the first theta row is not constant in phi, nor zero), interpolated linearly
+        between theta bins: a barely sloped pixel changes barely, with no step at any slope."""
         h = check_height_map(height_mm, (self.height, self.width))
+        if self.look.background_flip:  # the sensor mounted the other way round: its lights turn too
+            h = h[::-1, ::-1]
         dz_dx, dz_dy = np.gradient(h / self.mm_per_px)  # x down the rows, y along the columns; mm/mm
         theta = np.arctan(np.hypot(dz_dx, dz_dy))
-        sloped = theta > 1e-4
+        sloped = theta > 1e-6
         change = np.zeros((self.height, self.width, 3), np.float32)
         if sloped.any():
-            phi = np.arctan2(dz_dx[sloped], dz_dy[sloped])
             n = self.bins - 1
-            i = np.clip((theta[sloped] / (0.5 * np.pi / n)).astype(np.int64), 0, n)
+            phi = np.arctan2(dz_dx[sloped], dz_dy[sloped])
             j = np.clip(((phi + np.pi) / (2 * np.pi / n)).astype(np.int64), 0, n)
-            change[sloped] = np.einsum("pcn,pn->pc", self.table[i, j], self._basis[sloped]) - self._flat[sloped]
-        return change
+            t = theta[sloped] / (0.5 * np.pi / n)
+            i = np.clip(t.astype(np.int64), 0, n - 1)
+            frac = np.clip(t - i, 0.0, 1.0)[:, None, None]
+            coeffs = (1 - frac) * self.table[i, j] + frac * self.table[i + 1, j] - self.table[0, j]
+            change[sloped] = np.einsum("pcn,pn->pc", coeffs, self._basis[sloped])
+        if self.look.background_flip:
+            change = change[::-1, ::-1]
+        return change * np.asarray(self.look.light_gain, np.float32)
 
     def render(self, height_mm: np.ndarray | None, marker_shift_px: np.ndarray | None = None) -> np.ndarray:
         """RGB uint8 image: the background, the imprint's shading, the markers where the gel carried

@@ -412,15 +412,19 @@ class MujocoCell:
         surface[surface < -SURFACE_RANGE_MM] = np.nan
         return surface if np.isfinite(surface).any() else None
 
+    def gel_contact(self, side: str) -> tuple:
+        """(object surface mm or None, normal load N, tangential load (columns, rows) N, friction) at one
+        physics state: what the calibrated gel is rendered from."""
+        with self.lock:  # the surface and the load from the same step
+            m = self.model
+            surface = self.gel_surface_mm(side)
+            load = pad_load(m, self.data, mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_GEOM, f"pad_{side}"),
+                            self._obj_geoms, mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_CAMERA, f"gel_{side}"), mujoco)
+        return (surface, *load)
+
     def render_gel(self, side: str) -> np.ndarray:
         if self.config.gel_model == "calibrated":
-            surface = self.gel_surface_mm(side)
-            with self.lock:
-                m = self.model
-                load = pad_load(m, self.data, mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_GEOM, f"pad_{side}"),
-                                self._obj_geoms, mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_CAMERA, f"gel_{side}"),
-                                mujoco)
-            return self.gels[side].render(surface, *load)
+            return self.gels[side].render(*self.gel_contact(side))
         return self.gels[side].render(self.gel_height_map(side), shear_px=self.shear_px())
 
     def ground_truth_held(self) -> bool:

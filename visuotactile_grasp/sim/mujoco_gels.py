@@ -37,13 +37,15 @@ def gel_mechanics(gel_id: int) -> GelMechanics:
     rng = np.random.default_rng([int(gel_id), 78])
     base = GelMechanics()
     scale = float(rng.uniform(0.75, 1.3))
-    return GelMechanics(winkler_modulus=base.winkler_modulus * scale, shear_stiffness=base.shear_stiffness * scale)
+    return GelMechanics(winkler_modulus=base.winkler_modulus * scale, shear_modulus=base.shear_modulus * scale)
 
 
 class CalibratedGel:
     """One pad's gel: its optics and its mechanics, both drawn from its gel id."""
 
     def __init__(self, width: int, gel_id: int, height: int) -> None:
+        if abs(height * 4 - width * 3) > 4:
+            raise ValueError(f"the gel camera images a 24 x 18 mm area: a {width}x{height} image is not 4:3")
         self.gel_id, self.mm_per_px = int(gel_id), GEL_SIDE_MM / width
         self.optics = GelOptics(width, height, self.mm_per_px, gel_look(gel_id), seed=int(gel_id))
         self.mechanics = gel_mechanics(gel_id)

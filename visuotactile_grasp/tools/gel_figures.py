@@ -51,10 +51,10 @@ def _grasp_sequence(cell, object_id: str) -> list[tuple[str, np.ndarray]]:
 
 def write_gel_figure(out_dir: Path, object_id: str = "train_000") -> Path:
     from ..sim.gel_mechanics import indentation
-    from ..sim.gel_optics import DATA, GelOptics
+    from ..sim.gel_optics import DATA, GelLook, GelOptics
     from ..sim.kinematic_cell import CellConfig
     from ..sim.mujoco_cell import MujocoCell
-    from ..sim.mujoco_gels import GEL_SIDE_MM, gel_look
+    from ..sim.mujoco_gels import GEL_SIDE_MM
 
     out_dir.mkdir(parents=True, exist_ok=True)
     w, h = 320, 240
@@ -64,7 +64,7 @@ def write_gel_figure(out_dir: Path, object_id: str = "train_000") -> Path:
     mm = GEL_SIDE_MM / w
     # Taxim's press: a flat-ended cylinder of about a third of the image width, face-on
     punch = np.where((u - w / 2) ** 2 + (v - h / 2) ** 2 < (0.16 * w) ** 2, 0.0, np.nan)
-    ours = GelOptics(w, h, mm, gel_look(0), seed=0)
+    ours = GelOptics(w, h, mm, GelLook(calibration="gelsight"), seed=0)  # Taxim's own table, like for like
     top = [_label(real, "real GelSight, no contact"), _label(taxim, "Taxim: flat punch"),
            _label(ours.render(indentation(punch, 15.0, mm)), "ours (calibrated): flat punch")]
     legacy = MujocoCell(CellConfig(gel_model="legacy"), object_id=object_id)
