@@ -11,8 +11,8 @@ from pathlib import Path
 from ..sim.objects import object_ids
 
 
-def provenance(args, checkpoints: dict) -> tuple[str, dict]:
-    """The command, the git commit and what each checkpoint is (from its model.json)."""
+def git_commit() -> str:
+    """The commit the code runs from, marked when tracked files have uncommitted changes."""
     root = Path(__file__).resolve().parents[2]
     try:
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
@@ -20,7 +20,12 @@ def provenance(args, checkpoints: dict) -> tuple[str, dict]:
         dirty = bool(subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
                                     capture_output=True, text=True).stdout.strip())
     except (OSError, subprocess.CalledProcessError):
-        commit, dirty = "unknown", False
+        return "unknown"
+    return commit + (" (with uncommitted changes)" if dirty else "")
+
+
+def provenance(args, checkpoints: dict) -> tuple[str, dict]:
+    """The command, the git commit and what each checkpoint is (from its model.json)."""
     models = {}
     for name, run in checkpoints.items():
         meta = json.loads((Path(run) / "model.json").read_text())
@@ -30,8 +35,7 @@ def provenance(args, checkpoints: dict) -> tuple[str, dict]:
                         "lift": meta.get("lift")}
     from ..evaluation.experiments import trained_gel_model
 
-    info = {"command": "vtg " + " ".join(sys.argv[1:]), "commit": commit + (" (with uncommitted changes)" if dirty
-                                                                           else ""), "models": models,
+    info = {"command": "vtg " + " ".join(sys.argv[1:]), "commit": git_commit(), "models": models,
             "gel_model": trained_gel_model(checkpoints)}
     lines = [f"- command: `{info['command']}`", f"- commit: `{info['commit']}`",
              f"- simulated gels: {info['gel_model']} (as the models' training data)"]

@@ -82,8 +82,18 @@ def run_crossval(args) -> int:
     from ..model.inputs import load_inputs
     from ..model.crossval import run_crossval as crossval
 
+    import sys
+    from dataclasses import asdict
+
+    from .evaluate import git_commit
+
     inputs = load_inputs(args.data, configs(args, "tactile_vision")[0].image_size, workers=args.workers)
     model_cfg, train_cfg = configs(args, "tactile_vision")
-    summary = crossval(inputs, model_cfg, train_cfg, args.out, k=args.folds, variants=ROWS)
+    data = dataset_provenance(args.data, inputs)
+    header = (f"- command: `vtg {' '.join(sys.argv[1:])}`\n- commit: `{git_commit()}`\n"
+              f"- model: {json.dumps({k: v for k, v in model_cfg.to_dict().items() if k != 'variant'})}\n"
+              f"- training: {json.dumps(asdict(train_cfg))}\n- data: `{data['dir']}`, {data['examples']} examples "
+              f"{data['examples_by_kind']}, {data['objects']} objects, collection {json.dumps(data['collection'])}\n")
+    summary = crossval(inputs, model_cfg, train_cfg, args.out, k=args.folds, variants=ROWS, header=header)
     print((__import__("pathlib").Path(args.out) / "table1.md").read_text())
     return 0 if summary else 1
