@@ -40,12 +40,6 @@ def gripper_to_world(pose: np.ndarray, delta: np.ndarray) -> np.ndarray:
     return np.array([x + c * dx - s * dy, y + s * dx + c * dy, z + dz, wrap_angle(yaw + dyaw)])
 
 
-def world_to_gripper(pose: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """The action (dx, dy, dz, dyaw) in pose's gripper frame that reaches target."""
-    motion = to_gripper_frame(np.asarray(target[:3], float) - np.asarray(pose[:3], float), pose[3])
-    return np.array([*motion, wrap_angle(target[3] - pose[3])])
-
-
 def to_gripper_frame(motion_xyz, yaw: float) -> np.ndarray:
     """Rotate a base-frame translation (3, or 3 x N columns) into the gripper frame of this yaw."""
     c, s = math.cos(yaw), math.sin(yaw)

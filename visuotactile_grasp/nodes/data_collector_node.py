@@ -23,7 +23,7 @@ from ..procedure.trial import run_trial
 from ..ros import qos
 from ..ros.clocks import sim_seconds
 from ..ros.frame_cache import FrameCache
-from ..perception.cylinder_fit import DEPTH_ENCODINGS
+from ..perception.cylinder_fit import DEPTH_ENCODINGS, depth_to_meters
 from ..ros.image_conversion import image_to_numpy
 from ..ros.input_checks import (COLOUR_ENCODINGS, CauseLog, cylinder_fit_problem, image_problem, node_now,
                                 stamp_ahead, tactile_contact_problem)
@@ -115,7 +115,7 @@ class DataCollectorNode(RobotSteps, Node):
                 raise StepFailed(f"no fresh {key} frame within {self.p.frame_timeout} s (sensor down or stale)")
             setattr(snap, key, image_to_numpy(msg))
         if snap.depth is not None and snap.depth.dtype == np.uint16:
-            snap.depth = snap.depth.astype(np.float32) / 1000.0
+            snap.depth = depth_to_meters(snap.depth, "16UC1")
         return snap
 
     def tactile_label(self) -> bool:

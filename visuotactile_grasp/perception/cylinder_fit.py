@@ -14,13 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Intrinsics:
-    fx: float
-    fy: float
-    cx: float
-    cy: float
+from .camera import Intrinsics  # noqa: F401 - the fit's argument type, importable from here
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-
-def project(points_world: np.ndarray, K, R: np.ndarray, eye: np.ndarray) -> np.ndarray:
-    """(N, 2) pixel columns and rows of world points for a pinhole camera (R: optical axes in the world)."""
-    p = (np.atleast_2d(points_world) - eye) @ R
-    if np.any(p[:, 2] <= 0):
-        raise ValueError("a point to project lies behind the camera")
-    return np.column_stack([K.fx * p[:, 0] / p[:, 2] + K.cx, K.fy * p[:, 1] / p[:, 2] + K.cy])
+from .camera import project
 
 
 def front_crop(rgb: np.ndarray, camera, base_center: np.ndarray, height: float, side: int,

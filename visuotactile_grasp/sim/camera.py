@@ -1,25 +1,9 @@
 """A pinhole RGB-D camera that ray-casts the table and a vertical cylinder analytically."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-
-@dataclass(frozen=True)
-class CameraIntrinsics:
-    width: int
-    height: int
-    fx: float
-    fy: float
-    cx: float
-    cy: float
-
-    @classmethod
-    def kinect_like(cls, width: int = 320, height: int = 240) -> CameraIntrinsics:
-        # Kinect2 SD: fx = fy = 364.506 at 512x424; scale to the requested width.
-        f = 364.506 * width / 512.0
-        return cls(width, height, f, f, width / 2.0 - 0.5, height / 2.0 - 0.5)
+from ..perception.camera import Intrinsics  # one pinhole model for the simulator and perception
 
 
 def look_at(eye: np.ndarray, target: np.ndarray, up=(0.0, 0.0, 1.0)) -> np.ndarray:
@@ -33,7 +17,7 @@ def look_at(eye: np.ndarray, target: np.ndarray, up=(0.0, 0.0, 1.0)) -> np.ndarr
 
 
 class RGBDCamera:
-    def __init__(self, intrinsics: CameraIntrinsics, eye, target) -> None:
+    def __init__(self, intrinsics: Intrinsics, eye, target) -> None:
         self.K = intrinsics
         self.eye = np.asarray(eye, float)
         self.R = look_at(self.eye, np.asarray(target, float))

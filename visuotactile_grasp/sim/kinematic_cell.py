@@ -18,7 +18,8 @@ import numpy as np
 from ..devices.wsg50.model import SimulatedGripper
 from ..devices.wsg50.protocol import GraspingState, Status
 from ..geometry import all_finite, wrap_angle
-from .camera import CameraIntrinsics, RGBDCamera
+from ..perception.camera import Intrinsics
+from .camera import RGBDCamera
 from .gelsight_render import GelSightRenderer, band_height_map
 from .objects import ObjectSpec, make_object
 from ..streams import keyed_rng, stream_seed
@@ -135,7 +136,7 @@ class KinematicCell:
         self.held = False
         self.stable = False
         self.pushed_out = False
-        self.camera = RGBDCamera(CameraIntrinsics.kinect_like(self.config.camera_width, self.config.camera_height),
+        self.camera = RGBDCamera(Intrinsics.kinect_like(self.config.camera_width, self.config.camera_height),
                                  eye=(1.35, 0.0, 0.55), target=(0.6, 0.0, 0.05))
         self.gels = {side: GelSightRenderer(self.config.gel_width, self.config.gel_height,
                                             seed=self.config.seed * 2 + i)

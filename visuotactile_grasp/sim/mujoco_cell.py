@@ -30,7 +30,7 @@ from ..streams import keyed_rng, stream_seed
 from ..devices.wsg50.model import SimulatedGripper  # noqa: E402
 from ..devices.wsg50.protocol import GraspingState, Status  # noqa: E402
 from ..geometry import wrap_angle  # noqa: E402
-from .camera import CameraIntrinsics  # noqa: E402
+from ..perception.camera import Intrinsics  # noqa: E402
 from .gelsight_render import GelSightRenderer  # noqa: E402
 from .mujoco_gels import SURFACE_RANGE_MM, CalibratedGel, pad_load  # noqa: E402
 
@@ -50,7 +50,7 @@ GEL_PX_PER_M = 20000.0  # height-map scale handed to the image formation (sets t
 class _Camera:
     """What the ROS node needs of the camera: intrinsics and its pose in the base frame."""
 
-    def __init__(self, K: CameraIntrinsics) -> None:
+    def __init__(self, K: Intrinsics) -> None:
         from .camera import look_at
 
         self.K = K
@@ -152,7 +152,7 @@ class MujocoCell:
                          "gel_id" if gel is CalibratedGel else "seed": self.config.seed * 2 + i})
                      for i, side in enumerate(("left", "right"))}
         w, h = self.config.camera_width, self.config.camera_height
-        self.camera = _Camera(CameraIntrinsics.kinect_like(w, h))
+        self.camera = _Camera(Intrinsics.kinect_like(w, h))
         self.fovy_deg = math.degrees(2 * math.atan(h / 2 / self.camera.K.fy))
         self.time = 0.0
         self.model = None

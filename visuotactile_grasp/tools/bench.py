@@ -117,6 +117,8 @@ def bench_gelsight(seconds: float = 15.0, width: int = 1280, height: int = 960, 
     from sensor_msgs.msg import Image
     from visuotactile_grasp_msgs.msg import TactileContact
 
+    from ..ros.stamps import stamp_seconds
+
     from .. import topics
     from ..graph.lifecycle import child_env
     from ..graph.runner import executable_path
@@ -148,7 +150,7 @@ def bench_gelsight(seconds: float = 15.0, width: int = 1280, height: int = 960, 
             s = stats[side]
             s["diff"] += 1
             now = node.get_clock().now().nanoseconds * 1e-9
-            s["latency"].append(now - (msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9))
+            s["latency"].append(now - stamp_seconds(msg.header.stamp))
 
     def on_contact(_msg, side):
         if counting.is_set():
