@@ -15,7 +15,7 @@ def gripper():
     client = WsgClient(emulator.host, emulator.port, timeout_s=0.5, motion_timeout_s=5.0)
     client.connect()
     yield emulator, client
-    client.close()
+    client.disconnect()
     emulator.shutdown()
 
 
@@ -90,7 +90,7 @@ def test_slow_reply_times_out(gripper):
 def test_fast_stop_on_disconnect_then_acknowledge(gripper):
     emulator, client = gripper
     emulator.faults.fast_stop_on_disconnect = True
-    client.close()
+    client.disconnect()
     time.sleep(0.5)
     client.connect()
     assert client.system_state() & p.SystemStateBit.FAST_STOP
@@ -113,3 +113,26 @@ def test_unreachable_gripper_gives_clear_error():
     client = WsgClient("127.0.0.1", 1, timeout_s=0.3)
     with pytest.raises(WsgConnectionError, match="cannot reach"):
         client.connect()
+
+
+def test_every_device_driver_has_the_same_lifecycle(tmp_path):
+    """devices.base.Device: connect, disconnect (twice is fine), connected."""
+    import cv2
+    import numpy as np
+
+    from visuotactile_grasp.devices.base import Device
+    from visuotactile_grasp.devices.gelsight.sources import FolderSource, VideoSource
+
+    cv2.imwrite(str(tmp_path / "0.png"), np.zeros((4, 4, 3), np.uint8))
+    devices = [WsgClient("127.0.0.1", 1), FolderSource(str(tmp_path)), VideoSource(str(tmp_path / "none.mp4"),
+                                                                                   4, 4, 30.0, loop=False)]
+    for device in devices:
+        assert isinstance(device, Device) and not device.connected
+        device.disconnect()
+        device.disconnect()
+        assert not device.connected
+    folder = devices[1]
+    folder.connect()
+    assert folder.connected and folder.read().shape == (4, 4, 3)
+    folder.disconnect()
+    assert not folder.connected

@@ -78,7 +78,7 @@ class Wsg50GripperNode(Node):
                     self.busy.clear()
             self.get_logger().info(f"connected to WSG-50 at {self.p.host}:{self.p.port}")
         except (WsgConnectionError, WsgError) as exc:
-            self.client.close()
+            self.client.disconnect()
             self.status.connected = False
             self.get_logger().warning(f"WSG-50 not available: {exc}", throttle_duration_sec=10.0)
             self.diag.publish(ERROR, f"disconnected: {exc}")
@@ -180,7 +180,7 @@ class Wsg50GripperNode(Node):
                 self.client.stop()
         except (WsgConnectionError, WsgError):
             pass
-        self.client.close()
+        self.client.disconnect()
 
 
 def main(args=None) -> int:

@@ -18,13 +18,23 @@ class SourceError(RuntimeError):
 
 
 class FrameSource:
-    def connect(self) -> None: ...
+    """A GelSight frame stream (devices.base.Device, plus read())."""
+
+    _open = False
+
+    @property
+    def connected(self) -> bool:
+        return self._open
+
+    def connect(self) -> None:
+        self._open = True
 
     def read(self) -> np.ndarray:
         """Next RGB uint8 frame; raises SourceError when none can be had."""
         raise NotImplementedError
 
-    def disconnect(self) -> None: ...
+    def disconnect(self) -> None:
+        self._open = False
 
 
 class VideoSource(FrameSource):
@@ -41,6 +51,7 @@ class VideoSource(FrameSource):
             self.cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
             self.cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
             self.cap.set(cv2.CAP_PROP_FPS, self.fps)
+        super().connect()
 
     def read(self) -> np.ndarray:
         if self.cap is None:
@@ -57,6 +68,7 @@ class VideoSource(FrameSource):
         if self.cap is not None:
             self.cap.release()
             self.cap = None
+        super().disconnect()
 
 
 class FolderSource(FrameSource):
@@ -67,6 +79,7 @@ class FolderSource(FrameSource):
     def connect(self) -> None:
         if not self.paths:
             raise SourceError("image folder holds no .png/.jpg files")
+        super().connect()
 
     def read(self) -> np.ndarray:
         path = self.paths[self.index % len(self.paths)]

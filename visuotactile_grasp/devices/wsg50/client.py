@@ -51,7 +51,7 @@ class WsgClient:
 
     def connect(self) -> None:
         with self._lock:
-            self.close()
+            self.disconnect()
             try:
                 sock = socket.create_connection((self.host, self.port), timeout=self.timeout_s)
             except OSError as exc:
@@ -61,7 +61,7 @@ class WsgClient:
             self._decoder = p.FrameDecoder()
             self._pending = []
 
-    def close(self) -> None:
+    def disconnect(self) -> None:
         with self._lock:
             if self._sock is not None:
                 try:
@@ -71,7 +71,7 @@ class WsgClient:
 
     # transport ------------------------------------------------------------
     def _fail(self, message: str, exc: Exception | None = None) -> WsgConnectionError:
-        self.close()
+        self.disconnect()
         err = WsgConnectionError(message)
         if exc is not None:
             err.__cause__ = exc
