@@ -34,3 +34,39 @@ def test_crossval_reports_intervals_paired_differences_and_provenance(tmp_path):
                                           enumerate([len(inputs) // 2] * 2)) / len(inputs)
     table = (tmp_path / "table1.md").read_text()
     assert "vtg crossval" in table and "95% CI over objects" in table and "| majority |" in table
+
+
+def test_sign_flip_test_is_exact_for_few_objects_and_estimated_for_many():
+    from visuotactile_grasp.evaluation.stats import sign_flip_p
+
+    rng = np.random.default_rng(1)
+    assert 0 < sign_flip_p(rng.normal(0.05, 0.1, 14)) <= 1
+    many = rng.normal(0.0, 0.1, 65)  # no effect: not significant
+    assert sign_flip_p(many) > 0.05
+    shifted = many + 0.08  # a clear effect over 65 objects: as small as the estimate can go
+    assert sign_flip_p(shifted) < 1e-3
+    # the estimate agrees with the exact value where both can be computed (16 objects)
+    from visuotactile_grasp.evaluation import stats
+
+    sixteen = rng.normal(0.03, 0.1, 16)
+    exact16 = stats.sign_flip_p(sixteen)
+    old, stats.EXACT_SIGN_FLIP_MAX = stats.EXACT_SIGN_FLIP_MAX, 8
+    try:
+        assert abs(stats.sign_flip_p(sixteen) - exact16) < 0.01
+    finally:
+        stats.EXACT_SIGN_FLIP_MAX = old
+
+
+def test_intervals_for_a_table_of_many_objects():
+    """Table I has 65 objects: the paired test must not refuse them (it did, after all the training)."""
+    from visuotactile_grasp.model.crossval import object_intervals
+
+    rng = np.random.default_rng(0)
+    objects = np.array([f"train_{i:03d}" for i in range(65) for _ in range(10)])
+    y = rng.random(len(objects)) > 0.4
+    good = np.where(rng.random(len(objects)) < 0.8, y, ~y).astype(float)
+    pooled = {"tactile_vision": {"cal": [good], "y": [y.astype(float)], "obj": [objects], "raw": [good]},
+              "majority": {"cal": [np.ones(len(y))], "y": [y.astype(float)], "obj": [objects], "raw": []}}
+    out = object_intervals(pooled)
+    assert out["versus_tactile_vision"]["majority"]["p_objects"] < 0.01
+    assert out["accuracy"]["tactile_vision"]["ci95"][0] > 0.7

@@ -79,3 +79,20 @@ def test_imagenet_features_tell_cylinders_from_boxes_better_than_random_weights(
                                               action_hidden=32, fusion_hidden=32, pretrained=False)).eval()
             chance.append(_leave_one_out_nearest_centroid(rnd.vision(x).numpy(), labels))
     assert good >= 0.95 and good > max(chance) + 0.15, (good, chance)
+
+
+@needs_weights
+def test_the_imagenet_head_names_a_known_photograph():
+    """Golden check of the architecture beyond key and shape matching (strides, residuals,
+    activations, input scaling): matplotlib's sample portrait of Grace Hopper is class 652,
+    'military uniform', as the original network says."""
+    import cv2
+    from matplotlib import cbook
+
+    img = cv2.imread(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))[..., ::-1]
+    x = (cv2.resize(img, (224, 224), interpolation=cv2.INTER_AREA).astype(np.float32) - 127.0) / 128.0
+    net = EfficientNetLite0()
+    load_imagenet(net)
+    with torch.no_grad():
+        p = net.eval().imagenet_logits(torch.from_numpy(x.transpose(2, 0, 1)[None].copy())).softmax(-1)[0]
+    assert int(p.argmax()) == 652 and float(p[652]) > 0.2, (int(p.argmax()), float(p.max()))

@@ -122,3 +122,18 @@ def test_resuming_a_finished_run_only_recalibrates(tmp_path):
     again = train(inputs, cfg, train_cfg, tmp_path, resume=True, progress=False)
     assert again["step"] == 6 and again["examples_per_s"] == first["examples_per_s"] > 0
     assert again["platt"] == pytest.approx(first["platt"])
+
+
+def test_a_run_resumes_only_with_its_own_setup_and_keeps_its_origin(tmp_path):
+    inputs = synthetic_inputs()
+    cfg = ModelConfig(variant="tactile", **SMALL)
+    schedule = TrainConfig(iterations=4, batch_size=8, lr=1e-3, lr_drop_at=3, checkpoint_every=2)
+    train(inputs, cfg, schedule, tmp_path, progress=False, data={"dir": "a", "examples": 96})
+    notes = checkpoint.read_meta(tmp_path)["initialisation"]
+    meta = train(inputs, cfg, schedule, tmp_path, resume=True, progress=False, data={"dir": "a", "examples": 96})
+    assert meta["step"] == 4 and checkpoint.read_meta(tmp_path)["initialisation"] == notes
+    with pytest.raises(ValueError, match="another setup"):
+        train(inputs, cfg, TrainConfig(iterations=8, batch_size=8, lr=1e-3, lr_drop_at=3, checkpoint_every=2),
+              tmp_path, resume=True, progress=False, data={"dir": "a", "examples": 96})
+    with pytest.raises(ValueError, match="data a"):
+        train(inputs, cfg, schedule, tmp_path, resume=True, progress=False, data={"dir": "b", "examples": 96})

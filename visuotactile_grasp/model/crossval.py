@@ -23,7 +23,7 @@ def object_folds(object_ids: np.ndarray, k: int, seed: int) -> list[set[str]]:
 
 
 def run_crossval(inputs: Inputs, model_template: ModelConfig, train_cfg: TrainConfig, out: str | Path,
-                 k: int = 3, variants=ROWS, progress: bool = True, header: str = "") -> dict:
+                 k: int = 3, variants=ROWS, progress: bool = True, header: str = "", data: dict | None = None) -> dict:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     folds = object_folds(inputs.object_ids, k, train_cfg.seed)
@@ -42,7 +42,7 @@ def run_crossval(inputs: Inputs, model_template: ModelConfig, train_cfg: TrainCo
                 continue
             cfg = ModelConfig(**{**model_template.to_dict(), "variant": variant})
             # resume: a finished fold is reused (only its Platt scaling is refitted), a cut one continues
-            train(tr, cfg, train_cfg, out / f"fold{fold}" / variant, resume=True, progress=progress)
+            train(tr, cfg, train_cfg, out / f"fold{fold}" / variant, resume=True, progress=progress, data=data)
             model, meta = checkpoint.load(out / f"fold{fold}" / variant, expect_variant=variant)
             logits = predict_logits(model, te)
             a, b = meta["platt"]

@@ -86,23 +86,29 @@ class EfficientNetLite0(nn.Module):
         return self._fc(self.features(x))
 
 
-class LiteBackbone(nn.Module):
-    """The backbone as the network uses it: inputs normalised with the ImageNet mean and std (as every
-    stack here is fed) are mapped to what the TensorFlow Lite weights expect, (pixel - 127) / 128."""
+INPUT_NORMS = {"rgb": ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),  # front frames: ImageNet's
+               "diff": ((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))}  # gel difference images (model/inputs.py)
 
-    def __init__(self) -> None:
+
+class LiteBackbone(nn.Module):
+    """The backbone as the network uses it: its inputs, normalised as this project feeds that stack
+    (INPUT_NORMS), are mapped back to pixels and on to what the TensorFlow Lite weights expect,
+    (pixel - 127) / 128."""
+
+    def __init__(self, inputs: str = "rgb") -> None:
         super().__init__()
         self.net = EfficientNetLite0()
         del self.net._fc  # the ImageNet classifier is not part of the feature extractor
-        self.register_buffer("mean", torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1), persistent=False)
+        mean, std = INPUT_NORMS[inputs]
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net.features(((x * self.std + self.mean) * 255.0 - 127.0) / 128.0)
 
 
-def make_lite_backbone(pretrained: bool) -> tuple[nn.Module, int, str]:
-    backbone = LiteBackbone()
+def make_lite_backbone(pretrained: bool, inputs: str = "rgb") -> tuple[nn.Module, int, str]:
+    backbone = LiteBackbone(inputs)
     note = "random init"
     if pretrained:
         full = EfficientNetLite0()

@@ -60,15 +60,16 @@ def small_cnn() -> tuple[nn.Module, int]:
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten()), c
 
 
-def make_backbone(name: str, pretrained: bool) -> tuple[nn.Module, int, str]:
-    """(feature extractor, feature size, note on initialisation)."""
+def make_backbone(name: str, pretrained: bool, inputs: str = "rgb") -> tuple[nn.Module, int, str]:
+    """(feature extractor, feature size, note on initialisation). inputs: rgb (ImageNet-normalised
+    frames) or diff (gel difference images, normalised as (x - 0.5) / 0.25: model/inputs.py)."""
     if name == "small":
         net, dim = small_cnn()
         return net, dim, "random init (small CNN)"
     if name == "efficientnet_lite0":
         from .efficientnet_lite import make_lite_backbone
 
-        return make_lite_backbone(pretrained)
+        return make_lite_backbone(pretrained, inputs)
     import torchvision
 
     builder = getattr(torchvision.models, name)
@@ -95,7 +96,7 @@ class GraspSuccessNet(nn.Module):
             img_dim += dim
             self.init_notes.append(f"vision: {note}")
         if config.uses_tactile:
-            self.tactile, dim, note = make_backbone(config.backbone, config.pretrained)  # shared by both gels
+            self.tactile, dim, note = make_backbone(config.backbone, config.pretrained, "diff")  # both gels
             img_dim += 2 * dim
             self.init_notes.append(f"tactile: {note}")
         self.image_dim = img_dim

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -83,12 +83,16 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
     device = pick_device(cfg.device)
     train_mask, val_mask = split_by_object(inputs.object_ids, cfg.val_fraction, cfg.seed)
     tr, va = inputs.subset(train_mask), inputs.subset(val_mask)
-    model = GraspSuccessNet(model_cfg).to(device)
+    resuming = resume and (run_dir / "model.json").exists()
+    # a resumed run starts from its checkpoint, not from ImageNet again, and keeps its true origin
+    model = GraspSuccessNet(replace(model_cfg, pretrained=False) if resuming else model_cfg).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, previous_rate = 0, None
-    if resume and (run_dir / "model.json").exists():
+    if resuming:
+        check_resumable(run_dir, model_cfg, cfg, data)
         loaded, meta = checkpoint.load(run_dir, expect_variant=model_cfg.variant, optimizer=optimizer)
         model.load_state_dict(loaded.state_dict())
+        model.init_notes = list(loaded.init_notes)
         step, previous_rate = meta["step"], meta.get("examples_per_s")
     loss_fn = nn.BCEWithLogitsLoss()
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -118,12 +122,30 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
                 log.flush()
                 bar.set_postfix(loss=f"{entry['loss']:.3f}", ex_s=f"{rate:.0f}")
                 running = []
-                checkpoint.save(run_dir, model, {"step": step, "train": asdict(cfg)}, optimizer)
+                checkpoint.save(run_dir, model, {"step": step, "train": asdict(cfg), "data": data}, optimizer)
                 model.train()
     log.close()
     # a finished run that is only re-calibrated keeps the speed it was trained at
     rate = seen / max(time.monotonic() - t0, 1e-9) if seen else previous_rate
     return finish(model, tr, va, cfg, run_dir, examples_per_s=rate, data=data)
+
+
+def check_resumable(run_dir: Path, model_cfg: ModelConfig, cfg: TrainConfig, data: dict | None) -> None:
+    """A run resumes only with the model, schedule and data it started with (a cross-validation fold
+    reused under another configuration would be reported as the new one)."""
+    meta = checkpoint.read_meta(run_dir)
+    stored = {k: v for k, v in (meta.get("config") or {}).items() if k != "pretrained"}
+    wanted = {k: v for k, v in model_cfg.to_dict().items() if k != "pretrained"}
+    problems = [f"model {stored} != {wanted}"] if stored != wanted else []
+    if meta.get("train") and {**meta["train"], "device": ""} != {**asdict(cfg), "device": ""}:
+        problems.append(f"training {meta['train']} != {asdict(cfg)}")
+    before = meta.get("data") or {}
+    same_data = (before.get("dir"), before.get("examples")) == ((data or {}).get("dir"), (data or {}).get("examples"))
+    if data is not None and before and not same_data:
+        problems.append(f"data {before.get('dir')} ({before.get('examples')} examples) != {data.get('dir')} "
+                        f"({data.get('examples')})")
+    if problems:
+        raise ValueError(f"{run_dir} was started with another setup ({'; '.join(problems)}): use a new output folder")
 
 
 def finish(model, tr: Inputs, va: Inputs, cfg: TrainConfig, run_dir: Path, examples_per_s: float,

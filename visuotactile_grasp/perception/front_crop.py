@@ -9,16 +9,18 @@ from .camera import project
 
 
 def front_crop(rgb: np.ndarray, camera, base_center: np.ndarray, height: float, side: int,
-               margin: float = 1.3) -> np.ndarray:
+               margin: float = 1.3, radius: float = 0.0) -> np.ndarray:
     """side x side crop of rgb around a vertical cylinder standing on base_center (x, y, table z) with
-    this height; the square covers the cylinder's projected extent times margin, aspect kept (the
-    frame is padded with its edge where the square leaves it)."""
+    this height and radius; the square covers the cylinder's projected extent (the larger of its
+    height and its diameter) times margin, aspect kept (padded with the frame's edge where it leaves it)."""
     if not (np.all(np.isfinite(base_center)) and np.isfinite(height) and height > 0):
         raise ValueError(f"cylinder for the crop must be finite with a positive height: {base_center}, {height}")
     base = np.asarray(base_center, float)
-    px = project(np.array([base, base + [0.0, 0.0, height]]), camera.K, camera.R, camera.eye)
-    centre = px.mean(axis=0)
-    half = max(margin * np.linalg.norm(px[1] - px[0]) / 2, 8.0)
+    extent = max(height, 2.0 * radius)
+    px = project(np.array([base, base + [0.0, 0.0, height], base + [0.0, 0.0, extent]]), camera.K, camera.R,
+                 camera.eye)
+    centre = px[:2].mean(axis=0)
+    half = max(margin * np.linalg.norm(px[2] - px[0]) / 2, 8.0)
     x0, y0 = int(round(centre[0] - half)), int(round(centre[1] - half))
     size = int(round(2 * half))
     pad = size + 2

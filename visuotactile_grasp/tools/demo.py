@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..param_files import node_params
 from ..streams import attempt_key
 from .graph_session import GraphSession
 
@@ -82,11 +83,12 @@ def run_demo(attempts: int, objects: str, out: str, policy: str = "tactile_visio
             print(session.monitor.report())
             print("demo: not every node came up", file=sys.stderr)
             return 1
+        seed = int(node_params("grasp_executive")["seed"])  # the executive's: the same attempt k on both sides
         with tqdm(total=len(object_ids) * attempts, desc="grasp attempts", unit="attempt") as bar:
             for object_id in object_ids:
                 for k in range(1, attempts + 1):  # attempt k meets the placement and grasp evaluation's k does
                     outcome = session.execute_grasp(object_id, policy, trial_id=k,
-                                                    episode_key=attempt_key(0, object_id, k))
+                                                    episode_key=attempt_key(seed, object_id, k))
                     rows.append(outcome)
                     bar.set_postfix(success=f"{sum(r.success for r in rows)}/{len(rows)}")
                     bar.update()

@@ -44,14 +44,15 @@ def graph_rows(policy: str, checkpoint: str, objects: list[str], attempts: list[
                     t0 = time.monotonic()
                     o = session.execute_grasp(object_id, policy, trial_id=k,
                                               episode_key=attempt_key(seed, object_id, k))
-                    row = {"policy": policy + GRAPH, "object_id": object_id, "trial": k, "success": bool(o.success),
-                           "ground_truth": bool(o.ground_truth_success), "force": float(o.grip_force),
-                           "regrasps": int(o.num_regrasps), "first_grasp": [float(v) for v in o.first_grasp],
-                           "wall_s": time.monotonic() - t0}
+                    row = {"policy": policy + GRAPH, "object_id": object_id, "trial": k,
+                           "force": float(o.grip_force), "regrasps": int(o.num_regrasps),
+                           "first_grasp": [float(v) for v in o.first_grasp], "wall_s": time.monotonic() - t0}
                     if o.failure_reason and o.failure_reason != "no contact after hold":
-                        row["reason"] = o.failure_reason
+                        row["error"] = o.failure_reason  # a step failed: not a grasp outcome (as on bare cells)
+                    else:
+                        row.update(success=bool(o.success), ground_truth=bool(o.ground_truth_success))
                     rows.append(row)
-                    bar.set_postfix(success=f"{sum(r['success'] for r in rows)}/{len(rows)}")
+                    bar.set_postfix(success=f"{sum(r.get('success', False) for r in rows)}/{len(rows)}")
                     bar.update()
         if not session.clean_shutdown():
             print(f"graph-check: the {policy} graph did not shut down cleanly {session.exit_codes}", file=sys.stderr)
@@ -63,7 +64,7 @@ def report(rows: list[dict], policies: list[str], objects: list[str], header: st
     from ..evaluation.stats import paired_comparison, pair_outcomes
 
     lines = [header, "| policy | bare cells | through the graph | graph - bare [95% CI] | attempts agreeing | "
-             "McNemar p |", "|---|---|---|---|---|---|"]
+             "p (objects) | McNemar p |", "|---|---|---|---|---|---|---|"]
 
     def cell(s):
         return f"{s['held']}/{s['n']} = {100 * s['rate']:.0f}% [{100 * s['ci95'][0]:.0f}, {100 * s['ci95'][1]:.0f}]"
@@ -72,7 +73,10 @@ def report(rows: list[dict], policies: list[str], objects: list[str], header: st
         c = paired_comparison(rows, p + GRAPH, p, objects)
         agree = sum(a == b for _, a, b in pair_outcomes(rows, p + GRAPH, p, objects))
         lines.append(f"| {p} | {cell(bare)} | {cell(graph)} | {100 * c['difference']:+.1f} "
-                     f"[{100 * c['ci'][0]:+.0f}, {100 * c['ci'][1]:+.0f}] | {agree}/{c['n']} | {c['p_mcnemar']:.2f} |")
+                     f"[{100 * c['ci'][0]:+.0f}, {100 * c['ci'][1]:+.0f}] | {agree}/{c['n']} | {c['p_objects']:.3g} | "
+                     f"{c['p_mcnemar']:.2f} |")
+    lines.append("\nThe interval is a percentile bootstrap over objects; when every disagreement goes one way it "
+                 "cannot reach zero, so read it with the exact sign-flip test over objects (p (objects)).")
     offsets = first_grasp_offsets(rows, policies)
     if len(offsets):
         lines.append(f"\nFirst grasps, graph against bare cell, over {len(offsets)} paired attempts: position "

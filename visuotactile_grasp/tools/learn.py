@@ -94,6 +94,6 @@ def run_crossval(args) -> int:
               f"- model: {json.dumps({k: v for k, v in model_cfg.to_dict().items() if k != 'variant'})}\n"
               f"- training: {json.dumps(asdict(train_cfg))}\n- data: `{data['dir']}`, {data['examples']} examples "
               f"{data['examples_by_kind']}, {data['objects']} objects, collection {json.dumps(data['collection'])}\n")
-    summary = crossval(inputs, model_cfg, train_cfg, args.out, k=args.folds, variants=ROWS, header=header)
+    summary = crossval(inputs, model_cfg, train_cfg, args.out, k=args.folds, variants=ROWS, header=header, data=data)
     print((__import__("pathlib").Path(args.out) / "table1.md").read_text())
     return 0 if summary else 1
