@@ -3,10 +3,11 @@ import math
 import numpy as np
 import pytest
 
+from visuotactile_grasp.devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from visuotactile_grasp.devices.sawyer.limits import ArmLimits, GoalRejected
 from visuotactile_grasp.sim.kinematic_cell import KinematicCell
 
-LIMITS = ArmLimits((0.35, -0.35, 0.0), (0.9, 0.35, 0.6), 0.3)
+LIMITS = ArmLimits(WORKSPACE_LOWER, WORKSPACE_UPPER, 0.3)
 HERE = np.array([0.6, 0.0, 0.2, 0.0])
 
 

@@ -33,6 +33,7 @@ from rclpy.clock import Clock
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
+from visuotactile_grasp.devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from visuotactile_grasp_msgs.action import MoveToPose
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GripperStatus, PlanRequest, TactileContact
 
@@ -54,7 +55,7 @@ REPEAT = 20  # copies of each bad message: a handful of log lines at most, whate
 FLOOD = 5
 WAIT_S = 20.0  # steady deadline of each handshake (a loaded 2-core machine)
 START_S = 60.0
-LOWER, UPPER = np.array([0.35, -0.35, 0.0]), np.array([0.90, 0.35, 0.60])  # the workspace (sawyer_arm.yaml)
+LOWER, UPPER = np.array(WORKSPACE_LOWER), np.array(WORKSPACE_UPPER)  # the workspace (config/workspace.yaml)
 MIN_FORCE, MAX_FORCE = 5.0, 40.0  # the planner's force range (regrasp_planner.yaml)
 FAR_FUTURE = Time(sec=2**31 - 1, nanosec=0)
 FINITE = r"finite|nan|inf"

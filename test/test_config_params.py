@@ -86,3 +86,22 @@ def test_a_string_parameter_outside_its_choices_is_refused():
     with pytest.raises(ValueError, match="not one of"):
         lift_rule.check("whenever")
     assert "reachable" in lift_rule.descriptor().additional_constraints
+
+
+def test_the_workspace_box_is_written_once():
+    """One definition in code (devices/sawyer/limits.py), one deployment file (config/workspace.yaml,
+    loaded by the arm and the planner): no stray copy of the box anywhere else in the package."""
+    import re
+
+    from visuotactile_grasp.devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
+
+    package = Path(importlib.import_module("visuotactile_grasp").__file__).parent
+    literal = re.compile(r"0\.35,\s*-0\.35|0\.90?,\s*0\.35,\s*0\.60?")
+    stray = [f"{p.relative_to(package)}:{i + 1}" for p in package.rglob("*.py") for i, line in
+             enumerate(p.read_text().splitlines()) if literal.search(line) and p.name != "limits.py"]
+    assert not stray, stray
+    shared = yaml.safe_load((CONFIG / "workspace.yaml").read_text())["/**"]["ros__parameters"]
+    assert tuple(shared["workspace_lower"]) == WORKSPACE_LOWER and tuple(shared["workspace_upper"]) == WORKSPACE_UPPER
+    for name in ("sawyer_arm", "regrasp_planner"):
+        assert "workspace_lower" not in yaml.safe_load((CONFIG / f"{name}.yaml").read_text())[name]["ros__parameters"]
+        assert any("workspace.yaml" in s.parameter_files for s in _all_specs() if s.name == name)

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from visuotactile_grasp.devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from visuotactile_grasp.planning.regrasp import CandidateConfig, LearnedPolicy, choose, sample_candidates
 
 
@@ -105,7 +106,7 @@ class _WildPolicy:
 def test_the_planning_step_enforces_the_limits_whatever_the_policy_says():
     from visuotactile_grasp.planning.step import StepLimits, StepRejected, plan_step
 
-    limits = StepLimits(5.0, 40.0, (0.35, -0.35, 0.0), (0.9, 0.35, 0.6))
+    limits = StepLimits(5.0, 40.0, WORKSPACE_LOWER, WORKSPACE_UPPER)
     images = {"rgb": np.zeros((8, 8, 3), np.uint8), "gel_left": np.zeros((6, 8, 3), np.uint8),
               "gel_right": np.zeros((6, 8, 3), np.uint8)}
     pose = np.array([0.6, 0.0, 0.1, 0.0])

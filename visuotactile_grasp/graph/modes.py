@@ -28,7 +28,7 @@ def _sim_cell() -> NodeSpec:
 
 def _hardware() -> list[NodeSpec]:
     nodes = [
-        NodeSpec("sawyer_arm", "sawyer_arm_node", ("sawyer_arm.yaml",),
+        NodeSpec("sawyer_arm", "sawyer_arm_node", ("sawyer_arm.yaml", "workspace.yaml"),
                  publishes=((t.ROBOT_EE_COMMAND, POSE), (t.ARM_EE_POSE, POSE)),
                  subscribes=((t.ROBOT_EE_STATE, POSE),)),
         NodeSpec("wsg50_gripper", "wsg50_gripper_node", ("wsg50_gripper.yaml",),
@@ -52,7 +52,7 @@ def _cylinder_fitter() -> NodeSpec:
 
 
 def _planner() -> NodeSpec:
-    return NodeSpec("regrasp_planner", "regrasp_planner_node", ("regrasp_planner.yaml",),
+    return NodeSpec("regrasp_planner", "regrasp_planner_node", ("regrasp_planner.yaml", "workspace.yaml"),
                     publishes=((t.GRASP_GOAL, M + "GraspGoal"),),
                     subscribes=((t.ARM_EE_POSE, POSE), (t.KINECT_RGB, IMG), (t.PLAN_REQUEST, M + "PlanRequest"),
                                 (t.GRIPPER_STATUS, M + "GripperStatus"))

@@ -33,6 +33,7 @@ from ..ros.input_checks import (COLOUR_ENCODINGS, GRIPPER_FORCE_RANGE, CauseLog,
                                 force_problem, image_problem, node_now, pose_problem, stamp_ahead)
 from ..ros.node_main import run_node
 from ..ros.clocks import steady_timer
+from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..ros.params import Param, declare_params
 from ..ros.stamps import stamp_seconds
 
@@ -66,8 +67,9 @@ PARAMS = [
     Param("input_history", 64, "Messages kept per camera input (ten times as many arm poses) for requests that "
           "arrive after their inputs.", (2, 10000)),
     Param("max_input_skew", 0.5, "Inputs further apart than this (sim s) are from different moments.", (0.001, 60.0)),
-    Param("workspace_lower", [0.35, -0.35, 0.0], "Targets are clamped into this box: lower corner (m)."),
-    Param("workspace_upper", [0.90, 0.35, 0.60], "Targets are clamped into this box: upper corner (m)."),
+    Param("workspace_lower", list(WORKSPACE_LOWER), "Targets are clamped into this box: lower corner (m; "
+          "config/workspace.yaml, shared with the arm)."),
+    Param("workspace_upper", list(WORKSPACE_UPPER), "Targets are clamped into this box: upper corner (m)."),
 ]
 
 

@@ -24,7 +24,7 @@ except ImportError:
     TFMessage = None
 
 from .. import topics
-from ..devices.sawyer.limits import ArmLimits, GoalRejected
+from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER, ArmLimits, GoalRejected
 from ..geometry import wrap_angle
 from ..ros import qos
 from ..ros.clocks import ClockProgress, steady_timer
@@ -36,8 +36,9 @@ from ..ros.params import Param, declare_params
 from ..ros.stamps import stamp_seconds
 
 PARAMS = [
-    Param("workspace_lower", [0.35, -0.35, 0.0], "Workspace lower corner x, y, z in the base frame (m)."),
-    Param("workspace_upper", [0.90, 0.35, 0.60], "Workspace upper corner x, y, z in the base frame (m)."),
+    Param("workspace_lower", list(WORKSPACE_LOWER), "Workspace lower corner x, y, z in the base frame (m; "
+          "config/workspace.yaml, shared with the planner)."),
+    Param("workspace_upper", list(WORKSPACE_UPPER), "Workspace upper corner x, y, z in the base frame (m)."),
     Param("max_speed", 0.3, "Cartesian speed limit (m/s).", (0.01, 1.0)),
     Param("max_lead", 0.005, "Set-points never lead the measured pose along the path by more than this (m), "
           "so command latency cannot turn into a catch-up burst above max_speed.", (0.0005, 0.1)),

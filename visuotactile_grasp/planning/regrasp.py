@@ -25,6 +25,7 @@ import torch
 from ..param_files import node_params
 from ..model.calibration import sigmoid
 from ..model.inputs import action_features, state_tensors
+from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..geometry import to_gripper_frame
 from .approach import GraspRegion  # noqa: F401 - the planners' argument type, importable from here
 from .policies import Decision
@@ -40,8 +41,8 @@ class CandidateConfig:
     lift_threshold: float = 0.9
     lift_margin: float = 0.02  # lift when no regrasp beats keeping the grasp by more (negative: the paper's rule alone)
     lift_rule: str = "reachable"  # paper: lift_threshold as it is; reachable: capped by the model's validated one
-    workspace_lower: tuple[float, float, float] = (0.35, -0.35, 0.0)
-    workspace_upper: tuple[float, float, float] = (0.90, 0.35, 0.60)
+    workspace_lower: tuple[float, float, float] = WORKSPACE_LOWER
+    workspace_upper: tuple[float, float, float] = WORKSPACE_UPPER
     search: str = "random"  # random: the paper's 4,900 random actions; cem: cross-entropy method
     cem_iterations: int = 5
     cem_population: int = 100

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..param_files import node_params
 from .policies import CylinderBaselinePolicy, Decision
 
@@ -24,8 +25,8 @@ class StepRejected(ValueError):
 class StepLimits:
     min_force: float = 5.0  # N
     max_force: float = 40.0  # N
-    workspace_lower: tuple[float, float, float] = (0.35, -0.35, 0.0)
-    workspace_upper: tuple[float, float, float] = (0.90, 0.35, 0.60)
+    workspace_lower: tuple[float, float, float] = WORKSPACE_LOWER
+    workspace_upper: tuple[float, float, float] = WORKSPACE_UPPER
 
     def __post_init__(self) -> None:
         if not self.min_force < self.max_force:

@@ -22,6 +22,7 @@ from ..perception.camera import Intrinsics
 from .camera import RGBDCamera
 from .gelsight_render import GelSightRenderer, band_height_map
 from .objects import ObjectSpec, make_object
+from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..streams import keyed_rng, stream_seed
 
 GRAVITY = 9.81
@@ -44,8 +45,8 @@ def placement_xy(rng: np.random.Generator, xy=None) -> np.ndarray:
 
 @dataclass
 class Workspace:
-    lower: tuple[float, float, float] = (0.35, -0.35, 0.0)
-    upper: tuple[float, float, float] = (0.90, 0.35, 0.60)
+    lower: tuple[float, float, float] = WORKSPACE_LOWER
+    upper: tuple[float, float, float] = WORKSPACE_UPPER
     max_speed: float = 0.5  # m/s, Cartesian
     max_yaw_rate: float = 1.5  # rad/s
 

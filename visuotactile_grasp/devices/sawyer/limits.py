@@ -8,6 +8,13 @@ import numpy as np
 from ...geometry import all_finite, gripper_to_world
 
 
+# The Sawyer cell's reachable box in the robot base frame (m): the one definition in code (every
+# default below refers to it); a deployment sets its own in config/workspace.yaml, which both the arm
+# and the planner node load.
+WORKSPACE_LOWER = (0.35, -0.35, 0.0)
+WORKSPACE_UPPER = (0.90, 0.35, 0.60)
+
+
 class GoalRejected(ValueError):
     pass
 
