@@ -70,3 +70,11 @@ def test_intervals_for_a_table_of_many_objects():
     out = object_intervals(pooled)
     assert out["versus_tactile_vision"]["majority"]["p_objects"] < 0.01
     assert out["accuracy"]["tactile_vision"]["ci95"][0] > 0.7
+
+
+def test_mcnemar_handles_thousands_of_discordant_pairs():
+    from visuotactile_grasp.evaluation.stats import mcnemar_exact
+
+    assert mcnemar_exact(3, 3) == 1.0 and 0 < mcnemar_exact(10, 2) < 0.05
+    assert mcnemar_exact(1500, 1500) == 1.0
+    assert mcnemar_exact(1400, 1600) < 1e-3 and mcnemar_exact(0, 3000) == 0.0
