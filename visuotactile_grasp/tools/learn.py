@@ -90,8 +90,9 @@ def run_crossval(args) -> int:
     inputs = load_inputs(args.data, configs(args, "tactile_vision")[0].image_size, workers=args.workers)
     model_cfg, train_cfg = configs(args, "tactile_vision")
     data = dataset_provenance(args.data, inputs)
+    shape = {k: v for k, v in model_cfg.to_dict().items() if k not in ("variant", "pretrained")}
     header = (f"- command: `vtg {' '.join(sys.argv[1:])}`\n- commit: `{git_commit()}`\n"
-              f"- model: {json.dumps({k: v for k, v in model_cfg.to_dict().items() if k != 'variant'})}\n"
+              f"- model: {json.dumps(shape)}\n"
               f"- training: {json.dumps(asdict(train_cfg))}\n- data: `{data['dir']}`, {data['examples']} examples "
               f"{data['examples_by_kind']}, {data['objects']} objects, collection {json.dumps(data['collection'])}\n")
     summary = crossval(inputs, model_cfg, train_cfg, args.out, k=args.folds, variants=ROWS, header=header, data=data)
