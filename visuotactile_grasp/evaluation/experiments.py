@@ -1,7 +1,7 @@
 """vtg evaluate --sim: Table II (per-object success of three policies on unseen objects), the
 minimum-force experiment (Fig. 8), predicted success against force (Fig. 4), chosen actions (Fig. 6).
 
-Attempts run in worker processes, each with its own cell and models. Attempt k on an object starts
+Attempts run on Ray workers (scale/ray_pool.py), each with its own cell and models. Attempt k on an object starts
 from a cell rebuilt from (seed, object, k) alone (placement, gel noise, initial grasp), so every
 policy meets the same situation (paired trials) and the rows are the same for any number of workers.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing as mp
 from dataclasses import replace
 from pathlib import Path
 
@@ -94,15 +93,17 @@ def _attempt(task):
 
 
 def run_tasks(tasks, checkpoints: dict, seed: int, workers: int, candidates: dict, desc: str,
-              constant_forces=(), journal: Path | None = None) -> list[dict]:
+              constant_forces=(), journal: Path | None = None, ray_address: str = "") -> list[dict]:
     """Rows in a fixed order (policy, object, attempt), whatever the number of workers. Each row is
     appended to journal (a jsonl file) as it arrives, so a run cut short keeps its work for --resume."""
-    ctx = mp.get_context("spawn")
+    from ..scale.ray_pool import map_unordered
+
     out = []
-    with ctx.Pool(workers, initializer=_init, initargs=(checkpoints, seed, candidates, tuple(constant_forces))) \
-            as pool, tqdm(total=len(tasks), desc=desc, unit="attempt") as bar, \
+    rows = map_unordered(_attempt, tasks, workers, ray_address, init=_init,
+                         init_args=(checkpoints, seed, candidates, tuple(constant_forces)))
+    with contextlib.closing(rows), tqdm(total=len(tasks), desc=desc, unit="attempt") as bar, \
             (open(journal, "a") if journal is not None else contextlib.nullcontext()) as log:
-        for row in pool.imap_unordered(_attempt, tasks, chunksize=1):
+        for row in rows:
             out.append(row)
             if log is not None:
                 log.write(json.dumps(row) + "\n")

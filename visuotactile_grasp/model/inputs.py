@@ -72,9 +72,18 @@ class Inputs:
         return len(self.labels)
 
 
-def _one(args):
-    root, i, side = args
-    r = DatasetReader(root).load(i)
+DECODE_CHUNK = 32  # records per decoding task: few round trips, a smooth progress bar
+
+
+def _decode_chunk(task):
+    """(start, rows of records start..stop-1): one task of load_inputs' fan-out."""
+    root, start, stop, side = task
+    reader = DatasetReader(root)
+    return start, [_one(reader, i, side) for i in range(start, stop)]
+
+
+def _one(reader: DatasetReader, i: int, side: int):
+    r = reader.load(i)
     im = r.images
     rgb, gl, gr = state_images(im["rgb_before"], im["gel_left_before"], im["gel_left_during"],
                                im["gel_right_before"], im["gel_right_during"], side)
@@ -91,17 +100,19 @@ def load_inputs(root: str | Path, crop: int, workers: int = 2, progress: bool = 
     if cache.exists():
         with np.load(cache, allow_pickle=False) as z:
             return Inputs(*(z[f] for f in Inputs.__dataclass_fields__))
-    tasks = [(str(root), i, side) for i in range(len(reader))]
+    from contextlib import closing
+
     from tqdm import tqdm
 
-    if workers > 1:
-        import multiprocessing as mp
+    from ..scale.ray_pool import map_unordered
 
-        with mp.get_context("spawn").Pool(workers) as pool:
-            rows = list(tqdm(pool.imap(_one, tasks, chunksize=16), total=len(tasks), desc="decoding records",
-                             disable=not progress))
-    else:
-        rows = [_one(t) for t in tqdm(tasks, desc="decoding records", disable=not progress)]
+    n, rows = len(reader), [None] * len(reader)
+    chunks = [(str(root), start, min(start + DECODE_CHUNK, n), side) for start in range(0, n, DECODE_CHUNK)]
+    with closing(map_unordered(_decode_chunk, chunks, workers)) as decoded, \
+            tqdm(total=n, desc="decoding records", disable=not progress) as bar:
+        for start, part in decoded:
+            rows[start:start + len(part)] = part
+            bar.update(len(part))
     cols = list(zip(*rows, strict=True))
     inputs = Inputs(np.stack(cols[0]), np.stack(cols[1]), np.stack(cols[2]), np.stack(cols[3]).astype(np.float32),
                     np.array(cols[4], np.float32), np.array(cols[5]), np.array(cols[6]))

@@ -7,9 +7,8 @@ the same record whichever worker runs it and however many there are.
 """
 from __future__ import annotations
 
+import contextlib
 import json
-
-import multiprocessing as mp
 import sys
 import time
 from pathlib import Path
@@ -69,12 +68,13 @@ def _worker_trial(task):
     return trial_id, object_id, build_records(obs), ""
 
 
-def _direct(todo, seed: int, workers: int, gel_model: str):
-    """Yields (trial_id, object_id, records or None, why) from a pool of bare MuJoCo cells; the
-    records are written here, by the one writer."""
-    ctx = mp.get_context("spawn")  # fresh processes: no GL context or threads inherited
-    with ctx.Pool(workers, initializer=_worker_init, initargs=(seed, gel_model)) as pool:
-        yield from pool.imap_unordered(_worker_trial, [(i, o, seed) for i, o in todo], chunksize=1)
+def _direct(todo, seed: int, workers: int, gel_model: str, ray_address: str = ""):
+    """Yields (trial_id, object_id, records or None, why) from bare MuJoCo cells, one per Ray worker
+    (scale/ray_pool.py); the records are written here, by the one writer."""
+    from ..scale.ray_pool import map_unordered
+
+    yield from map_unordered(_worker_trial, [(i, o, seed) for i, o in todo], workers, ray_address,
+                             init=_worker_init, init_args=(seed, gel_model))
 
 
 def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = "legacy"):
@@ -93,7 +93,7 @@ def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_mode
 
 
 def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool, workers: int, seed: int,
-                record: str = "", gel_model: str = "legacy") -> int:
+                record: str = "", gel_model: str = "legacy", ray_address: str = "") -> int:
     from ..collection.card import write_card
 
     out_dir = Path(out)
@@ -110,8 +110,9 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     todo = pending_trials(out_dir, trials, ids)
     info = {"objects": objects, "trials": trials, "seed": seed, "source": "direct" if direct else "graph",
             "gel_model": gel_model}
+    where = f"bare MuJoCo cells, {workers} workers" + (f" on the Ray cluster at {ray_address}" if ray_address else "")
     print(f"{len(todo)} of {trials} trials to run on {len(ids)} objects -> {out_dir} "
-          f"({'bare MuJoCo cells, ' + str(workers) + ' processes' if direct else 'the collect node graph'})")
+          f"({where if direct else 'the collect node graph'})")
     writer = DatasetWriter(out_dir, resume=True, info=info)  # creates the dataset, or repairs a killed run
     if not direct:
         writer.close()  # the graph's data_collector node writes the records
@@ -119,10 +120,13 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     if record and direct:
         print("--record needs the graph (bare cells publish no topics); drop --direct", file=sys.stderr)
         return 2
-    stream = (_direct(todo, seed, workers, gel_model) if direct
+    if ray_address and not direct:
+        print("--ray-address runs bare cells: add --direct", file=sys.stderr)
+        return 2
+    stream = (_direct(todo, seed, workers, gel_model, ray_address) if direct
               else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model))
     try:
-        with tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
+        with contextlib.closing(stream), tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
             for trial_id, object_id, result, why in stream:
                 if isinstance(result, list):  # records from a bare cell
                     writer.append_trial(result)

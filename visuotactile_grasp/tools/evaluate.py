@@ -97,7 +97,8 @@ def run_evaluate(args) -> int:
     todo = missing_tasks(tasks, rows)
     if todo:
         rows = sorted(rows + run_tasks(todo, checkpoints, args.seed, args.workers, candidates, "Table II attempts",
-                                       forces, journal=_journal(out / "attempts.jsonl", rows)),
+                                       forces, journal=_journal(out / "attempts.jsonl", rows),
+                                       ray_address=args.ray_address),
                       key=lambda r: (r["policy"], r["object_id"], r["trial"]))
     save_rows(rows, out, "attempts.jsonl")
     text, _ = table2(rows, policies, sets, out, header=header)
@@ -111,7 +112,8 @@ def run_evaluate(args) -> int:
         if todo:
             mrows = sorted(mrows + run_tasks(todo, checkpoints, args.seed, args.workers, candidates,
                                              "minimum-force attempts",
-                                             journal=_journal(out / "min_force_attempts.jsonl", mrows)),
+                                             journal=_journal(out / "min_force_attempts.jsonl", mrows),
+                                             ray_address=args.ray_address),
                            key=lambda r: (r["policy"], r["object_id"], r["trial"]))
         save_rows(mrows, out, "min_force_attempts.jsonl")
         print("\n" + min_force_report(mrows, out))
@@ -142,6 +144,8 @@ def _journal(path: Path, kept: list[dict]) -> Path:
 
 
 def add_args(p) -> None:
+    from .worker_args import add_worker_args
+
     p.add_argument("--sim", action="store_true", help="on the simulated cell (the only choice here)")
     p.add_argument("--tactile-vision", required=True, help="run folder of a trained tactile_vision model")
     p.add_argument("--vision", help="run folder of a trained vision-only model")
@@ -164,7 +168,7 @@ def add_args(p) -> None:
     p.add_argument("--candidates", type=int, default=None, help="default: config/regrasp_planner.yaml")
     p.add_argument("--search", default=None, choices=("random", "cem"),
                    help="candidate search of the planner; default: config/regrasp_planner.yaml")
-    p.add_argument("--workers", type=int, default=2)
+    add_worker_args(p, "attempts")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out/evaluate")
     p.add_argument("--resume", action="store_true",

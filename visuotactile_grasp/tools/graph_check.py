@@ -113,7 +113,8 @@ def run_graph_check(args) -> int:
     header, info = provenance(args, checkpoints)
     t0 = time.monotonic()
     tasks = [(p, o, k, False, args.seed) for p in policies for o in objects for k in attempts]
-    rows = run_tasks(tasks, checkpoints, args.seed, args.workers, planner_candidates(), "bare-cell attempts")
+    rows = run_tasks(tasks, checkpoints, args.seed, args.workers, planner_candidates(), "bare-cell attempts",
+                     ray_address=args.ray_address)
     for p in policies:
         rows += graph_rows(p, checkpoints.get(p, ""), objects, attempts, args.seed, out / "logs" / p,
                            trained_gel_model(checkpoints))
@@ -131,5 +132,7 @@ def add_args(p) -> None:
     p.add_argument("--objects-per-set", type=int, default=0, help="0: every object of the set")
     p.add_argument("--trials", type=int, default=2, help="attempts per object and policy")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--workers", type=int, default=2, help="processes for the bare-cell attempts")
+    from .worker_args import add_worker_args
+
+    add_worker_args(p, "bare-cell attempts")
     p.add_argument("--out", default="out/graph_check")

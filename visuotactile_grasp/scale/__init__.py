@@ -1,0 +1,1 @@
+"""Fan-out of independent work (collection trials, evaluation attempts, record decoding) on Ray."""
