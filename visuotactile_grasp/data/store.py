@@ -18,6 +18,7 @@ import io
 import json
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -60,6 +61,25 @@ def _decode_image(key: str, buf: np.ndarray) -> np.ndarray:
     if key.startswith("depth"):
         return image.astype(np.float32) / 1000.0
     return image[..., ::-1].copy() if image.ndim == 3 else image
+
+
+@dataclass
+class EncodedRecord:
+    """A record ready to be written: validated, its images PNG-encoded where the trial ran (a Ray
+    worker), its metadata without the record id (the position the one writer appends it at).
+    Encoding is most of a write's cost; done on the workers, the writer only stores bytes."""
+    meta: dict
+    arrays: dict[str, np.ndarray]
+
+    @property
+    def success(self) -> bool:
+        return bool(self.meta["success"])
+
+
+def encode_record(record: TrialRecord) -> EncodedRecord:
+    record.validate()
+    return EncodedRecord(dict(record.metadata(), schema_version=SCHEMA_VERSION),
+                         {f"image_{k}": _encode_image(v) for k, v in record.images.items()})
 
 
 def complete_trials(entries: list[dict]) -> list[dict]:
@@ -121,22 +141,21 @@ class DatasetWriter:
                 path.unlink()  # temp files and records whose index line never landed
         return entries
 
-    def append_trial(self, records: list[TrialRecord]) -> list[int]:
+    def append_trial(self, records: list[TrialRecord | EncodedRecord]) -> list[int]:
         """Write one trial's records; a crash part-way leaves none of them once the dataset is reopened."""
         return [self._append(r, len(records)) for r in records]
 
-    def append(self, record: TrialRecord) -> int:
+    def append(self, record: TrialRecord | EncodedRecord) -> int:
         """Write one record durably; returns its record id."""
         return self._append(record, 1)
 
-    def _append(self, record: TrialRecord, trial_records: int) -> int:
-        record.validate()
+    def _append(self, record: TrialRecord | EncodedRecord, trial_records: int) -> int:
+        encoded = record if isinstance(record, EncodedRecord) else encode_record(record)
         record_id = self.next_id
         name = f"{record_id:08d}.npz"
-        arrays = {f"image_{k}": _encode_image(v) for k, v in record.images.items()}
-        meta = dict(record.metadata(), schema_version=SCHEMA_VERSION, record_id=record_id)
+        meta = dict(encoded.meta, record_id=record_id)
         buffer = io.BytesIO()
-        np.savez(buffer, metadata=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+        np.savez(buffer, metadata=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **encoded.arrays)
         data = buffer.getvalue()
         tmp = self.records_dir / (name + ".tmp")
         with open(tmp, "wb") as f:
@@ -145,9 +164,9 @@ class DatasetWriter:
             os.fsync(f.fileno())
         os.replace(tmp, self.records_dir / name)
         _fsync_dir(self.records_dir)
-        entry = {"record_id": record_id, "trial_id": record.trial_id, "object_id": record.object_id,
-                 "kind": record.kind, "success": bool(record.success),
-                 "ground_truth_success": bool(record.ground_truth_success), "file": name,
+        entry = {"record_id": record_id, "trial_id": meta["trial_id"], "object_id": meta["object_id"],
+                 "kind": meta["kind"], "success": bool(meta["success"]),
+                 "ground_truth_success": bool(meta["ground_truth_success"]), "file": name,
                  "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
                  "trial_records": trial_records}
         self._index.write(json.dumps(entry) + "\n")

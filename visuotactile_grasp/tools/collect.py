@@ -58,6 +58,7 @@ def _worker_init(seed: int, gel_model: str) -> None:
 def _worker_trial(task):
     from ..collection.direct import FitFailed, run_trial
     from ..collection.trial import build_records
+    from ..data.store import encode_record
 
     trial_id, object_id, seed = task
     _cell.start_episode(object_id, (seed, trial_id))  # placement, noise and physics from (seed, i) alone
@@ -65,7 +66,7 @@ def _worker_trial(task):
         obs = run_trial(_cell, object_id, trial_id, keyed_rng((seed, trial_id), "grasp_plan"), _config)
     except FitFailed as exc:
         return trial_id, object_id, None, str(exc)
-    return trial_id, object_id, build_records(obs), ""
+    return trial_id, object_id, [encode_record(r) for r in build_records(obs)], ""  # encoded here, not by the writer
 
 
 def _direct(todo, seed: int, workers: int, gel_model: str, ray_address: str = ""):
