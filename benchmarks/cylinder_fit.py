@@ -8,7 +8,8 @@ import time
 import numpy as np
 
 from visuotactile_grasp.perception.cylinder_fit import Intrinsics, fit_cylinder
-from visuotactile_grasp.sim.kinematic_cell import CellConfig, KinematicCell
+from visuotactile_grasp.sim.cell import CellConfig
+from visuotactile_grasp.sim.kinematic_cell import KinematicCell
 from visuotactile_grasp.sim.objects import object_ids
 
 

@@ -15,7 +15,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from visuotactile_grasp.sim.kinematic_cell import CellConfig  # noqa: E402
+from visuotactile_grasp.sim.cell import CellConfig  # noqa: E402
 from visuotactile_grasp.sim.mujoco_cell import MujocoCell  # noqa: E402
 from visuotactile_grasp.sim.objects import object_ids  # noqa: E402
 from visuotactile_grasp.sim.scripted_trial import run_trial  # noqa: E402

@@ -155,7 +155,7 @@ def test_calibrated_gels_imprint_with_force_shear_under_weight_and_relax_on_rele
     from dataclasses import replace
 
     from visuotactile_grasp.sim.gel_mechanics import indentation, marker_shift
-    from visuotactile_grasp.sim.kinematic_cell import CellConfig
+    from visuotactile_grasp.sim.cell import CellConfig
 
     cell = MujocoCell(CellConfig(gel_width=160, gel_height=120, gel_model="calibrated"), object_id="easy_03")
     try:

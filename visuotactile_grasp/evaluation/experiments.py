@@ -51,7 +51,7 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=()) ->
 
     from ..model import checkpoint
     from ..planning.regrasp import CandidateConfig, LearnedPolicy
-    from ..sim.kinematic_cell import CellConfig
+    from ..sim.cell import CellConfig
     from ..sim.mujoco_cell import MujocoCell
     from ..planning.step import planner_limits
     from ..collection.trial import CollectConfig

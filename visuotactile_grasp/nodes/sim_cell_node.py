@@ -32,7 +32,8 @@ from ..ros.input_checks import CauseLog, pose_problem, stamp_ahead
 from ..ros.stamps import stamp_seconds
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
-from ..sim.kinematic_cell import CellConfig, KinematicCell
+from ..sim.cell import CellConfig
+from ..sim.kinematic_cell import KinematicCell
 
 PARAMS = [
     Param("backend", "mujoco", "Cell physics: mujoco (contact dynamics, rendered cameras) or kinematic (fast rules)."),

@@ -10,71 +10,20 @@ demo; the MuJoCo cell (issue 9) replaces the rule-based physics.
 from __future__ import annotations
 
 import math
-import threading
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..devices.wsg50.model import SimulatedGripper
 from ..devices.wsg50.protocol import GraspingState, Status
-from ..geometry import all_finite, wrap_angle
-from ..perception.camera import Intrinsics
 from .camera import RGBDCamera
+from .cell import CAMERA_EYE, CAMERA_TARGET, GEL_SIDES, START_EE, Cell, CellConfig, placement_xy
 from .gelsight_render import GelSightRenderer, band_height_map
-from .objects import ObjectSpec, make_object
-from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
-from ..streams import keyed_rng, stream_seed
+from .gripper import SimulatedGripper
+from .objects import make_object
 
 GRAVITY = 9.81
 PAD_HEIGHT_M = 0.024  # GelSight sensing area 24 x 18 mm
 PAD_WIDTH_M = 0.018
 TABLE_EXTENT = (0.25, 1.0, -0.45, 0.45)
-PLACEMENT_AREA = (0.52, 0.68, -0.12, 0.12)  # where objects are put back
-
-
-def placement_xy(rng: np.random.Generator, xy=None) -> np.ndarray:
-    """Where to put the object: xy if given (must be finite), else random in the placement area."""
-    if xy is None:
-        xmin, xmax, ymin, ymax = PLACEMENT_AREA
-        xy = (rng.uniform(xmin, xmax), rng.uniform(ymin, ymax))
-    xy = np.asarray(xy, float)
-    if not all_finite(*xy):
-        raise ValueError(f"object position must be finite, got {xy}")
-    return xy
-
-
-@dataclass
-class Workspace:
-    lower: tuple[float, float, float] = WORKSPACE_LOWER
-    upper: tuple[float, float, float] = WORKSPACE_UPPER
-    max_speed: float = 0.5  # m/s, Cartesian
-    max_yaw_rate: float = 1.5  # rad/s
-
-    def contains(self, xyz) -> bool:
-        return all(lo <= v <= hi for v, lo, hi in zip(xyz, self.lower, self.upper, strict=False))
-
-    def checked_target(self, target) -> np.ndarray:
-        """The (x, y, z, yaw) target as an array, or ValueError if it is not finite or not reachable."""
-        target = np.asarray(target, float)
-        if target.shape != (4,) or not all_finite(*target):
-            raise ValueError(f"end-effector target must be 4 finite numbers (x, y, z, yaw), got {target}")
-        if not self.contains(target[:3]):
-            raise ValueError(f"end-effector target {target[:3]} outside workspace {self.lower}..{self.upper}")
-        return target
-
-
-@dataclass
-class CellConfig:
-    camera_width: int = 320
-    camera_height: int = 240
-    gel_width: int = 320
-    gel_height: int = 240
-    seed: int = 0
-    # legacy: the hand-made three-light model on geometric overlap (what the shipped models saw);
-    # calibrated: real sensors' calibration tables, force-driven indentation, markers under load
-    # (sim/mujoco_gels.py; MuJoCo cell only). Gel ids: seed * 2 (left), seed * 2 + 1 (right)
-    gel_model: str = "legacy"
-    workspace: Workspace = field(default_factory=Workspace)
 
 
 class CellGripper(SimulatedGripper):
@@ -121,36 +70,24 @@ class CellGripper(SimulatedGripper):
                 self.referenced = True
 
 
-class KinematicCell:
+class KinematicCell(Cell):
     def __init__(self, config: CellConfig | None = None) -> None:
-        self.config = config or CellConfig()
-        self.lock = threading.RLock()
-        self.time = 0.0
+        super().__init__(config)
         self.rng = np.random.default_rng(self.config.seed)
         self.gripper = CellGripper(self)
-        self.ee = np.array([0.6, 0.0, 0.35, 0.0])  # x, y, z, yaw
-        self.ee_target = self.ee.copy()
-        self.ee_speed = self.config.workspace.max_speed
-        self.obj: ObjectSpec = make_object("train_000")
+        self.ee = np.array(START_EE)
+        self.obj = make_object("train_000")
         self.obj_xy = np.array([0.6, 0.0])
         self.obj_z = 0.0
         self.held = False
         self.stable = False
         self.pushed_out = False
-        self.camera = RGBDCamera(Intrinsics.kinect_like(self.config.camera_width, self.config.camera_height),
-                                 eye=(1.35, 0.0, 0.55), target=(0.6, 0.0, 0.05))
+        self.camera = RGBDCamera(self.kinect_intrinsics(), eye=CAMERA_EYE, target=CAMERA_TARGET)
         self.gels = {side: GelSightRenderer(self.config.gel_width, self.config.gel_height,
                                             seed=self.config.seed * 2 + i)
-                     for i, side in enumerate(("left", "right"))}
+                     for i, side in enumerate(GEL_SIDES)}
 
-    # scene -----------------------------------------------------------------
-    def key_episode(self, key) -> None:
-        """The next placement, friction draws and the gels' noise keyed on key (as MujocoCell.key_episode)."""
-        with self.lock:
-            self.rng = keyed_rng(key, "placement")
-            for side, gel in self.gels.items():
-                gel.reseed_noise(stream_seed(key, f"gel_{side}"))
-
+    # scene (rng also draws the friction at each grasp) ----------------------------
     def reset_object(self, object_id: str | None = None, xy=None) -> tuple[str, np.ndarray]:
         with self.lock:
             if object_id:
@@ -160,25 +97,11 @@ class KinematicCell:
             self.held = self.stable = self.pushed_out = False
             return self.obj.object_id, self.obj_xy.copy()
 
-    # arm -----------------------------------------------------------------------
-    def command_ee(self, target, speed: float | None = None) -> None:
-        ws = self.config.workspace
-        target = ws.checked_target(target)
-        with self.lock:
-            self.ee_target = target
-            self.ee_speed = min(speed or ws.max_speed, ws.max_speed)
-
     # physics ---------------------------------------------------------------------
     def step(self, dt: float) -> None:
         with self.lock:
             self.time += dt
-            delta = self.ee_target[:3] - self.ee[:3]
-            dist = float(np.linalg.norm(delta))
-            max_step = self.ee_speed * dt
-            self.ee[:3] = self.ee_target[:3] if dist <= max_step else self.ee[:3] + delta / dist * max_step
-            dyaw = wrap_angle(self.ee_target[3] - self.ee[3])
-            max_yaw = self.config.workspace.max_yaw_rate * dt
-            self.ee[3] = wrap_angle(self.ee[3] + float(np.clip(dyaw, -max_yaw, max_yaw)))
+            self.track_target(self.ee, dt)
             self.gripper.step(dt)
             if self.held:
                 lift = self.ee[2] - self.grasp_z

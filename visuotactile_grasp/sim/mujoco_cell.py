@@ -1,4 +1,4 @@
-"""The simulated cell in MuJoCo: real contact physics behind the same interface as KinematicCell.
+"""The simulated cell in MuJoCo: real contact physics behind the Cell interface (sim/cell.py).
 
 The wrist is Cartesian (a mocap body moved under the arm's speed limits); the two fingers are
 force-driven slide joints, so the grip force is commanded in newtons and the outcome of a
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
@@ -26,21 +25,18 @@ import cv2  # noqa: E402
 import mujoco  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ..streams import keyed_rng, stream_seed
-from ..devices.wsg50.model import SimulatedGripper  # noqa: E402
 from ..devices.wsg50.protocol import GraspingState, Status  # noqa: E402
-from ..geometry import wrap_angle  # noqa: E402
 from ..perception.camera import Intrinsics  # noqa: E402
+from ..streams import keyed_rng  # noqa: E402
+from .camera import look_at  # noqa: E402
+from .cell import CAMERA_EYE, CAMERA_TARGET, GEL_SIDES, START_EE, Cell, CellConfig, placement_xy  # noqa: E402
 from .gelsight_render import GelSightRenderer  # noqa: E402
-from .mujoco_gels import SURFACE_RANGE_MM, CalibratedGel, pad_load  # noqa: E402
-
-GEL_MODELS = ("legacy", "calibrated")
-from .kinematic_cell import CellConfig, placement_xy  # noqa: E402
+from .gripper import SimulatedGripper  # noqa: E402
 from .mjcf import GEL_CAMERA_BEHIND, STROKE, TIMESTEP, build_cell_xml  # noqa: E402
+from .mujoco_gels import SURFACE_RANGE_MM, CalibratedGel, pad_load  # noqa: E402
 from .objects import ObjectSpec, make_object  # noqa: E402
 
-CAMERA_EYE = (1.35, 0.0, 0.55)
-CAMERA_TARGET = (0.6, 0.0, 0.05)
+GEL_MODELS = ("legacy", "calibrated")
 PHYSICS_STEPS_PER_CONTROL = 2  # control at 250 Hz, physics at 500 Hz
 MAX_SQUEEZE_S = 0.5  # a grasp pressing at its force limit this long (sim s) has ended, settled or not
 GEL_TOUCH_SLACK = 0.0008  # m: the gel shows objects this close to its surface (it is soft)
@@ -51,8 +47,6 @@ class _Camera:
     """What the ROS node needs of the camera: intrinsics and its pose in the base frame."""
 
     def __init__(self, K: Intrinsics) -> None:
-        from .camera import look_at
-
         self.K = K
         self.eye = np.asarray(CAMERA_EYE, float)
         self.R = look_at(self.eye, np.asarray(CAMERA_TARGET, float))
@@ -137,24 +131,20 @@ class MujocoGripper(SimulatedGripper):
             self.grasping_state = GraspingState.PART_LOST
 
 
-class MujocoCell:
+class MujocoCell(Cell):
     def __init__(self, config: CellConfig | None = None, object_id: str = "train_000") -> None:
-        self.config = config or CellConfig()
-        self.lock = threading.RLock()
+        super().__init__(config)
         # placements behind a ROS clock (no episodes); default_rng(seed) was the left gel's own stream
         self.rng = keyed_rng((self.config.seed,), "placement")
         self.gripper = MujocoGripper(self)
-        self.ee_speed = self.config.workspace.max_speed
         if self.config.gel_model not in GEL_MODELS:
             raise ValueError(f"gel_model must be one of {GEL_MODELS}, got {self.config.gel_model!r}")
         gel = CalibratedGel if self.config.gel_model == "calibrated" else GelSightRenderer
         self.gels = {side: gel(self.config.gel_width, height=self.config.gel_height, **{
                          "gel_id" if gel is CalibratedGel else "seed": self.config.seed * 2 + i})
-                     for i, side in enumerate(("left", "right"))}
-        w, h = self.config.camera_width, self.config.camera_height
-        self.camera = _Camera(Intrinsics.kinect_like(w, h))
-        self.fovy_deg = math.degrees(2 * math.atan(h / 2 / self.camera.K.fy))
-        self.time = 0.0
+                     for i, side in enumerate(GEL_SIDES)}
+        self.camera = _Camera(self.kinect_intrinsics())
+        self.fovy_deg = math.degrees(2 * math.atan(self.config.camera_height / 2 / self.camera.K.fy))
         self.model = None
         self._stale_renderers: list = []
         self._contact_ref = None
@@ -177,18 +167,10 @@ class MujocoCell:
             self.gripper = MujocoGripper(self)
             self.key_episode(key)
 
-    def key_episode(self, key) -> None:
-        """The next placement and the gels' noise from generators keyed on key (what an episode depends
-        on), for a cell that keeps running (behind a ROS clock) as for a fresh one."""
-        with self.lock:
-            self.rng = keyed_rng(key, "placement")
-            for side, gel in self.gels.items():
-                gel.reseed_noise(stream_seed(key, f"gel_{side}"))
-
     # model --------------------------------------------------------------------
     def _load(self, spec: ObjectSpec) -> None:
         xml = build_cell_xml(spec, CAMERA_EYE, CAMERA_TARGET, self.fovy_deg)
-        ee = self.wrist.copy() if self.model is not None else np.array([0.6, 0.0, 0.35, 0.0])
+        ee = self.wrist.copy() if self.model is not None else np.array(START_EE)
         if self.model is not None:
             self._close_renderers()
         self.model = mujoco.MjModel.from_xml_string(xml)
@@ -268,18 +250,11 @@ class MujocoCell:
         return float(self.data.qpos[self._obj_qadr + 2])
 
     # arm ---------------------------------------------------------------------------
-    def command_ee(self, target, speed: float | None = None) -> None:
-        ws = self.config.workspace
-        target = ws.checked_target(target)
-        with self.lock:
-            self.ee_target = target
-            self.ee_speed = min(speed or ws.max_speed, ws.max_speed)
-
     @property
     def ee(self) -> np.ndarray:
         """Measured end-effector pose (x, y, z, yaw) of the hand."""
         if self.model is None:
-            return np.array([0.6, 0.0, 0.35, 0.0])
+            return np.array(START_EE)
         w, x, y, z = self.data.xquat[self._hand_body]
         yaw = math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
         return np.array([*self.data.xpos[self._hand_body], yaw])
@@ -316,24 +291,7 @@ class MujocoCell:
         """Update the wrist and finger commands, then advance the physics nstep steps."""
         h = TIMESTEP * nstep
         self.time += h
-        wrist, target = self.wrist, self.ee_target
-        dx, dy, dz = target[0] - wrist[0], target[1] - wrist[1], target[2] - wrist[2]
-        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
-        max_step = self.ee_speed * h
-        moved = dist > 0.0
-        if dist <= max_step:
-            wrist[0], wrist[1], wrist[2] = target[0], target[1], target[2]
-        else:
-            s = max_step / dist
-            wrist[0] += dx * s
-            wrist[1] += dy * s
-            wrist[2] += dz * s
-        dyaw = wrap_angle(target[3] - wrist[3])
-        if dyaw != 0.0:
-            max_yaw = self.config.workspace.max_yaw_rate * h
-            wrist[3] = wrap_angle(wrist[3] + min(max(dyaw, -max_yaw), max_yaw))
-            moved = True
-        if moved:
+        if self.track_target(self.wrist, h):
             self._apply_mocap()
         force = self.gripper.control(h)
         # keep the fingers centred on the wrist when nothing is between them

@@ -48,7 +48,7 @@ _cell = _config = None  # each worker's own cell and the collector's settings, m
 def _worker_init(seed: int, gel_model: str) -> None:
     global _cell, _config
     from ..collection.trial import CollectConfig
-    from ..sim.kinematic_cell import CellConfig
+    from ..sim.cell import CellConfig
     from ..sim.mujoco_cell import MujocoCell
 
     _cell = MujocoCell(CellConfig(seed=seed, gel_model=gel_model))

@@ -52,7 +52,7 @@ def _grasp_sequence(cell, object_id: str) -> list[tuple[str, np.ndarray]]:
 def write_gel_figure(out_dir: Path, object_id: str = "train_000") -> Path:
     from ..sim.gel_mechanics import indentation
     from ..sim.gel_optics import DATA, GelLook, GelOptics
-    from ..sim.kinematic_cell import CellConfig
+    from ..sim.cell import CellConfig
     from ..sim.mujoco_cell import MujocoCell
     from ..sim.mujoco_gels import GEL_SIDE_MM
 

@@ -1,0 +1,158 @@
+"""What every simulated cell shares: configuration, workspace, placement, the arm's target and tracking.
+
+Two cells implement `Cell`: KinematicCell (sim/kinematic_cell.py: rule-based grasp outcomes, fast,
+for tests and the graph demo) and MujocoCell (sim/mujoco_cell.py: contact physics, the default).
+Each supplies only what differs: the scene, the physics step, the sensors and its gripper's finger
+physics (a SimulatedGripper, sim/gripper.py, that the WSG-50 emulator serves over TCP).
+"""
+from __future__ import annotations
+
+import math
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
+from ..geometry import all_finite, wrap_angle
+from ..perception.camera import Intrinsics
+from ..streams import keyed_rng, stream_seed
+from .gripper import SimulatedGripper
+from .objects import ObjectSpec
+
+START_EE = (0.6, 0.0, 0.35, 0.0)  # x, y, z, yaw: where the hand starts
+CAMERA_EYE = (1.35, 0.0, 0.55)  # the Kinect in front of the table, looking at its centre
+CAMERA_TARGET = (0.6, 0.0, 0.05)
+PLACEMENT_AREA = (0.52, 0.68, -0.12, 0.12)  # where objects are put back
+GEL_SIDES = ("left", "right")  # gel i's id (seed) is config.seed * 2 + i
+
+
+def placement_xy(rng: np.random.Generator, xy=None) -> np.ndarray:
+    """Where to put the object: xy if given (must be finite), else random in the placement area."""
+    if xy is None:
+        xmin, xmax, ymin, ymax = PLACEMENT_AREA
+        xy = (rng.uniform(xmin, xmax), rng.uniform(ymin, ymax))
+    xy = np.asarray(xy, float)
+    if not all_finite(*xy):
+        raise ValueError(f"object position must be finite, got {xy}")
+    return xy
+
+
+@dataclass
+class Workspace:
+    lower: tuple[float, float, float] = WORKSPACE_LOWER
+    upper: tuple[float, float, float] = WORKSPACE_UPPER
+    max_speed: float = 0.5  # m/s, Cartesian
+    max_yaw_rate: float = 1.5  # rad/s
+
+    def contains(self, xyz) -> bool:
+        return all(lo <= v <= hi for v, lo, hi in zip(xyz, self.lower, self.upper, strict=False))
+
+    def checked_target(self, target) -> np.ndarray:
+        """The (x, y, z, yaw) target as an array, or ValueError if it is not finite or not reachable."""
+        target = np.asarray(target, float)
+        if target.shape != (4,) or not all_finite(*target):
+            raise ValueError(f"end-effector target must be 4 finite numbers (x, y, z, yaw), got {target}")
+        if not self.contains(target[:3]):
+            raise ValueError(f"end-effector target {target[:3]} outside workspace {self.lower}..{self.upper}")
+        return target
+
+
+@dataclass
+class CellConfig:
+    camera_width: int = 320
+    camera_height: int = 240
+    gel_width: int = 320
+    gel_height: int = 240
+    seed: int = 0
+    # legacy: the hand-made three-light model on geometric overlap (what the shipped models saw);
+    # calibrated: real sensors' calibration tables, force-driven indentation, markers under load
+    # (sim/mujoco_gels.py; MuJoCo cell only). Gel ids: seed * 2 (left), seed * 2 + 1 (right)
+    gel_model: str = "legacy"
+    workspace: Workspace = field(default_factory=Workspace)
+
+
+class Cell(ABC):
+    """A simulated robot cell: what sim_cell_node, the direct collector and scripted trials drive.
+
+    The arm is Cartesian: command_ee sets a target the wrist tracks under the workspace's speed
+    limits. State changes under `lock`: the sim node's threads and the gripper emulator share a cell.
+    """
+
+    gripper: SimulatedGripper
+    gels: dict  # side -> gel renderer (reseed_noise, render)
+    camera: object  # .K (Intrinsics) and the pose the sim node publishes
+    ee: np.ndarray  # measured pose (x, y, z, yaw)
+    obj: ObjectSpec
+    rng: np.random.Generator  # placements
+
+    def __init__(self, config: CellConfig | None) -> None:
+        self.config = config or CellConfig()
+        self.lock = threading.RLock()
+        self.time = 0.0
+        self.ee_target = np.array(START_EE)
+        self.ee_speed = self.config.workspace.max_speed
+
+    def kinect_intrinsics(self) -> Intrinsics:
+        return Intrinsics.kinect_like(self.config.camera_width, self.config.camera_height)
+
+    def key_episode(self, key) -> None:
+        """The next placement and the gels' noise from generators keyed on key (what an episode depends
+        on), for a cell that keeps running (behind a ROS clock) as for a fresh one."""
+        with self.lock:
+            self.rng = keyed_rng(key, "placement")
+            for side, gel in self.gels.items():
+                gel.reseed_noise(stream_seed(key, f"gel_{side}"))
+
+    # arm ---------------------------------------------------------------------------
+    def command_ee(self, target, speed: float | None = None) -> None:
+        ws = self.config.workspace
+        target = ws.checked_target(target)
+        with self.lock:
+            self.ee_target = target
+            self.ee_speed = min(speed or ws.max_speed, ws.max_speed)
+
+    def track_target(self, pose: np.ndarray, dt: float) -> bool:
+        """Move pose (x, y, z, yaw; in place) dt seconds towards the target under the speed limits;
+        whether it moved. Scalar arithmetic: MuJoCo calls this every control step, where numpy on
+        3-vectors costs more than the physics."""
+        target = self.ee_target
+        dx, dy, dz = target[0] - pose[0], target[1] - pose[1], target[2] - pose[2]
+        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+        max_step = self.ee_speed * dt
+        moved = dist > 0.0
+        if dist <= max_step:
+            pose[0], pose[1], pose[2] = target[0], target[1], target[2]
+        else:
+            s = max_step / dist
+            pose[0] += dx * s
+            pose[1] += dy * s
+            pose[2] += dz * s
+        dyaw = wrap_angle(target[3] - pose[3])
+        if dyaw != 0.0:
+            max_yaw = self.config.workspace.max_yaw_rate * dt
+            pose[3] = wrap_angle(pose[3] + min(max(dyaw, -max_yaw), max_yaw))
+            moved = True
+        return moved
+
+    # what each cell provides -----------------------------------------------------------
+    @abstractmethod
+    def reset_object(self, object_id: str | None = None, xy=None) -> tuple[str, np.ndarray]:
+        """Put object_id (or the current object) at xy (or a random placement); its id and xy."""
+
+    @abstractmethod
+    def step(self, dt: float) -> None:
+        """Advance the arm, the gripper and the physics dt simulated seconds."""
+
+    @abstractmethod
+    def render_camera(self) -> tuple[np.ndarray, np.ndarray]:
+        """The Kinect's RGB image and depth (m, 0 where there is no return)."""
+
+    @abstractmethod
+    def render_gel(self, side: str) -> np.ndarray:
+        """The GelSight image of one pad ('left' or 'right')."""
+
+    @abstractmethod
+    def ground_truth_held(self) -> bool:
+        """Whether the object is lifted in the hand (the label the simulator knows)."""
