@@ -4,7 +4,7 @@
     vtg run MODE [--check]       start the grasp/collect/replay graph here (each node its own process)
     vtg graph MODE               print the nodes, parameter files and edges of a graph
     vtg collect --sim ...        self-supervised trials into a crash-safe dataset (+ dataset card)
-    vtg train --data DIR ...     train f(s, a) (safetensors checkpoint, Platt-calibrated)
+    vtg train --data DIR ...     train f(s, a) (safetensors checkpoint, Platt-calibrated; --nproc N: DDP)
     vtg calibrate RUN --data DIR calibrate a trained checkpoint again (Platt, reachable lift threshold)
     vtg crossval --data DIR      3-fold by-object cross-validation of every variant (Table I)
     vtg evaluate --sim ...       grasping experiments on unseen objects (Table II, minimum force, figures)
@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--record", help="also record every topic of the collect graph to this new bag folder")
     collect.set_defaults(func=_cmd_collect)
 
-    from .tools.learn import add_model_args, run_calibrate, run_crossval, run_train
+    from .tools.learn import add_model_args, add_train_args, run_calibrate, run_crossval, run_train
 
     train = verbs.add_parser("train", help="train the grasp-success model on a dataset")
     add_model_args(train)
@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
                        choices=("tactile_vision", "vision", "tactile", "tactile_vision_no_action"))
     train.add_argument("--out", required=True, help="run folder")
     train.add_argument("--resume", action="store_true", help="continue the run in --out")
+    add_train_args(train)
     train.set_defaults(func=run_train)
 
     calibrate = verbs.add_parser("calibrate", help="Platt and lift calibration of a trained checkpoint again, "

@@ -3,6 +3,8 @@
 Defaults are the paper's: batch 16, 9,000 iterations, learning rate /10 after 7,000. A run folder
 holds model.safetensors + model.json (config, Platt parameters, metrics, step) and metrics.jsonl;
 a run that is stopped resumes from its last checkpoint with the same batches it would have drawn.
+Inside a process group (model/distributed.py) each rank trains on its slice of the same global batch,
+and rank 0 alone writes the run.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import checkpoint
+from . import checkpoint, distributed
 from .calibration import fit_platt, metrics, sigmoid
 from .inputs import Inputs, to_tensor_images
 from .lift_calibration import planner_sweep, reachable_lift
@@ -34,12 +36,18 @@ class TrainConfig:
     checkpoint_every: int = 500
     seed: int = 0
     device: str = "auto"
+    processes: int = 1  # DDP ranks the global batch was split over; recorded by train()
+    backend: str = "none"  # their torch.distributed backend (gloo, nccl)
+
+
+HOW_IT_RAN = ("device", "processes", "backend")  # not what a run computes: a run may resume with others
 
 
 def pick_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if name == "auto" else name)
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", torch.cuda.current_device())  # a DDP rank's own GPU (set_device)
+    return device
 
 
 def split_by_object(object_ids: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -52,14 +60,18 @@ def split_by_object(object_ids: np.ndarray, fraction: float, seed: int) -> tuple
     return ~val, val
 
 
-def batch_tensors(model: GraspSuccessNet, inputs: Inputs, idx, crop: int, rng, device):
+def batch_tensors(model: GraspSuccessNet, inputs: Inputs, idx, crop: int, rng, device, part=slice(None)):
+    """The rows `part` of the batch idx; crops are drawn for all of idx, so that every DDP rank's rng
+    stays in step and its slice is the one a single process would have cropped."""
     cfg = model.config
-    rgb = to_tensor_images(inputs.rgb[idx], crop, rng, diff=False).to(device) if cfg.uses_vision else None
+
+    def images(array, diff):
+        return to_tensor_images(array[idx], crop, rng, diff=diff)[part].to(device)
+    rgb = images(inputs.rgb, False) if cfg.uses_vision else None
     gl = gr = None
     if cfg.uses_tactile:
-        gl = to_tensor_images(inputs.gel_left[idx], crop, rng, diff=True).to(device)
-        gr = to_tensor_images(inputs.gel_right[idx], crop, rng, diff=True).to(device)
-    return rgb, gl, gr, torch.from_numpy(inputs.actions[idx]).to(device)
+        gl, gr = images(inputs.gel_left, True), images(inputs.gel_right, True)
+    return rgb, gl, gr, torch.from_numpy(inputs.actions[idx[part]]).to(device)
 
 
 @torch.inference_mode()
@@ -74,11 +86,18 @@ def predict_logits(model: GraspSuccessNet, inputs: Inputs, batch: int = 128) -> 
 
 
 def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str | Path, resume: bool = False,
-          progress: bool = True, data: dict | None = None) -> dict:
-    """data: what the inputs came from (recorded in model.json as it is)."""
+          progress: bool = True, data: dict | None = None) -> dict | None:
+    """data: what the inputs came from (recorded in model.json as it is). In a process group every
+    rank calls this; rank 0 returns model.json's entries, the others None."""
     from tqdm import tqdm
 
     run_dir = Path(run_dir)
+    rank, world = distributed.rank_and_world()
+    if cfg.batch_size % world:
+        raise ValueError(f"batch size {cfg.batch_size} does not split over {world} processes: "
+                         f"use a multiple of {world}")
+    cfg = replace(cfg, processes=world, backend=torch.distributed.get_backend() if world > 1 else "none")
+    part = slice(rank * cfg.batch_size // world, (rank + 1) * cfg.batch_size // world)
     torch.manual_seed(cfg.seed)
     device = pick_device(cfg.device)
     train_mask, val_mask = split_by_object(inputs.object_ids, cfg.val_fraction, cfg.seed)
@@ -94,20 +113,26 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
         model.load_state_dict(loaded.state_dict())
         model.init_notes = list(loaded.init_notes)
         step, previous_rate = meta["step"], meta.get("examples_per_s")
+        if step >= cfg.iterations:  # only re-calibrated: it keeps the processes it was trained by, as its speed
+            cfg = replace(cfg, **{k: meta.get("train", {}).get(k, v) for k, v in
+                                  asdict(TrainConfig()).items() if k in ("processes", "backend")})
+    # every rank has loaded the checkpoint before rank 0 can write one: DDP's constructor is a collective
+    net = distributed.wrap(model, device) if world > 1 else model
     loss_fn = nn.BCEWithLogitsLoss()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    log = open(run_dir / "metrics.jsonl", "a")
+    if rank == 0:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        log = open(run_dir / "metrics.jsonl", "a")
     t0, seen, running = time.monotonic(), 0, []
     model.train()
     with tqdm(total=cfg.iterations, initial=step, desc=f"train {model_cfg.variant}", unit="it",
-              disable=not progress) as bar:
+              disable=not progress or rank != 0) as bar:
         while step < cfg.iterations:
             for group in optimizer.param_groups:
                 group["lr"] = cfg.lr * (0.1 if step >= cfg.lr_drop_at else 1.0)
             rng = np.random.default_rng([cfg.seed, step])  # the same batch for step k, resumed or not
             idx = rng.integers(0, len(tr), cfg.batch_size)
-            batch = batch_tensors(model, tr, idx, model_cfg.image_size, rng, device)
-            loss = loss_fn(model(*batch), torch.from_numpy(tr.labels[idx]).to(device))
+            batch = batch_tensors(model, tr, idx, model_cfg.image_size, rng, device, part)
+            loss = loss_fn(net(*batch), torch.from_numpy(tr.labels[idx[part]]).to(device))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -116,14 +141,19 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
             running.append(loss.item())
             bar.update()
             if step % cfg.checkpoint_every == 0 or step == cfg.iterations:
-                rate = seen / (time.monotonic() - t0)
-                entry = {"step": step, "loss": float(np.mean(running)), "examples_per_s": rate}
-                log.write(json.dumps(entry) + "\n")
-                log.flush()
-                bar.set_postfix(loss=f"{entry['loss']:.3f}", ex_s=f"{rate:.0f}")
+                # the global batch's mean loss (equal slices: the mean of the ranks' means)
+                loss_mean = distributed.mean_over_ranks(float(np.mean(running)), device)
                 running = []
-                checkpoint.save(run_dir, model, {"step": step, "train": asdict(cfg), "data": data}, optimizer)
-                model.train()
+                if rank == 0:
+                    rate = seen / (time.monotonic() - t0)
+                    entry = {"step": step, "loss": float(loss_mean), "examples_per_s": rate}
+                    log.write(json.dumps(entry) + "\n")
+                    log.flush()
+                    bar.set_postfix(loss=f"{entry['loss']:.3f}", ex_s=f"{rate:.0f}")
+                    checkpoint.save(run_dir, model, {"step": step, "train": asdict(cfg), "data": data}, optimizer)
+                    model.train()
+    if rank != 0:
+        return None  # nothing to wait for: rank 0 calibrates alone, with no collective
     log.close()
     # a finished run that is only re-calibrated keeps the speed it was trained at
     rate = seen / max(time.monotonic() - t0, 1e-9) if seen else previous_rate
@@ -137,7 +167,10 @@ def check_resumable(run_dir: Path, model_cfg: ModelConfig, cfg: TrainConfig, dat
     stored = {k: v for k, v in (meta.get("config") or {}).items() if k != "pretrained"}
     wanted = {k: v for k, v in model_cfg.to_dict().items() if k != "pretrained"}
     problems = [f"model {stored} != {wanted}"] if stored != wanted else []
-    if meta.get("train") and {**meta["train"], "device": ""} != {**asdict(cfg), "device": ""}:
+
+    def schedule(train: dict) -> dict:  # entries a run's file may lack are the defaults they were added with
+        return {k: v for k, v in {**asdict(TrainConfig()), **train}.items() if k not in HOW_IT_RAN}
+    if meta.get("train") and schedule(meta["train"]) != schedule(asdict(cfg)):
         problems.append(f"training {meta['train']} != {asdict(cfg)}")
     before = meta.get("data") or {}
     same_data = (before.get("dir"), before.get("examples")) == ((data or {}).get("dir"), (data or {}).get("examples"))

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import sys
 import time
+from pathlib import Path
 
 SMALL_HIDDEN = 256  # action and fusion width for the CPU-sized small backbone
 
@@ -49,20 +50,70 @@ def dataset_provenance(data_dir: str, inputs) -> dict:
             "objects": len(set(inputs.object_ids.tolist()))}
 
 
+def add_train_args(p) -> None:
+    """vtg train's own options, beside add_model_args."""
+    p.add_argument("--nproc", type=int, default=1,
+                   help="processes training together (DDP: gloo on CPU, nccl on GPU, one GPU each); the "
+                   "global --batch-size is split over them, so the updates are the single process's")
+
+
 def run_train(args) -> int:
+    from ..model import distributed
+
+    if distributed.under_torchrun():  # torchrun started this process as one rank and set its env
+        if args.nproc != 1:
+            print("under torchrun the processes are torchrun's (--nproc-per-node): drop --nproc", file=sys.stderr)
+            return 2
+        with distributed.process_group(args.device):
+            return train_rank(args)
+    if args.nproc < 2:
+        return train_rank(args)
+    if args.batch_size % args.nproc:
+        print(f"--batch-size {args.batch_size} does not split over {args.nproc} processes", file=sys.stderr)
+        return 2
+    from torch.multiprocessing.spawn import ProcessException
+
+    from ..model.inputs import load_inputs
+
+    load_inputs(args.data, configs(args, args.model)[0].image_size, workers=args.workers)  # decoded once, here
+    t0 = time.monotonic()
+    try:
+        distributed.launch(args.nproc, train_rank, args, device_name=args.device)
+    except ProcessException as exc:  # a rank failed or died; spawn has already ended the others
+        print(f"training stopped: {exc}\n(the run continues from its last checkpoint with --resume)", file=sys.stderr)
+        return 1
+    print(f"{args.nproc} processes trained in {time.monotonic() - t0:.0f} s")
+    return 0
+
+
+def train_rank(args) -> int:
+    """vtg train in this process: alone, or as one rank of a process group (rank 0 reports)."""
+    import torch.distributed as dist
+
+    from ..model import distributed
     from ..model.inputs import load_inputs
     from ..model.network import GraspSuccessNet
     from ..model.train import train
 
+    rank, world = distributed.rank_and_world()
     model_cfg, train_cfg = configs(args, args.model)
-    inputs = load_inputs(args.data, model_cfg.image_size, workers=args.workers)
-    print(f"{len(inputs)} examples from {len(set(inputs.object_ids.tolist()))} objects; "
-          f"{'; '.join(GraspSuccessNet(model_cfg).init_notes)}")
+    if rank > 0:  # rank 0 decodes a new dataset into its cache first; the others then only read it
+        dist.barrier()
+    inputs = load_inputs(args.data, model_cfg.image_size, workers=args.workers, progress=rank == 0)
+    if rank == 0 and world > 1:
+        dist.barrier()
+        print(f"{world} processes, {train_cfg.batch_size // world} examples of each batch of "
+              f"{train_cfg.batch_size} on each")
+    if rank == 0:
+        print(f"{len(inputs)} examples from {len(set(inputs.object_ids.tolist()))} objects; "
+              f"{'; '.join(GraspSuccessNet(model_cfg).init_notes)}")
     t0 = time.monotonic()
-    meta = train(inputs, model_cfg, train_cfg, args.out, resume=args.resume, data=dataset_provenance(args.data, inputs))
-    print(json.dumps({k: meta.get(k) for k in ("platt", "val_raw", "val_calibrated", "lift", "examples_per_s")},
-                     indent=1))
-    print(f"trained in {time.monotonic() - t0:.0f} s; checkpoint {args.out}/model.safetensors + model.json")
+    meta = train(inputs, model_cfg, train_cfg, args.out, resume=args.resume, progress=rank == 0,
+                 data=dataset_provenance(args.data, inputs))
+    if rank == 0:
+        print(json.dumps({k: meta.get(k) for k in ("platt", "val_raw", "val_calibrated", "lift", "examples_per_s")},
+                         indent=1))
+        print(f"trained in {time.monotonic() - t0:.0f} s; checkpoint {args.out}/model.safetensors + model.json")
     return 0
 
 
