@@ -86,7 +86,7 @@ def _cmd_collect(args) -> int:
               "`ros2 launch visuotactile_grasp collect.launch.py dataset_dir:=DIR`", file=sys.stderr)
         return 2
     return run_collect(args.out, args.trials, args.objects, args.resume, args.direct, args.workers, args.seed,
-                       record=args.record or "", gel_model=args.gel_model)
+                       record=args.record or "", gel_model=args.gel_model, ray_address=args.ray_address)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,8 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--out", required=True, help="dataset folder")
     collect.add_argument("--resume", action="store_true", help="continue the dataset in --out")
     collect.add_argument("--direct", action="store_true",
-                         help="bulk mode: the same trials on bare MuJoCo cells in --workers processes, no ROS graph")
-    collect.add_argument("--workers", type=int, default=2, help="processes for --direct")
+                         help="bulk mode: the same trials on bare MuJoCo cells (--workers), no ROS graph")
+    from .tools.worker_args import add_worker_args
+
+    add_worker_args(collect, "--direct trials")
     collect.add_argument("--seed", type=int, default=0)
     collect.add_argument("--gel-model", default="legacy", choices=("legacy", "calibrated"),
                          help="simulated GelSight images (sim/mujoco_gels.py); recorded in dataset.json")
