@@ -137,3 +137,23 @@ def test_a_run_resumes_only_with_its_own_setup_and_keeps_its_origin(tmp_path):
               tmp_path, resume=True, progress=False, data={"dir": "a", "examples": 96})
     with pytest.raises(ValueError, match="data a"):
         train(inputs, cfg, schedule, tmp_path, resume=True, progress=False, data={"dir": "b", "examples": 96})
+
+
+def test_training_writes_tensorboard_curves_and_the_calibration_image(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    inputs = synthetic_inputs()
+    cfg = ModelConfig(variant="tactile_vision", **SMALL)
+    schedule = TrainConfig(iterations=100, batch_size=8, lr=1e-3, lr_drop_at=60, checkpoint_every=50)
+    train(inputs, cfg, schedule, tmp_path, progress=False)
+    train(inputs, cfg, schedule, tmp_path, resume=True, progress=False)  # finished: recalibrated only
+
+    events = EventAccumulator(str(tmp_path / "tensorboard"), size_guidance={"images": 0}).Reload()
+    curve = {tag: [(e.step, e.value) for e in events.Scalars(f"train/{tag}")] for tag in ("loss", "accuracy",
+                                                                                           "learning_rate")}
+    assert [s for s, _ in curve["loss"]] == [50, 100]  # the resumed session purged nothing it re-logged twice
+    assert all(np.isfinite(v) and v > 0 for _, v in curve["loss"])
+    assert all(0 <= v <= 1 for _, v in curve["accuracy"])
+    assert np.allclose([v for _, v in curve["learning_rate"]], [1e-3, 1e-4])
+    assert 0 <= events.Scalars("val_calibrated/accuracy")[-1].value <= 1
+    assert events.Images("validation/reliability")[-1].encoded_image_string.startswith(b"\x89PNG")

@@ -85,3 +85,25 @@ def metrics(probs, labels) -> dict:
     p, y = np.asarray(probs, float), np.asarray(labels, float)
     return {"accuracy": float(np.mean((p > 0.5) == (y > 0.5))), "auc": auc(p, y), "brier": brier(p, y),
             "ece": ece(p, y), "n": int(len(y))}
+
+
+def reliability_figure(raw, cal, y, title: str):
+    """Reliability diagram (observed success rate against predicted probability) before and after
+    Platt scaling, as a matplotlib figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 4))
+    ax.plot([0, 1], [0, 1], "k--", lw=1)
+    for probs, label in ((raw, "before Platt"), (cal, "after Platt")):
+        _, mean_p, freq, counts = reliability(probs, y)
+        keep = counts > 0
+        ax.plot(mean_p[keep], freq[keep], "o-", label=f"{label} (ECE {metrics(probs, y)['ece']:.3f})")
+    ax.set_xlabel("predicted success probability")
+    ax.set_ylabel("observed success rate")
+    ax.set_title(f"reliability: {title}")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .calibration import metrics, reliability, sigmoid
+from .calibration import metrics, reliability_figure, sigmoid
+from .tensorboard_log import crossval_summary
 from .inputs import Inputs
 from .network import ModelConfig
 from . import checkpoint
@@ -148,21 +149,12 @@ def write_outputs(out: Path, summary: dict, pooled: dict, folds, n_examples: int
         if d["raw"]:  # the learned rows (majority has no scores to calibrate)
             reliability_plot(np.concatenate(d["raw"]), np.concatenate(d["cal"]), np.concatenate(d["y"]),
                              out / f"reliability_{variant}.png", variant)
+    crossval_summary(out, pooled)
 
 
 def reliability_plot(raw, cal, y, path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(4, 4))
-    ax.plot([0, 1], [0, 1], "k--", lw=1)
-    for probs, label in ((raw, "before Platt"), (cal, "after Platt")):
-        _, mean_p, freq, counts = reliability(probs, y)
-        keep = counts > 0
-        ax.plot(mean_p[keep], freq[keep], "o-", label=f"{label} (ECE {metrics(probs, y)['ece']:.3f})")
-    ax.set_xlabel("predicted success probability")
-    ax.set_ylabel("observed success rate")
-    ax.set_title(f"reliability: {title}")
-    ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
+    fig = reliability_figure(raw, cal, y, title)
     fig.savefig(path, dpi=120)
     plt.close(fig)

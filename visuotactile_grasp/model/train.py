@@ -22,6 +22,7 @@ from .calibration import fit_platt, metrics, sigmoid
 from .inputs import Inputs, to_tensor_images
 from .lift_calibration import planner_sweep, reachable_lift
 from .network import GraspSuccessNet, ModelConfig
+from .tensorboard_log import LOG_EVERY, TrainLog
 
 
 @dataclass
@@ -122,7 +123,8 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
     if rank == 0:
         run_dir.mkdir(parents=True, exist_ok=True)
         log = open(run_dir / "metrics.jsonl", "a")
-    t0, seen, running = time.monotonic(), 0, []
+    board = TrainLog(run_dir, step, enabled=rank == 0)
+    t0, seen, running, window = time.monotonic(), 0, [], []
     model.train()
     with tqdm(total=cfg.iterations, initial=step, desc=f"train {model_cfg.variant}", unit="it",
               disable=not progress or rank != 0) as bar:
@@ -132,14 +134,22 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
             rng = np.random.default_rng([cfg.seed, step])  # the same batch for step k, resumed or not
             idx = rng.integers(0, len(tr), cfg.batch_size)
             batch = batch_tensors(model, tr, idx, model_cfg.image_size, rng, device, part)
-            loss = loss_fn(net(*batch), torch.from_numpy(tr.labels[idx[part]]).to(device))
+            labels = torch.from_numpy(tr.labels[idx[part]]).to(device)
+            logits = net(*batch)
+            loss = loss_fn(logits, labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             step += 1
             seen += cfg.batch_size
             running.append(loss.item())
+            window.append((loss.item(), ((logits.detach() > 0) == (labels > 0.5)).float().mean().item()))
             bar.update()
+            if step % LOG_EVERY == 0 or step == cfg.iterations:  # every rank: the means are collectives
+                loss_w, acc_w = (distributed.mean_over_ranks(float(v), device) for v in np.mean(window, axis=0))
+                board.training(step, loss_w, acc_w, optimizer.param_groups[0]["lr"],
+                               seen / max(time.monotonic() - t0, 1e-9))
+                window = []
             if step % cfg.checkpoint_every == 0 or step == cfg.iterations:
                 # the global batch's mean loss (equal slices: the mean of the ranks' means)
                 loss_mean = distributed.mean_over_ranks(float(np.mean(running)), device)
@@ -157,7 +167,10 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
     log.close()
     # a finished run that is only re-calibrated keeps the speed it was trained at
     rate = seen / max(time.monotonic() - t0, 1e-9) if seen else previous_rate
-    return finish(model, tr, va, cfg, run_dir, examples_per_s=rate, data=data)
+    meta = finish(model, tr, va, cfg, run_dir, examples_per_s=rate, data=data)
+    board.validation(cfg.iterations, run_dir, meta)
+    board.close()
+    return meta
 
 
 def check_resumable(run_dir: Path, model_cfg: ModelConfig, cfg: TrainConfig, data: dict | None) -> None:
