@@ -6,6 +6,7 @@ simulated time). "With rendering" captures what the dataset records: the front R
 both GelSight images before, in contact, after the lift and after the hold.
 
     .venv/bin/python benchmarks/sim_trials.py [--trials 10] [--gel-width 320] [--gel-model calibrated]
+        [--gel-change-every N]   (new gels every N trials, as vtg collect --gel-change-every N)
 """
 import argparse
 import os
@@ -16,6 +17,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from visuotactile_grasp.sim.cell import CellConfig  # noqa: E402
+from visuotactile_grasp.sim.gel_inventory import scheduled_gels  # noqa: E402
 from visuotactile_grasp.sim.mujoco_cell import MujocoCell  # noqa: E402
 from visuotactile_grasp.sim.objects import object_ids  # noqa: E402
 from visuotactile_grasp.sim.scripted_trial import run_trial  # noqa: E402
@@ -27,6 +29,7 @@ def main() -> None:
     parser.add_argument("--gel-width", type=int, default=320)
     parser.add_argument("--camera-width", type=int, default=320)
     parser.add_argument("--gel-model", default="legacy", choices=("legacy", "calibrated"))
+    parser.add_argument("--gel-change-every", type=int, default=0, help="0: the cell's own gels throughout")
     args = parser.parse_args()
     config = CellConfig(camera_width=args.camera_width, camera_height=args.camera_width * 3 // 4,
                         gel_width=args.gel_width, gel_height=args.gel_width * 3 // 4, gel_model=args.gel_model)
@@ -38,6 +41,8 @@ def main() -> None:
             held, sim_s = 0, 0.0
             t0 = time.perf_counter()
             for i in range(args.trials):
+                if args.gel_change_every:
+                    cell.mount_gels(scheduled_gels(0, i + 1, args.gel_change_every))
                 r = run_trial(cell, ids[i % len(ids)], force=float(rng.uniform(5, 40)),
                               offset=rng.uniform(-0.01, 0.01, 2), z_frac=float(rng.uniform(0.2, 0.9)),
                               yaw=float(rng.uniform(-1.5, 1.5)), render=render)

@@ -160,3 +160,28 @@ def test_collected_records_are_identical_for_one_and_two_workers(ros_env, tmp_pa
         reader = DatasetReader(out)
         digests[workers] = {(e["trial_id"], e["kind"]): content(reader, i) for i, e in enumerate(reader.entries)}
     assert len(digests[1]) == 18 and digests[1] == digests[2]
+
+
+def test_gels_change_every_n_trials_and_records_name_the_gels_that_imaged_them(ros_env, tmp_path):
+    """gel_change_every 2 over 6 trials: three gel pairs from the schedule, each recorded with the trials
+    it imaged; the gels' own backgrounds differ between pairs far more than the noise within one."""
+    from visuotactile_grasp.sim.gel_inventory import scheduled_gels
+
+    out = tmp_path / "ds"
+    result = subprocess.run([VTG, "collect", "--sim", "--direct", "--workers", "1", "--trials", "6", "--objects",
+                             "train_000,train_004", "--gel-change-every", "2", "--out", str(out)],
+                            env=ros_env, capture_output=True, text=True, timeout=400)
+    assert result.returncode == 0, result.stderr[-2000:]
+    reader = DatasetReader(out)
+    assert reader.manifest["info"]["gel_change_every"] == 2
+    records = {e["trial_id"]: reader.load(i) for i, e in enumerate(reader.entries) if e["kind"] == "grasp"}
+    pairs = [records[t].gel_ids for t in range(1, 7)]
+    assert pairs == [scheduled_gels(0, t, 2) for t in range(1, 7)]
+    assert pairs[0] == pairs[1] and pairs[2] == pairs[3] and pairs[4] == pairs[5]
+    assert len({pairs[0][0], pairs[2][0], pairs[4][0]}) == 3 and len({pairs[0][1], pairs[2][1], pairs[4][1]}) == 3
+    assert "trials per gel pair" in (out / "card.md").read_text()
+    background = {t: r.images["gel_left_before"].astype(float) for t, r in records.items()}  # nothing touches
+
+    def differ(a, b):
+        return np.abs(background[a] - background[b]).mean()
+    assert min(differ(1, 3), differ(3, 5), differ(1, 5)) > 2 * max(differ(1, 2), differ(3, 4), differ(5, 6))

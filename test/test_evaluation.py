@@ -149,6 +149,21 @@ def test_attempt_rows_are_identical_for_one_and_two_workers():
         assert r["first_grasp"][3] == baseline[key]["first_grasp"][3]
 
 
+def test_held_out_gels_are_mounted_per_attempt_alike_for_every_policy():
+    """vtg evaluate --held-out-gels: each attempt on gels no gel-changing collection used, drawn from the
+    attempt's key, so the policies compared on an attempt meet the same gels."""
+    from visuotactile_grasp.evaluation.experiments import run_tasks
+    from visuotactile_grasp.sim.gel_inventory import HELD_OUT_GELS, attempt_gels
+    from visuotactile_grasp.streams import attempt_key
+
+    tasks = [(p, "easy_00", k, False, 0) for k in range(2) for p in ("cylinder_baseline", "centroid_20N")]
+    rows = run_tasks(tasks, {}, 0, 1, planner_candidates(), "held-out gels", (20.0,), held_out_gels=True)
+    assert len(rows) == 4 and all("error" not in r for r in rows)
+    for r in rows:
+        assert tuple(r["gel_ids"]) == attempt_gels(attempt_key(0, "easy_00", r["trial"]))
+        assert set(r["gel_ids"]) <= set(HELD_OUT_GELS)
+
+
 def test_table2_with_intervals_and_paired_tests_from_rows(tmp_path):
     """Every cell with its interval (a perfect 10/10 cell included), the reference's paired
     differences, and a resume that runs only the attempts without a row."""

@@ -86,7 +86,8 @@ def _cmd_collect(args) -> int:
               "`ros2 launch visuotactile_grasp collect.launch.py dataset_dir:=DIR`", file=sys.stderr)
         return 2
     return run_collect(args.out, args.trials, args.objects, args.resume, args.direct, args.workers, args.seed,
-                       record=args.record or "", gel_model=args.gel_model, ray_address=args.ray_address)
+                       record=args.record or "", gel_model=args.gel_model, ray_address=args.ray_address,
+                       gel_change_every=args.gel_change_every)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--seed", type=int, default=0)
     collect.add_argument("--gel-model", default="legacy", choices=("legacy", "calibrated"),
                          help="simulated GelSight images (sim/mujoco_gels.py); recorded in dataset.json")
+    collect.add_argument("--gel-change-every", type=int, default=None, metavar="N",
+                         help="--direct: new gels every N trials from the training inventory (sim/gel_inventory.py); "
+                         "0: the cell's own pair; default: config/data_collector.yaml; recorded in dataset.json")
     collect.add_argument("--record", help="also record every topic of the collect graph to this new bag folder")
     collect.set_defaults(func=_cmd_collect)
 

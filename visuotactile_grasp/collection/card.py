@@ -40,6 +40,15 @@ def label_agreement(reader: DatasetReader) -> tuple[int, int]:
     return agree, total
 
 
+def gel_pairs(reader: DatasetReader) -> dict[tuple[int, int], int]:
+    """Trials per (left, right) gel pair, from the records' metadata (the index does not hold it)."""
+    pairs: dict[tuple[int, int], int] = defaultdict(int)
+    for i, e in enumerate(reader.entries):
+        if e["kind"] == "grasp":
+            pairs[tuple(reader.load(i, images=False).gel_ids)] += 1
+    return dict(sorted(pairs.items()))
+
+
 def sample_sheet(reader: DatasetReader, count: int = 4) -> np.ndarray | None:
     """Rows of front RGB | gel left before/during/after, for the first successful and failed trials."""
     import cv2
@@ -73,6 +82,9 @@ def write_card(root: str | Path, extra: dict | None = None) -> Path:
              f"- tactile label agrees with the simulator's ground truth: {agree}/{total}",
              f"- bytes per trial on disk: {s['bytes_per_trial'] / 1e6:.2f} MB",
              f"- collection: {json.dumps(reader.manifest.get('info', {}))}"]
+    if reader.manifest.get("info", {}).get("gel_change_every"):  # opening every record costs: only then
+        pairs = ", ".join(f"{left}/{right}: {n}" for (left, right), n in gel_pairs(reader).items())
+        lines.append(f"- trials per gel pair (left/right id): {pairs}")
     lines += [f"- {k}: {v}" for k, v in (extra or {}).items()]
     lines += ["", "| object | trials | success rate |", "|---|---|---|"]
     lines += [f"| {o} | {n} | {rate:.2f} |" for o, (n, rate) in s["objects"].items()]

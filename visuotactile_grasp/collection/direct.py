@@ -6,6 +6,8 @@ keeps, so paper-scale datasets take tens of minutes on two cores. The graph path
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..perception.cylinder_fit import Intrinsics, fit_cylinder
@@ -119,4 +121,5 @@ def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,
               config: CollectConfig | None = None) -> TrialObservations:
     """procedure/trial.run_trial on a bare cell (config: the data collector's, config/data_collector.yaml)."""
     config = config if config is not None else CollectConfig.from_params_file()
-    return run_procedure(BareTrialCell(cell, object_id), config, rng, trial_id, object_id)
+    obs = run_procedure(BareTrialCell(cell, object_id), config, rng, trial_id, object_id)
+    return replace(obs, gel_ids=tuple(cell.gel_ids))  # the gels that imaged it (Cell.mount_gels)

@@ -33,6 +33,7 @@ class CollectConfig:
     hold_time: float = 4.0  # s
     approach_clearance: float = 0.05  # m above the object's top
     release_delay: float = 0.2  # s after the first close's frames: the release sample's gels
+    gel_change_every: int = 0  # bare cells: new gels every this many trials (sim/gel_inventory.py); 0: own pair
 
     @classmethod
     def from_params(cls, p: dict) -> CollectConfig:
@@ -41,7 +42,7 @@ class CollectConfig:
         return cls(approach=approach, max_translation=float(p["max_translation"]),
                    max_rotation=math.radians(float(p["max_rotation_deg"])), lift_height=float(p["lift_height"]),
                    hold_time=float(p["hold_time"]), approach_clearance=float(p["approach_clearance"]),
-                   release_delay=float(p["release_delay"]))
+                   release_delay=float(p["release_delay"]), gel_change_every=int(p["gel_change_every"]))
 
     @classmethod
     def from_params_file(cls) -> CollectConfig:
@@ -109,6 +110,8 @@ class TrialObservations:
     success: bool  # label from the gels
     ground_truth_success: bool
     label_source: str = "tactile"
+    # the gels that imaged the trial: a bare cell's runner sets them (collection/direct.py); the graph's
+    # collector cannot see the sim cell's gels and keeps (0, 1), its pair at sim_cell seed 0
     gel_ids: tuple[int, int] = (0, 1)
     stamps: dict = field(default_factory=dict)
 

@@ -18,6 +18,7 @@ from tqdm import tqdm
 from .stats import cluster_interval, holm, paired_comparison, significant, wilson_interval
 
 _cell, _policies, _config, _limits, _collection = None, {}, None, None, None
+_held_out_gels = False  # mount gels no gel-changing collection used (sim/gel_inventory.HELD_OUT_GELS)
 
 FORCE_ONLY = "_force_only"  # suffix: the learned model choosing only the force of the initial grasp
 INITIAL_CONTROL = "initial_10N"  # the learned policies' first grasp, lifted at 10 N without planning
@@ -45,8 +46,8 @@ def trained_gel_model(checkpoints: dict) -> str:
     return next(iter(seen.values()), "legacy")
 
 
-def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=()) -> None:
-    global _cell, _policies, _config, _limits, _collection
+def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), held_out_gels: bool = False) -> None:
+    global _cell, _policies, _config, _limits, _collection, _held_out_gels
     import torch
 
     from ..model import checkpoint
@@ -58,6 +59,7 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=()) ->
     from .attempt import AttemptConfig, ConstantForcePolicy
 
     torch.set_num_threads(1)
+    _held_out_gels = held_out_gels
     _config, _limits, _collection = AttemptConfig.from_params_file(), planner_limits(), CollectConfig.from_params_file()
     _cell = MujocoCell(CellConfig(seed=seed, gel_model=trained_gel_model(checkpoints)))
     _policies = {"cylinder_baseline": ConstantForcePolicy(10.0)}
@@ -76,12 +78,14 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=()) ->
 
 def _attempt(task):
     from ..collection.direct import FitFailed
+    from ..sim.gel_inventory import attempt_gels
     from ..streams import attempt_key, keyed_rng
     from .attempt import run_attempt
 
     policy, object_id, k, minimum_force, seed = task
     key = attempt_key(seed, object_id, k)
-    _cell.start_episode(object_id, key)  # the same cell state for every policy and worker
+    gels = attempt_gels(key) if _held_out_gels else None  # None: the cell's own pair
+    _cell.start_episode(object_id, key, gels)  # the same cell state for every policy and worker
     rng = keyed_rng(key, "attempt")  # the same initial grasp for every policy
     name = policy + ("_min_force" if minimum_force else "")
     try:
@@ -89,18 +93,19 @@ def _attempt(task):
                         limits=_limits, collection=_collection)
     except FitFailed as exc:
         return {"policy": name, "object_id": object_id, "trial": k, "error": str(exc)}
-    return {**r, "policy": name, "trial": k}
+    return {**r, "policy": name, "trial": k, **({"gel_ids": list(gels)} if gels else {})}
 
 
 def run_tasks(tasks, checkpoints: dict, seed: int, workers: int, candidates: dict, desc: str,
-              constant_forces=(), journal: Path | None = None, ray_address: str = "") -> list[dict]:
+              constant_forces=(), journal: Path | None = None, ray_address: str = "",
+              held_out_gels: bool = False) -> list[dict]:
     """Rows in a fixed order (policy, object, attempt), whatever the number of workers. Each row is
     appended to journal (a jsonl file) as it arrives, so a run cut short keeps its work for --resume."""
     from ..scale.ray_pool import map_unordered
 
     out = []
     rows = map_unordered(_attempt, tasks, workers, ray_address, init=_init,
-                         init_args=(checkpoints, seed, candidates, tuple(constant_forces)))
+                         init_args=(checkpoints, seed, candidates, tuple(constant_forces), held_out_gels))
     with contextlib.closing(rows), tqdm(total=len(tasks), desc=desc, unit="attempt") as bar, \
             (open(journal, "a") if journal is not None else contextlib.nullcontext()) as log:
         for row in rows:

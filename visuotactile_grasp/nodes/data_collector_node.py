@@ -44,6 +44,9 @@ PARAMS = [
     Param("hold_time", 4.0, "Hold after lifting before labelling (sim s).", (0.0, 30.0)),
     Param("release_delay", 0.2, "The release sample's gels are taken this long after the first grasp's frames "
           "(sim s).", (0.0, 2.0)),
+    Param("gel_change_every", 0, "Bare-cell collection (vtg collect --direct): both gels change every this many "
+          "trials, drawn from the training inventory (sim/gel_inventory.py); 0: the cell's own pair. The graph's "
+          "sim cell keeps its pair (vtg collect refuses other values without --direct).", (0, 1000000)),
     Param("settle_time", 0.2, "Wait after closing before a snapshot, so frames show the new contact (sim s).",
           (0.0, 2.0)),
     Param("frame_timeout", 5.0, "Longest wait for a fresh camera or gel frame (s of the robot's clock; a clock "

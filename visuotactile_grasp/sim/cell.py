@@ -25,7 +25,7 @@ START_EE = (0.6, 0.0, 0.35, 0.0)  # x, y, z, yaw: where the hand starts
 CAMERA_EYE = (1.35, 0.0, 0.55)  # the Kinect in front of the table, looking at its centre
 CAMERA_TARGET = (0.6, 0.0, 0.05)
 PLACEMENT_AREA = (0.52, 0.68, -0.12, 0.12)  # where objects are put back
-GEL_SIDES = ("left", "right")  # gel i's id (seed) is config.seed * 2 + i
+GEL_SIDES = ("left", "right")  # a cell's own gels: config.seed * 2 + i (Cell.mount_gels mounts others)
 
 
 def placement_xy(rng: np.random.Generator, xy=None) -> np.ndarray:
@@ -68,7 +68,7 @@ class CellConfig:
     seed: int = 0
     # legacy: the hand-made three-light model on geometric overlap (what the shipped models saw);
     # calibrated: real sensors' calibration tables, force-driven indentation, markers under load
-    # (sim/mujoco_gels.py; MuJoCo cell only). Gel ids: seed * 2 (left), seed * 2 + 1 (right)
+    # (sim/mujoco_gels.py; MuJoCo cell only). Own gel ids: seed * 2 (left), seed * 2 + 1 (right)
     gel_model: str = "legacy"
     workspace: Workspace = field(default_factory=Workspace)
 
@@ -81,7 +81,7 @@ class Cell(ABC):
     """
 
     gripper: SimulatedGripper
-    gels: dict  # side -> gel renderer (reseed_noise, render)
+    gels: dict  # side -> gel renderer (reseed_noise, render), set by mount_gels
     camera: object  # .K (Intrinsics) and the pose the sim node publishes
     ee: np.ndarray  # measured pose (x, y, z, yaw)
     obj: ObjectSpec
@@ -93,9 +93,34 @@ class Cell(ABC):
         self.time = 0.0
         self.ee_target = np.array(START_EE)
         self.ee_speed = self.config.workspace.max_speed
+        self.gels, self.gel_ids = {}, ()  # gel_ids: (left, right) of the mounted gels
+        self._gel_cache: dict[int, object] = {}  # gel id -> renderer (an inventory is a dozen gels)
 
     def kinect_intrinsics(self) -> Intrinsics:
         return Intrinsics.kinect_like(self.config.camera_width, self.config.camera_height)
+
+    @property
+    def own_gel_ids(self) -> tuple[int, int]:
+        """The cell's own pair: (2 seed, 2 seed + 1), mounted unless another pair is asked for."""
+        return 2 * self.config.seed, 2 * self.config.seed + 1
+
+    @abstractmethod
+    def _make_gel(self, gel_id: int):
+        """A renderer for gel number gel_id (its look drawn from the id)."""
+
+    def mount_gels(self, gel_ids=None) -> None:
+        """Put the gels gel_ids (left, right; None: the cell's own pair) on the fingers. Each gel's
+        renderer, with its precomputed background and table lookups, is built once and kept: changing
+        back to a gel costs nothing. The noise stays as it was: key_episode next reseeds it."""
+        ids = self.own_gel_ids if gel_ids is None else tuple(int(g) for g in gel_ids)
+        if len(ids) != len(GEL_SIDES) or ids[0] == ids[1] or min(ids) < 0:
+            raise ValueError(f"need two different non-negative gel ids (left, right), got {gel_ids}")
+        with self.lock:
+            for side, gel_id in zip(GEL_SIDES, ids, strict=True):
+                if gel_id not in self._gel_cache:
+                    self._gel_cache[gel_id] = self._make_gel(gel_id)
+                self.gels[side] = self._gel_cache[gel_id]
+            self.gel_ids = ids
 
     def key_episode(self, key) -> None:
         """The next placement and the gels' noise from generators keyed on key (what an episode depends

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..devices.wsg50.protocol import GraspingState, Status
 from .camera import RGBDCamera
-from .cell import CAMERA_EYE, CAMERA_TARGET, GEL_SIDES, START_EE, Cell, CellConfig, placement_xy
+from .cell import CAMERA_EYE, CAMERA_TARGET, START_EE, Cell, CellConfig, placement_xy
 from .gelsight_render import GelSightRenderer, band_height_map
 from .gripper import SimulatedGripper
 from .objects import make_object
@@ -83,9 +83,10 @@ class KinematicCell(Cell):
         self.stable = False
         self.pushed_out = False
         self.camera = RGBDCamera(self.kinect_intrinsics(), eye=CAMERA_EYE, target=CAMERA_TARGET)
-        self.gels = {side: GelSightRenderer(self.config.gel_width, self.config.gel_height,
-                                            seed=self.config.seed * 2 + i)
-                     for i, side in enumerate(GEL_SIDES)}
+        self.mount_gels()
+
+    def _make_gel(self, gel_id: int) -> GelSightRenderer:
+        return GelSightRenderer(self.config.gel_width, self.config.gel_height, seed=gel_id)
 
     # scene (rng also draws the friction at each grasp) ----------------------------
     def reset_object(self, object_id: str | None = None, xy=None) -> tuple[str, np.ndarray]:

@@ -29,7 +29,7 @@ from ..devices.wsg50.protocol import GraspingState, Status  # noqa: E402
 from ..perception.camera import Intrinsics  # noqa: E402
 from ..streams import keyed_rng  # noqa: E402
 from .camera import look_at  # noqa: E402
-from .cell import CAMERA_EYE, CAMERA_TARGET, GEL_SIDES, START_EE, Cell, CellConfig, placement_xy  # noqa: E402
+from .cell import CAMERA_EYE, CAMERA_TARGET, START_EE, Cell, CellConfig, placement_xy  # noqa: E402
 from .gelsight_render import GelSightRenderer  # noqa: E402
 from .gripper import SimulatedGripper  # noqa: E402
 from .mjcf import GEL_CAMERA_BEHIND, STROKE, TIMESTEP, build_cell_xml  # noqa: E402
@@ -139,10 +139,7 @@ class MujocoCell(Cell):
         self.gripper = MujocoGripper(self)
         if self.config.gel_model not in GEL_MODELS:
             raise ValueError(f"gel_model must be one of {GEL_MODELS}, got {self.config.gel_model!r}")
-        gel = CalibratedGel if self.config.gel_model == "calibrated" else GelSightRenderer
-        self.gels = {side: gel(self.config.gel_width, height=self.config.gel_height, **{
-                         "gel_id" if gel is CalibratedGel else "seed": self.config.seed * 2 + i})
-                     for i, side in enumerate(GEL_SIDES)}
+        self.mount_gels()
         self.camera = _Camera(self.kinect_intrinsics())
         self.fovy_deg = math.degrees(2 * math.atan(self.config.camera_height / 2 / self.camera.K.fy))
         self.model = None
@@ -150,16 +147,23 @@ class MujocoCell(Cell):
         self._contact_ref = None
         self._load(make_object(object_id))
 
-    def start_episode(self, object_id: str, key) -> None:
-        """A bare cell's fresh start for one trial or attempt whose outcome depends on key alone.
+    def _make_gel(self, gel_id: int):
+        if self.config.gel_model == "calibrated":
+            return CalibratedGel(self.config.gel_width, gel_id, height=self.config.gel_height)
+        return GelSightRenderer(self.config.gel_width, height=self.config.gel_height, seed=gel_id)
+
+    def start_episode(self, object_id: str, key, gel_ids=None) -> None:
+        """A bare cell's fresh start for one trial or attempt whose outcome depends on key and gel_ids alone.
 
         The physics is rebuilt (arm at its start pose, fingers half open, gripper idle), the clock
-        restarts at 0, and the object's placement and the gels' noise are drawn from generators keyed
-        on key (a sequence of ints, e.g. (seed, object, attempt)), never from what ran before: any
-        worker gives attempt k on object o the same pose, noise and result. Not for a cell behind a
-        ROS clock (its time must not go back).
+        restarts at 0, the gels gel_ids (left, right; None: the cell's own pair) are mounted, and the
+        object's placement and the gels' noise are drawn from generators keyed on key (a sequence of
+        ints, e.g. (seed, object, attempt)), never from what ran before: any worker gives attempt k on
+        object o the same pose, noise and result. Not for a cell behind a ROS clock (its time must not
+        go back).
         """
         with self.lock:
+            self.mount_gels(gel_ids)
             self.model = None  # _load then starts the arm from its fixed start pose
             self._load(make_object(object_id))
             self.time = 0.0

@@ -2,8 +2,9 @@
 
 Trial i grasps object i mod len(objects), so a resumed run picks up exactly the trials that never
 reached the dataset. On bare cells each trial starts from a rebuilt cell whose object placement,
-gel noise and grasp plan derive from (seed, i) alone (MujocoCell.start_episode), so trial i gives
-the same record whichever worker runs it and however many there are.
+gels (sim/gel_inventory.scheduled_gels), gel noise and grasp plan derive from (seed, i) and the
+settings alone (MujocoCell.start_episode), so trial i gives the same record whichever worker runs it
+and however many there are.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import contextlib
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -45,23 +47,24 @@ def pending_trials(out: Path, trials: int, objects: list[str]) -> list[tuple[int
 _cell = _config = None  # each worker's own cell and the collector's settings, made once
 
 
-def _worker_init(seed: int, gel_model: str) -> None:
+def _worker_init(seed: int, gel_model: str, config) -> None:
     global _cell, _config
-    from ..collection.trial import CollectConfig
     from ..sim.cell import CellConfig
     from ..sim.mujoco_cell import MujocoCell
 
     _cell = MujocoCell(CellConfig(seed=seed, gel_model=gel_model))
-    _config = CollectConfig.from_params_file()  # config/data_collector.yaml, as the collector node reads it
+    _config = config  # the driver's CollectConfig: config/data_collector.yaml, as the collector node reads it
 
 
 def _worker_trial(task):
     from ..collection.direct import FitFailed, run_trial
     from ..collection.trial import build_records
     from ..data.store import encode_record
+    from ..sim.gel_inventory import scheduled_gels
 
     trial_id, object_id, seed = task
-    _cell.start_episode(object_id, (seed, trial_id))  # placement, noise and physics from (seed, i) alone
+    gels = scheduled_gels(seed, trial_id, _config.gel_change_every)  # None: the cell's own pair
+    _cell.start_episode(object_id, (seed, trial_id), gels)  # placement, gels, noise, physics from (seed, i)
     try:
         obs = run_trial(_cell, object_id, trial_id, keyed_rng((seed, trial_id), "grasp_plan"), _config)
     except FitFailed as exc:
@@ -69,13 +72,13 @@ def _worker_trial(task):
     return trial_id, object_id, [encode_record(r) for r in build_records(obs)], ""  # encoded here, not by the writer
 
 
-def _direct(todo, seed: int, workers: int, gel_model: str, ray_address: str = ""):
+def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: str = ""):
     """Yields (trial_id, object_id, records or None, why) from bare MuJoCo cells, one per Ray worker
     (scale/ray_pool.py); the records are written here, by the one writer."""
     from ..scale.ray_pool import map_unordered
 
     yield from map_unordered(_worker_trial, [(i, o, seed) for i, o in todo], workers, ray_address,
-                             init=_worker_init, init_args=(seed, gel_model))
+                             init=_worker_init, init_args=(seed, gel_model, config))
 
 
 def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = "legacy"):
@@ -94,7 +97,8 @@ def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_mode
 
 
 def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool, workers: int, seed: int,
-                record: str = "", gel_model: str = "legacy", ray_address: str = "") -> int:
+                record: str = "", gel_model: str = "legacy", ray_address: str = "",
+                gel_change_every: int | None = None) -> int:
     from ..collection.card import write_card
 
     out_dir = Path(out)
@@ -102,15 +106,37 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         print(f"{out_dir} already holds a dataset: pass --resume to continue it, or choose another --out",
               file=sys.stderr)
         return 2
+    from ..collection.trial import CollectConfig
+
+    config = CollectConfig.from_params_file()  # config/data_collector.yaml, as the collector node reads it
+    if gel_change_every is not None:
+        config = replace(config, gel_change_every=int(gel_change_every))
+    change_every = config.gel_change_every
+    if change_every < 0:
+        print(f"gel_change_every must be >= 0, got {change_every}", file=sys.stderr)
+        return 2
     if resume and (out_dir / "dataset.json").exists():
-        before = json.loads((out_dir / "dataset.json").read_text()).get("info", {}).get("gel_model", "legacy")
-        if before != gel_model:
-            print(f"{out_dir} was collected with --gel-model {before}; resume it with the same", file=sys.stderr)
+        before = json.loads((out_dir / "dataset.json").read_text()).get("info", {})
+        if before.get("gel_model", "legacy") != gel_model:
+            print(f"{out_dir} was collected with --gel-model {before.get('gel_model', 'legacy')}; resume it with "
+                  "the same", file=sys.stderr)
             return 2
+        if before.get("gel_change_every", 0) != change_every:
+            print(f"{out_dir} was collected with gel_change_every {before.get('gel_change_every', 0)} "
+                  "(--gel-change-every, default config/data_collector.yaml); resume it with the same", file=sys.stderr)
+            return 2
+    if change_every and not direct:
+        print("gel_change_every (config/data_collector.yaml) changes gels on bare cells only: add --direct "
+              "(the graph's sim cell keeps its pair)", file=sys.stderr)
+        return 2
     ids = resolve_objects(objects)
     todo = pending_trials(out_dir, trials, ids)
     info = {"objects": objects, "trials": trials, "seed": seed, "source": "direct" if direct else "graph",
-            "gel_model": gel_model}
+            "gel_model": gel_model, "gel_change_every": change_every}
+    if change_every:
+        from ..sim.gel_inventory import TRAINING_GELS
+
+        info["gel_inventory"] = list(TRAINING_GELS)
     where = f"bare MuJoCo cells, {workers} workers" + (f" on the Ray cluster at {ray_address}" if ray_address else "")
     print(f"{len(todo)} of {trials} trials to run on {len(ids)} objects -> {out_dir} "
           f"({where if direct else 'the collect node graph'})")
@@ -124,7 +150,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     if ray_address and not direct:
         print("--ray-address runs bare cells: add --direct", file=sys.stderr)
         return 2
-    stream = (_direct(todo, seed, workers, gel_model, ray_address) if direct
+    stream = (_direct(todo, seed, workers, gel_model, config, ray_address) if direct
               else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model))
     try:
         with contextlib.closing(stream), tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
