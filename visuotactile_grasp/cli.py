@@ -10,6 +10,7 @@
     vtg evaluate --sim ...       grasping experiments on unseen objects (Table II, minimum force, figures)
     vtg graph-check ...          the same attempts through the grasp graph and on bare cells, compared
     vtg gels                     simulated GelSight images beside real and published references
+    vtg objects --library v2     every object's parameters (generated from its id) as a markdown table
     vtg bench planner            image-feature, candidate-scoring and end-to-end planning times
     vtg bench search             random shooting vs cross-entropy method: best predicted success per evaluations
     vtg bench gelsight           two GelSight nodes at 1280x960, 30 Hz: frames delivered and latency
@@ -87,7 +88,7 @@ def _cmd_collect(args) -> int:
         return 2
     return run_collect(args.out, args.trials, args.objects, args.resume, args.direct, args.workers, args.seed,
                        record=args.record or "", gel_model=args.gel_model, ray_address=args.ray_address,
-                       gel_change_every=args.gel_change_every)
+                       gel_change_every=args.gel_change_every, object_library=args.objects_library)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--gel-change-every", type=int, default=None, metavar="N",
                          help="--direct: new gels every N trials from the training inventory (sim/gel_inventory.py); "
                          "0: the cell's own pair; default: config/data_collector.yaml; recorded in dataset.json")
+    collect.add_argument("--objects-library", default="v1", choices=("v1", "v2"),
+                         help="--direct: object library (sim/objects.py; v2: materials, fragile objects that crush); "
+                         "recorded in dataset.json when not v1")
     collect.add_argument("--record", help="also record every topic of the collect graph to this new bag folder")
     collect.set_defaults(func=_cmd_collect)
 
@@ -188,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     gels = verbs.add_parser("gels", help="simulated GelSight images beside real and published references (figure)")
     add_gels_args(gels)
     gels.set_defaults(func=run_gels)
+
+    from .tools.object_table import add_args as add_objects_args
+    from .tools.object_table import run_objects
+
+    objects = verbs.add_parser("objects", help="every object's parameters, generated from its id, as a markdown table")
+    add_objects_args(objects)
+    objects.set_defaults(func=run_objects)
 
     from .tools.replay import add_args as add_replay_args
     from .tools.replay import run_replay

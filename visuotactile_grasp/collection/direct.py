@@ -14,6 +14,7 @@ from ..perception.cylinder_fit import Intrinsics, fit_cylinder
 from ..perception.tactile import detect_contact
 from ..sim.scripted_trial import run_for
 from ..procedure.attempt import Fit
+from ..procedure.outcome import observed_damage
 from ..procedure.trial import run_trial as run_procedure
 from .trial import CollectConfig, Snapshot, TrialObservations
 
@@ -57,6 +58,23 @@ def place_and_fit(cell, object_id: str):
     return fit
 
 
+def refit_after_put_down(cell, grasp) -> float | None:
+    """Put the object down where it was lifted from, open, move out of view and fit the cylinder again:
+    its radius, or None when nothing is fitted (the object fell out of view)."""
+    cell.command_ee(grasp)
+    run_for(cell, 0.8)
+    cell.gripper.start_motion("move", OPEN_WIDTH, 0.3)
+    run_for(cell, 0.5)
+    cell.command_ee(np.asarray(grasp, float) + np.array([0.0, 0.0, 0.15, 0.0]))  # straight up, clear of it
+    run_for(cell, 0.4)
+    cell.command_ee(OBSERVE_POSE)
+    run_for(cell, 0.8)
+    _, depth = cell.render_camera()
+    K = cell.camera.K
+    fit = fit_cylinder(depth, Intrinsics(K.fx, K.fy, K.cx, K.cy), cell.camera.R, cell.camera.eye)
+    return float(fit.radius) if fit.valid else None
+
+
 def approach(cell, grasp, above_z: float) -> None:
     """Above the grasp at above_z, then down to it (fingers as they are)."""
     x, y, _, yaw = grasp
@@ -87,9 +105,11 @@ class BareTrialCell:
     def __init__(self, cell, object_id: str) -> None:
         self.cell, self.object_id = cell, object_id
         self._grasp = None
+        self._radius = float("nan")  # the fitted radius before the trial
 
     def prepare(self) -> Fit:
         fit = place_and_fit(self.cell, self.object_id)  # raises FitFailed
+        self._radius = float(fit.radius)
         return Fit(np.asarray(fit.center, float), float(fit.height))
 
     def approach(self, grasp, above_z: float) -> None:
@@ -115,6 +135,14 @@ class BareTrialCell:
 
     def label_trial(self, background: Snapshot, after: Snapshot) -> tuple[bool, bool]:
         return tactile_label(background, after), self.cell.ground_truth_held()
+
+    def inspect(self) -> tuple[bool | None, bool | None]:
+        """(observed damage, ground truth) after the hold. A cell with object library v1 skips it (its
+        objects cannot be damaged), so v1 trials run exactly as before."""
+        if getattr(self.cell.config, "objects", "v1") == "v1":
+            return None, None
+        radius = refit_after_put_down(self.cell, self._grasp)
+        return observed_damage(self._radius, radius), self.cell.ground_truth_damaged()
 
 
 def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,

@@ -107,13 +107,15 @@ class TrialObservations:
     at_release: Snapshot  # the first grasp just before the fingers open
     second_contact: Snapshot  # after the regrasp close
     after_lift: Snapshot  # gels after the hold
-    success: bool  # label from the gels
-    ground_truth_success: bool
+    success: bool  # the label: held (from the gels) and not seen damaged (procedure/outcome.py)
+    ground_truth_success: bool  # held and not damaged, as the simulator knows it
     label_source: str = "tactile"
     # the gels that imaged the trial: a bare cell's runner sets them (collection/direct.py); the graph's
     # collector cannot see the sim cell's gels and keeps (0, 1), its pair at sim_cell seed 0
     gel_ids: tuple[int, int] = (0, 1)
     stamps: dict = field(default_factory=dict)
+    damaged: bool | None = None  # seen after the trial (None: not inspected); already in the label
+    ground_truth_damaged: bool | None = None
 
 
 def plan_trial(center_xy, table_z: float, height: float, rng: np.random.Generator,

@@ -46,7 +46,8 @@ def trained_gel_model(checkpoints: dict) -> str:
     return next(iter(seen.values()), "legacy")
 
 
-def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), held_out_gels: bool = False) -> None:
+def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), held_out_gels: bool = False,
+          objects: str = "v1") -> None:
     global _cell, _policies, _config, _limits, _collection, _held_out_gels
     import torch
 
@@ -61,7 +62,7 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), he
     torch.set_num_threads(1)
     _held_out_gels = held_out_gels
     _config, _limits, _collection = AttemptConfig.from_params_file(), planner_limits(), CollectConfig.from_params_file()
-    _cell = MujocoCell(CellConfig(seed=seed, gel_model=trained_gel_model(checkpoints)))
+    _cell = MujocoCell(CellConfig(seed=seed, gel_model=trained_gel_model(checkpoints), objects=objects))
     _policies = {"cylinder_baseline": ConstantForcePolicy(10.0)}
     _policies[INITIAL_CONTROL] = ConstantForcePolicy(10.0, INITIAL_CONTROL, first="initial")
     for f in constant_forces:
@@ -98,14 +99,14 @@ def _attempt(task):
 
 def run_tasks(tasks, checkpoints: dict, seed: int, workers: int, candidates: dict, desc: str,
               constant_forces=(), journal: Path | None = None, ray_address: str = "",
-              held_out_gels: bool = False) -> list[dict]:
+              held_out_gels: bool = False, objects: str = "v1") -> list[dict]:
     """Rows in a fixed order (policy, object, attempt), whatever the number of workers. Each row is
     appended to journal (a jsonl file) as it arrives, so a run cut short keeps its work for --resume."""
     from ..scale.ray_pool import map_unordered
 
     out = []
     rows = map_unordered(_attempt, tasks, workers, ray_address, init=_init,
-                         init_args=(checkpoints, seed, candidates, tuple(constant_forces), held_out_gels))
+                         init_args=(checkpoints, seed, candidates, tuple(constant_forces), held_out_gels, objects))
     with contextlib.closing(rows), tqdm(total=len(tasks), desc=desc, unit="attempt") as bar, \
             (open(journal, "a") if journal is not None else contextlib.nullcontext()) as log:
         for row in rows:
@@ -175,7 +176,8 @@ regrasp beats keeping the grasp by more than `lift_margin`; candidate regrasps s
 training data was collected in; at the
 regrasp cap the current grasp is lifted at its own force.
 
-Success is the tactile label (as on the robot); the ground-truth table below is the simulator's.
+Success is the tactile label (as on the robot), and not seen damaged where the cell inspects (object
+library v2: procedure/outcome.py); the ground-truth table below is the simulator's.
 Per-object cells: Wilson 95% interval; set rows: bootstrap over objects (attempts on one object are
 correlated). """
 

@@ -7,7 +7,8 @@ on bare simulated cells (collection/direct.py). The paper's self-supervised tria
 2. the first grasp at the fitted centre plus a random offset, height, yaw and force (state s);
 3. the release sample: the same grasp release_delay later, as the fingers are about to open;
 4. the random regrasp action a (open, move, close at a new random force);
-5. lift, hold, label from the gels.
+5. lift, hold, label from the gels; cells that inspect put the object down and look for damage
+   (procedure/outcome.py): the label is held and not damaged.
 
 What a trial saw becomes three records (collection/trial.build_records); the caller writes them and
 puts the object down.
@@ -20,6 +21,7 @@ import numpy as np
 
 from ..collection.trial import CollectConfig, Snapshot, TrialObservations, plan_trial
 from .attempt import Fit
+from .outcome import grasp_success, inspect
 
 FULL = ("rgb", "depth", "gel_left", "gel_right")
 GELS = ("gel_left", "gel_right")
@@ -36,6 +38,8 @@ class TrialCell(Protocol):
     def regrasp(self, index: int, target: np.ndarray, force: float) -> None: ...  # open, move, close
     def lift_and_hold(self, height: float, seconds: float) -> None: ...
     def label_trial(self, background: Snapshot, after: Snapshot) -> tuple[bool, bool]: ...  # tactile, truth
+    # optional: put down, look again: (observed damage, ground truth); see procedure/outcome.inspect
+    # def inspect(self) -> tuple[bool | None, bool | None]: ...
 
 
 def run_trial(cell: TrialCell, config: CollectConfig, rng: np.random.Generator, trial_id: int,
@@ -55,8 +59,11 @@ def run_trial(cell: TrialCell, config: CollectConfig, rng: np.random.Generator, 
     second = cell.observe(FULL, settle=True)
     cell.lift_and_hold(config.lift_height, config.hold_time)
     after = cell.observe(GELS, settle=False)  # the hold gave the frames time
-    success, truth = cell.label_trial(background, after)
+    held, truth_held = cell.label_trial(background, after)
+    damaged, truth_damaged = inspect(cell)
     stamps = {"background": background.stamp, "first_contact": first.stamp, "release": at_release.stamp,
               "second_contact": second.stamp, "after_hold": after.stamp}
     return TrialObservations(trial_id, object_id, plan, background, first, at_release, second, after,
-                             success=success, ground_truth_success=truth, stamps=stamps)
+                             success=grasp_success(held, damaged),
+                             ground_truth_success=grasp_success(truth_held, truth_damaged),
+                             stamps=stamps, damaged=damaged, ground_truth_damaged=truth_damaged)

@@ -70,6 +70,9 @@ class CellConfig:
     # calibrated: real sensors' calibration tables, force-driven indentation, markers under load
     # (sim/mujoco_gels.py; MuJoCo cell only). Own gel ids: seed * 2 (left), seed * 2 + 1 (right)
     gel_model: str = "legacy"
+    # the object library (sim/objects.py): v1, what the shipped datasets and models used; v2 adds
+    # material classes, fragile ones crushing for good past their crush force (MuJoCo cell only)
+    objects: str = "v1"
     workspace: Workspace = field(default_factory=Workspace)
 
 

@@ -73,6 +73,8 @@ class CellGripper(SimulatedGripper):
 class KinematicCell(Cell):
     def __init__(self, config: CellConfig | None = None) -> None:
         super().__init__(config)
+        if self.config.objects != "v1":  # its rules know nothing of crushing
+            raise ValueError(f"the kinematic cell has object library v1 only, got {self.config.objects!r}")
         self.rng = np.random.default_rng(self.config.seed)
         self.gripper = CellGripper(self)
         self.ee = np.array(START_EE)

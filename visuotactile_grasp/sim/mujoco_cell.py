@@ -29,6 +29,7 @@ from ..devices.wsg50.protocol import GraspingState, Status  # noqa: E402
 from ..perception.camera import Intrinsics  # noqa: E402
 from ..streams import keyed_rng  # noqa: E402
 from .camera import look_at  # noqa: E402
+from .crush import Crush  # noqa: E402
 from .cell import CAMERA_EYE, CAMERA_TARGET, START_EE, Cell, CellConfig, placement_xy  # noqa: E402
 from .gelsight_render import GelSightRenderer  # noqa: E402
 from .gripper import SimulatedGripper  # noqa: E402
@@ -143,9 +144,10 @@ class MujocoCell(Cell):
         self.camera = _Camera(self.kinect_intrinsics())
         self.fovy_deg = math.degrees(2 * math.atan(self.config.camera_height / 2 / self.camera.K.fy))
         self.model = None
+        self._crush: Crush | None = None  # a fragile object's yield state (object library v2)
         self._stale_renderers: list = []
         self._contact_ref = None
-        self._load(make_object(object_id))
+        self._load(make_object(object_id, self.config.objects))
 
     def _make_gel(self, gel_id: int):
         if self.config.gel_model == "calibrated":
@@ -165,7 +167,7 @@ class MujocoCell(Cell):
         with self.lock:
             self.mount_gels(gel_ids)
             self.model = None  # _load then starts the arm from its fixed start pose
-            self._load(make_object(object_id))
+            self._load(make_object(object_id, self.config.objects))
             self.time = 0.0
             self._contact_ref = None
             self.gripper = MujocoGripper(self)
@@ -198,6 +200,8 @@ class MujocoCell(Cell):
         self._apply_mocap()
         mujoco.mj_forward(m, self.data)
         self._renderers = None
+        pads = tuple(mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_GEOM, n) for n in ("pad_left", "pad_right"))
+        self._crush = Crush(m, self.data, spec, pads, self._obj_geoms, mujoco) if spec.fragile else None
 
     def _renderers_ready(self):
         # GL contexts are freed in the thread that renders (a reset may come from another thread)
@@ -230,7 +234,9 @@ class MujocoCell(Cell):
     def reset_object(self, object_id: str | None = None, xy=None) -> tuple[str, np.ndarray]:
         with self.lock:
             if object_id and object_id != self.obj.object_id:
-                self._load(make_object(object_id))
+                self._load(make_object(object_id, self.config.objects))
+            elif self._crush is not None and self._crush.damaged:
+                self._crush.restore()  # the same object again: a fresh one, not the crushed one
             xy = placement_xy(self.rng, xy)
             q = self.data.qpos
             a = self._obj_qadr
@@ -305,6 +311,8 @@ class MujocoCell(Cell):
         ctrl[0] = force[0] - imbalance
         ctrl[1] = force[1] + imbalance
         mujoco.mj_step(self.model, self.data, nstep)
+        if self._crush is not None:
+            self._crush.update(h)
 
     # sensing ---------------------------------------------------------------------------
     def render_camera(self):
@@ -388,6 +396,10 @@ class MujocoCell(Cell):
         if self.config.gel_model == "calibrated":
             return self.gels[side].render(*self.gel_contact(side))
         return self.gels[side].render(self.gel_height_map(side), shear_px=self.shear_px())
+
+    def ground_truth_damaged(self) -> bool:
+        """Whether the object has been crushed (the simulator's truth; sensing sees only its shape)."""
+        return self._crush is not None and self._crush.damaged
 
     def ground_truth_held(self) -> bool:
         with self.lock:

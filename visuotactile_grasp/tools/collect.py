@@ -47,12 +47,12 @@ def pending_trials(out: Path, trials: int, objects: list[str]) -> list[tuple[int
 _cell = _config = None  # each worker's own cell and the collector's settings, made once
 
 
-def _worker_init(seed: int, gel_model: str, config) -> None:
+def _worker_init(seed: int, gel_model: str, config, objects: str = "v1") -> None:
     global _cell, _config
     from ..sim.cell import CellConfig
     from ..sim.mujoco_cell import MujocoCell
 
-    _cell = MujocoCell(CellConfig(seed=seed, gel_model=gel_model))
+    _cell = MujocoCell(CellConfig(seed=seed, gel_model=gel_model, objects=objects))
     _config = config  # the driver's CollectConfig: config/data_collector.yaml, as the collector node reads it
 
 
@@ -72,13 +72,13 @@ def _worker_trial(task):
     return trial_id, object_id, [encode_record(r) for r in build_records(obs)], ""  # encoded here, not by the writer
 
 
-def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: str = ""):
+def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: str = "", objects: str = "v1"):
     """Yields (trial_id, object_id, records or None, why) from bare MuJoCo cells, one per Ray worker
     (scale/ray_pool.py); the records are written here, by the one writer."""
     from ..scale.ray_pool import map_unordered
 
     yield from map_unordered(_worker_trial, [(i, o, seed) for i, o in todo], workers, ray_address,
-                             init=_worker_init, init_args=(seed, gel_model, config))
+                             init=_worker_init, init_args=(seed, gel_model, config, objects))
 
 
 def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = "legacy"):
@@ -98,7 +98,7 @@ def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_mode
 
 def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool, workers: int, seed: int,
                 record: str = "", gel_model: str = "legacy", ray_address: str = "",
-                gel_change_every: int | None = None) -> int:
+                gel_change_every: int | None = None, object_library: str = "v1") -> int:
     from ..collection.card import write_card
 
     out_dir = Path(out)
@@ -121,6 +121,10 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
             print(f"{out_dir} was collected with --gel-model {before.get('gel_model', 'legacy')}; resume it with "
                   "the same", file=sys.stderr)
             return 2
+        if before.get("object_library", "v1") != object_library:
+            print(f"{out_dir} was collected with --objects-library {before.get('object_library', 'v1')}; resume it "
+                  "with the same", file=sys.stderr)
+            return 2
         if before.get("gel_change_every", 0) != change_every:
             print(f"{out_dir} was collected with gel_change_every {before.get('gel_change_every', 0)} "
                   "(--gel-change-every, default config/data_collector.yaml); resume it with the same", file=sys.stderr)
@@ -129,10 +133,16 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         print("gel_change_every (config/data_collector.yaml) changes gels on bare cells only: add --direct "
               "(the graph's sim cell keeps its pair)", file=sys.stderr)
         return 2
+    if object_library != "v1" and not direct:
+        print("--objects-library v2 runs on bare cells: add --direct (the graph's sim cell has v1; its "
+              "parameter is not declared yet)", file=sys.stderr)
+        return 2
     ids = resolve_objects(objects)
     todo = pending_trials(out_dir, trials, ids)
     info = {"objects": objects, "trials": trials, "seed": seed, "source": "direct" if direct else "graph",
             "gel_model": gel_model, "gel_change_every": change_every}
+    if object_library != "v1":  # v1 datasets keep the info they always had
+        info["object_library"] = object_library
     if change_every:
         from ..sim.gel_inventory import TRAINING_GELS
 
@@ -150,7 +160,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     if ray_address and not direct:
         print("--ray-address runs bare cells: add --direct", file=sys.stderr)
         return 2
-    stream = (_direct(todo, seed, workers, gel_model, config, ray_address) if direct
+    stream = (_direct(todo, seed, workers, gel_model, config, ray_address, object_library) if direct
               else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model))
     try:
         with contextlib.closing(stream), tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:

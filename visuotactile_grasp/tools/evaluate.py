@@ -77,13 +77,17 @@ def run_evaluate(args) -> int:
     info["attempt_config"] = asdict(AttemptConfig.from_params_file())
     info["candidates"] = candidates
     info["gels"] = "held_out" if args.held_out_gels else "own pair"  # sim/gel_inventory.py
+    if args.objects_library != "v1":  # v1 provenance stays as it was
+        info["object_library"] = args.objects_library
+        header = header.rstrip("\n") + f"\n- object library: {args.objects_library}\n\n"
     header = header.rstrip("\n") + f"\n- gels: {info['gels']}\n\n"
     earlier = out / "provenance.json"
     if args.resume and earlier.exists():  # the rows already there were made by the earlier run
         first = json.loads(earlier.read_text())
         first.setdefault("gels", "own pair")  # rows made before gels could be held out
-        changed = [k for k in ("candidates", "attempt_config", "gels") if json.dumps(first.get(k), default=str,
-                   sort_keys=True) != json.dumps(info[k], default=str, sort_keys=True)]
+        changed = [k for k in ("candidates", "attempt_config", "gels", "object_library")
+                   if json.dumps(first.get(k), default=str, sort_keys=True)
+                   != json.dumps(info.get(k), default=str, sort_keys=True)]
         changed += [f"model {name}" for name, m in info["models"].items()
                     if _decides(m) != _decides(first.get("models", {}).get(name, {}))]
         if changed:
@@ -101,7 +105,8 @@ def run_evaluate(args) -> int:
     if todo:
         rows = sorted(rows + run_tasks(todo, checkpoints, args.seed, args.workers, candidates, "Table II attempts",
                                        forces, journal=_journal(out / "attempts.jsonl", rows),
-                                       ray_address=args.ray_address, held_out_gels=args.held_out_gels),
+                                       ray_address=args.ray_address, held_out_gels=args.held_out_gels,
+                                       objects=args.objects_library),
                       key=lambda r: (r["policy"], r["object_id"], r["trial"]))
     save_rows(rows, out, "attempts.jsonl")
     text, _ = table2(rows, policies, sets, out, header=header)
@@ -116,7 +121,8 @@ def run_evaluate(args) -> int:
             mrows = sorted(mrows + run_tasks(todo, checkpoints, args.seed, args.workers, candidates,
                                              "minimum-force attempts",
                                              journal=_journal(out / "min_force_attempts.jsonl", mrows),
-                                             ray_address=args.ray_address, held_out_gels=args.held_out_gels),
+                                             ray_address=args.ray_address, held_out_gels=args.held_out_gels,
+                                             objects=args.objects_library),
                            key=lambda r: (r["policy"], r["object_id"], r["trial"]))
         save_rows(mrows, out, "min_force_attempts.jsonl")
         print("\n" + min_force_report(mrows, out))
@@ -169,6 +175,8 @@ def add_args(p) -> None:
     p.add_argument("--held-out-gels", action="store_true",
                    help="each attempt on a pair of gels no gel-changing collection used (sim/gel_inventory.py), "
                    "drawn from the attempt's key: the same for every policy")
+    p.add_argument("--objects-library", default="v1", choices=("v1", "v2"),
+                   help="object library (sim/objects.py); v2: fragile objects, a damaged grasp counts as a failure")
     p.add_argument("--min-force-object", default="easy_00")
     p.add_argument("--min-force-trials", type=int, default=100, help="0 skips the minimum-force experiment")
     p.add_argument("--candidates", type=int, default=None, help="default: config/regrasp_planner.yaml")

@@ -1,0 +1,133 @@
+"""Object library v2 (opt-in): v1 untouched, material parameters a pure function of the id, fragile
+objects that crush for good past their crush force, the damage seen through the front camera's refit,
+and a damaged grasp counted as a failure."""
+import hashlib
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from visuotactile_grasp.procedure.attempt import AttemptConfig, Choice, Fit, run_attempt
+from visuotactile_grasp.procedure.outcome import grasp_success, observed_damage
+from visuotactile_grasp.sim.objects import make_object, object_ids
+
+V1_FIELDS = ("object_id", "radius", "height", "mass", "com_height", "friction", "compliance", "color", "shape",
+             "aspect")
+# sha256 of every v1 object's parameters before library v2 existed (commit e95b7f0)
+V1_DIGEST = "b8233d33aac41b88a1615a37ea0622711f312e0bf05351e32fff55c8287163fc"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "objects_v2.md"
+
+
+def _v1_digest() -> str:
+    rows = [repr(tuple(getattr(make_object(o), f) for f in V1_FIELDS)) for o in object_ids("all")]
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+def test_v1_objects_are_unchanged_and_the_default():
+    assert _v1_digest() == V1_DIGEST
+    for o in object_ids("all"):
+        assert make_object(o) == make_object(o, "v1") and not make_object(o).fragile
+
+
+def test_v2_keeps_v1_geometry_and_draws_its_material_from_the_id_alone():
+    np.random.seed(123)  # the global generator plays no part
+    first = [make_object(o, "v2") for o in object_ids("all")]
+    np.random.default_rng(7).random(100)
+    assert first == [make_object(o, "v2") for o in reversed(object_ids("all"))][::-1]
+    for v1, v2 in zip(map(make_object, object_ids("all")), first, strict=True):
+        assert (v2.radius, v2.height, v2.com_height, v2.shape, v2.aspect) == \
+            (v1.radius, v1.height, v1.com_height, v1.shape, v1.aspect)
+    fragile = [s for s in first if s.fragile]
+    assert 0.25 < len(fragile) / len(first) < 0.75
+    assert min(s.crush_force for s in fragile) >= 6.0 and max(s.crush_force for s in fragile) <= 30.0
+    assert any(s.crush_force < 10.0 for s in fragile)  # some crush under the paper's 10 N baseline
+    spec = make_object("train_000", "v2")
+    assert (spec.material, round(spec.crush_force, 3), round(spec.crushed_scale, 3)) == ("thin_wall", 15.047, 0.44)
+    with pytest.raises(ValueError, match="library"):
+        make_object("train_000", "v3")
+
+
+def test_the_documented_table_is_current():
+    from visuotactile_grasp.tools.object_table import markdown_table
+
+    assert DOC.read_text() == markdown_table("v2"), "regenerate: vtg objects --library v2 --out docs/objects_v2.md"
+
+
+def test_kinematic_cell_refuses_v2():
+    from visuotactile_grasp.sim.cell import CellConfig
+    from visuotactile_grasp.sim.kinematic_cell import KinematicCell
+
+    with pytest.raises(ValueError, match="v1 only"):
+        KinematicCell(CellConfig(objects="v2"))
+
+
+def test_the_outcome_rule():
+    assert grasp_success(True, None) and grasp_success(True, False)
+    assert not grasp_success(True, True) and not grasp_success(False, False)
+    assert grasp_success(None, True) is None
+    assert observed_damage(0.03, None) is None
+    assert not observed_damage(0.03, 0.0295) and observed_damage(0.03, 0.02)
+
+
+class _Cell:
+    """A cell that holds the object; inspect (optional) reports damage."""
+
+    def __init__(self, damaged=None):
+        if damaged is not None:
+            self.inspect = lambda: (damaged, damaged)
+
+    def prepare(self):
+        return Fit(np.array([0.6, 0.0, 0.0]), 0.1)
+
+    def decide(self, index, pose, force, fit):
+        return Choice(True, force, np.asarray(pose), math.nan, np.zeros(5))
+
+    def label(self):
+        return True, True
+
+    def approach(self, *args):  # close, regrasp, lift_and_hold, phase too: nothing to do
+        pass
+
+    close = regrasp = lift_and_hold = phase = approach
+
+
+def test_a_damaged_grasp_is_a_failed_attempt():
+    rng = np.random.default_rng(0)
+    plain = run_attempt(_Cell(), AttemptConfig(), rng)
+    assert (plain.success, plain.ground_truth, plain.held, plain.damaged) == (True, True, True, None)
+    crushed = run_attempt(_Cell(damaged=True), AttemptConfig(), rng)
+    assert (crushed.success, crushed.ground_truth, crushed.held, crushed.damaged, crushed.ground_truth_damaged) \
+        == (False, False, True, True, True)
+
+
+@pytest.fixture(scope="module")
+def v2_cell():
+    from visuotactile_grasp.sim.cell import CellConfig
+    from visuotactile_grasp.sim.mujoco_cell import MujocoCell
+
+    cell = MujocoCell(CellConfig(objects="v2"), "train_000")
+    yield cell
+    cell.close()
+
+
+@pytest.mark.parametrize("force, crushed", [(5.0, False), (30.0, True)])
+def test_a_fragile_object_crushes_past_its_crush_force_and_the_refit_sees_it(v2_cell, force, crushed):
+    """train_000 in v2: a thin-walled cup crushing at 15 N, gripped at a third of it and at twice it."""
+    from visuotactile_grasp.collection.direct import BareTrialCell
+
+    assert make_object("train_000", "v2").crush_force == pytest.approx(15.05, abs=0.01)
+    v2_cell.start_episode("train_000", (0, 1))
+    bare = BareTrialCell(v2_cell, "train_000")
+    fit = bare.prepare()
+    z = float(fit.center[2]) + fit.height / 2
+    bare.approach(np.array([fit.center[0], fit.center[1], z, 0.0]), float(fit.center[2]) + fit.height + 0.05)
+    bare.close(force, "close")
+    bare.lift_and_hold(0.1, 1.0)
+    held = v2_cell.ground_truth_held()
+    damaged, truth = bare.inspect()
+    assert held  # crushed or not, the cup stays between the fingers: damage is what fails it
+    assert (damaged, truth) == (crushed, crushed)
+    assert grasp_success(held, damaged) == (not crushed)
+    v2_cell.reset_object()  # the same object again is a fresh, intact one
+    assert not v2_cell.ground_truth_damaged()
