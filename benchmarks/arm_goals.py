@@ -20,7 +20,7 @@ from visuotactile_grasp.graph.lifecycle import reserve_domain
 from visuotactile_grasp.ros.conversions import pose_stamped
 from visuotactile_grasp.ros.dds import localhost_env
 from visuotactile_grasp.ros.node_process import NodeProcess, spin_until
-from visuotactile_grasp.ros.stamps import stamp_seconds
+from visuotactile_grasp.stamps import stamp_seconds
 
 
 def main() -> None:

@@ -42,11 +42,12 @@ from visuotactile_grasp import topics as t
 from visuotactile_grasp.ros import qos
 from visuotactile_grasp.graph.modes import MODES, build_graph
 from visuotactile_grasp.ros.conversions import pose_stamped, pose_to_xyzyaw
-from visuotactile_grasp.ros.image_conversion import check_image, numpy_to_image
+from visuotactile_grasp.image_decoding import check_image
+from visuotactile_grasp.ros.image_conversion import numpy_to_image
 from visuotactile_grasp.ros.input_checks import (CauseLog, cylinder_fit_problem, grasp_goal_problem, pose_problem,
                                                  stamp_ahead, tactile_contact_problem)
 from visuotactile_grasp.ros.msg_types import message_class
-from visuotactile_grasp.ros.stamps import header_key, stamp_seconds
+from visuotactile_grasp.stamps import header_key, stamp_seconds
 
 REPEAT = 20  # copies of each bad message: a handful of log lines at most, whatever the node
 # Most lines one message text (values aside) may take in a node's log: REPEAT copies of one bad

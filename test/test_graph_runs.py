@@ -19,6 +19,7 @@ def test_graph_check(mode, ros_env, tmp_path):
     assert "DOWN" not in result.stdout
     n_edges = result.stdout.count(" msgs  /")
     assert f"edges ({n_edges}/{n_edges} carried messages)" in result.stdout
+    assert "endpoints: each node's as declared" in result.stdout  # graph/interfaces.py, checked on the running graph
 
 
 def test_graph_listing_names_existing_files(ros_env):

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from sensor_msgs.msg import Image
 
-from visuotactile_grasp.ros.image_conversion import (ImageConversionError, have_cv_bridge, image_to_numpy,
-                                                     numpy_to_image)
+from visuotactile_grasp.image_decoding import ImageConversionError
+from visuotactile_grasp.ros.image_conversion import have_cv_bridge, image_to_numpy, numpy_to_image
 
 CASES = [("rgb8", np.uint8, (4, 5, 3)), ("bgr8", np.uint8, (4, 5, 3)), ("mono8", np.uint8, (4, 5)),
          ("16UC1", np.uint16, (4, 5)), ("32FC1", np.float32, (4, 5))]

@@ -16,7 +16,7 @@ from node_harness import NodeProcess, spin_until
 from visuotactile_grasp import topics
 from visuotactile_grasp.ros import qos
 from visuotactile_grasp.ros.conversions import pose_stamped, pose_to_xyzyaw
-from visuotactile_grasp.ros.stamps import header_key
+from visuotactile_grasp.stamps import header_key
 
 
 def _t(seconds: float) -> Time:

@@ -63,6 +63,10 @@ def _cmd_run(args) -> int:
             if silent:
                 print(f"edges that carried no message: {silent}", file=sys.stderr)
                 return 1
+            lacking = session.monitor.undeclared()
+            if lacking:
+                print(f"endpoints not declared in graph/interfaces.py: {lacking}", file=sys.stderr)
+                return 1
             return 0
         try:
             session.spin_for(args.duration if args.duration > 0 else float("inf"))
@@ -111,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("mode", choices=("grasp", "collect", "replay"))
     run.add_argument("--robot", action="store_true", help="no simulator: hardware parameters (needs the robot)")
     run.add_argument("--bag", help="replay: the bag to play")
-    run.add_argument("--check", action="store_true", help="run one attempt, require a message on every edge, exit")
+    run.add_argument("--check", action="store_true", help="run one attempt, require a message on every edge and "
+                     "only declared endpoints (graph/interfaces.py), exit")
     run.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0: until Ctrl-C)")
     run.add_argument("--startup-timeout", type=float, default=60.0)
     run.add_argument("--log-dir", help="per-node logs (default: a temporary folder)")

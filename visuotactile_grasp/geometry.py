@@ -1,7 +1,10 @@
 """Poses as (x, y, z, yaw) for a top-down gripper, and conversions to quaternions.
 
 The paper's end-effector pose is 4-D: position plus the in-plane rotation of a
-gripper that always points down. Actions are expressed in the gripper frame.
+gripper that always points down. Regrasp actions move it in the base frame (dx, dy, dz,
+dyaw); the model also sees that motion rotated into the gripper frame (to_gripper_frame),
+and a relative arm goal (the lift, the put-down) is an offset in the gripper frame
+(gripper_to_world).
 """
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ Nodes use these as defaults and the graph definition uses them to know which
 edges connect which nodes; remap in the graph, never by editing a node.
 """
 CLOCK = "/clock"
+DIAGNOSTICS = "/diagnostics"  # each node's health (ros/diagnostics.py), for the robot's tools
+TF = "/tf"  # the end-effector frame, for the robot's tools (when tf2_msgs is installed)
 
 # Front RGB-D camera (Kinect). On the robot these come from the Kinect driver.
 KINECT_RGB = "/kinect/rgb/image_raw"

@@ -22,8 +22,8 @@ from ..param_files import node_params
 from ..planning.decision_inputs import InputHistory, select_inputs
 from ..collection.trial import CollectConfig, region_of_fit
 from ..planning.step import plan_step, planner_limits
-from ..ros.image_conversion import image_to_numpy
-from ..ros.stamps import header_key, stamp_seconds
+from ..image_decoding import decode_image
+from ..stamps import header_key, stamp_seconds
 from .reader import Bag, require_topics
 
 IMAGE = "sensor_msgs/msg/Image"
@@ -129,7 +129,7 @@ def _serve(pending: list, history: InputHistory, planned: list, policy, force: f
 def _plan(request, stamp_ns: int, chosen, policy, force: float, rng, limits, collection: CollectConfig):
     """The planner node's step (planning/step.py) on the inputs it would have chosen."""
     m = chosen.messages
-    images = {k: image_to_numpy(m[k], use_cv_bridge=False) for k in ("rgb", "gel_left", "gel_right")}
+    images = {k: decode_image(m[k]) for k in ("rgb", "gel_left", "gel_right")}
     age = _secs(request.header) - min(chosen.stamps.values())
     t0 = time.perf_counter()
     # a bag recorded before requests carried the fit is read as recorded (bags/reader.py): no region

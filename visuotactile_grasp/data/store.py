@@ -24,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..perception.depth import depth_to_meters, depth_to_millimetres
 from .records import IMAGE_KEYS, SCHEMA_VERSION, TrialRecord
 
 MANIFEST = "dataset.json"
@@ -45,7 +46,7 @@ def _fsync_dir(path: Path) -> None:
 
 def _encode_image(array: np.ndarray) -> np.ndarray:
     if array.dtype == np.float32:  # depth in metres -> 16-bit millimetres, lossless at 1 mm
-        array = np.clip(np.round(array * 1000.0), 0, 65535).astype(np.uint16)
+        array = depth_to_millimetres(array)
     elif array.ndim == 3:
         array = array[..., ::-1]  # RGB -> BGR for OpenCV
     ok, buf = cv2.imencode(".png", np.ascontiguousarray(array))
@@ -59,7 +60,7 @@ def _decode_image(key: str, buf: np.ndarray) -> np.ndarray:
     if image is None:
         raise DatasetError(f"image {key} does not decode")
     if key.startswith("depth"):
-        return image.astype(np.float32) / 1000.0
+        return depth_to_meters(image, "16UC1")
     return image[..., ::-1].copy() if image.ndim == 3 else image
 
 

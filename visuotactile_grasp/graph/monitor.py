@@ -1,12 +1,14 @@
-"""Watch a running graph: which nodes are up, and how many messages crossed each edge."""
+"""Watch a running graph: which nodes are up, how many messages crossed each edge, and whether each
+node has only the endpoints its executable declares (graph/interfaces.py)."""
 from __future__ import annotations
 
 import time
 
-from rclpy.node import Node
+from rclpy.node import Node, NodeNameNonExistentError
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
 from ..ros.msg_types import message_class
+from .interfaces import undeclared
 from .spec import Graph
 
 
@@ -33,6 +35,26 @@ class GraphMonitor(Node):
         names = {name for name, _ns in self.get_node_names_and_namespaces()}
         return {spec.name: spec.name in names for spec in self.graph.nodes}
 
+    def undeclared(self) -> dict[str, list[str]]:
+        """node -> the endpoints it has on the running graph that its declaration lacks (nodes up only)."""
+        found = {}
+        for spec in self.graph.nodes:
+            try:
+                lacking = undeclared(spec.interface, f"/{spec.name}", self._endpoints(spec.name))
+            except NodeNameNonExistentError:
+                continue
+            if lacking:
+                found[spec.name] = lacking
+        return found
+
+    def _endpoints(self, name: str) -> list[tuple[str, str, str]]:
+        queries = {"publisher": self.get_publisher_names_and_types_by_node,
+                   "subscription": self.get_subscriber_names_and_types_by_node,
+                   "service": self.get_service_names_and_types_by_node,
+                   "client": self.get_client_names_and_types_by_node}
+        return [(kind, topic, type_name) for kind, query in queries.items()
+                for topic, types in query(name, "/") for type_name in types]
+
     def silent_edges(self) -> list[str]:
         return [t for t, n in self.counts.items() if n == 0]
 
@@ -44,4 +66,8 @@ class GraphMonitor(Node):
         for topic, msg_type, pubs, subs in self.graph.edges():
             n = self.counts[topic]
             lines.append(f"  {n:6d} msgs  {topic}  [{msg_type.split('/')[-1]}]  {','.join(pubs)} -> {','.join(subs)}")
+        lacking = self.undeclared()
+        lines.append("endpoints: " + ("each node's as declared" if not lacking else
+                                      "NOT DECLARED in graph/interfaces.py:"))
+        lines += [f"  {name}: {endpoint}" for name, endpoints in lacking.items() for endpoint in endpoints]
         return "\n".join(lines)

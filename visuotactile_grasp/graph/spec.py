@@ -1,8 +1,10 @@
-"""Plain data describing a node graph: which executables, names, parameter files, topics."""
+"""Plain data describing a node graph: which executables, names, parameter files, endpoints."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .interfaces import Interface
 
 
 @dataclass(frozen=True)
@@ -11,11 +13,19 @@ class NodeSpec:
     executable: str
     parameter_files: tuple[str, ...] = ()  # file names in config/
     parameters: dict = field(default_factory=dict)  # overrides after the files
-    publishes: tuple[tuple[str, str], ...] = ()  # (topic, type 'pkg/msg/Type')
-    subscribes: tuple[tuple[str, str], ...] = ()
+    interface: Interface = Interface()  # the executable's declaration (graph/interfaces.py)
     sim_only: bool = False
     required: bool = True  # the runner stops the graph when a required node dies
     stop_first: bool = False  # runs trials: stopped (and left safe) while the arm and gripper nodes still run
+
+    @property
+    def publishes(self) -> tuple[tuple[str, str], ...]:
+        """(topic, type 'pkg/msg/Type') of the graph's data; the tooling topics are no edges."""
+        return self.interface.publishes
+
+    @property
+    def subscribes(self) -> tuple[tuple[str, str], ...]:
+        return self.interface.subscribes
 
     def parameter_paths(self, config_dir: Path) -> list[Path]:
         return [config_dir / f for f in self.parameter_files]

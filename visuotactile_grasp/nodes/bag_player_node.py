@@ -19,15 +19,16 @@ import time
 from pathlib import Path
 
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.node import Node
 from rclpy.serialization import deserialize_message
 from rclpy.task import Future
 from visuotactile_grasp_msgs.msg import GraspGoal, PlanRequest
 
 from .. import topics
+from ..graph import interfaces
 from ..ros import qos
+from ..ros.declared_node import DeclaredNode
 from ..ros.clocks import wait_for
-from ..ros.stamps import header_key, stamp_seconds
+from ..stamps import header_key, stamp_seconds
 
 from ..ros.msg_types import message_class
 from ..ros.node_main import run_node
@@ -59,9 +60,9 @@ class BagError(RuntimeError):
     pass
 
 
-class BagPlayerNode(Node):
+class BagPlayerNode(DeclaredNode):
     def __init__(self) -> None:
-        super().__init__("bag_player")
+        super().__init__("bag_player", interfaces.bag_player_node())
         self.p = declare_params(self, PARAMS)
         if not self.p.bag:
             raise BagError("parameter 'bag' is empty: give the bag to play")

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 
-from rclpy.node import Node
 from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 
 from ..bags.recorder import BagRecorder
+from ..graph import interfaces
+from ..ros.declared_node import DeclaredNode
 from ..ros.msg_types import message_class
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
@@ -27,7 +28,7 @@ PARAMS = [
 ]
 
 
-class BagRecorderNode(Node):
+class BagRecorderNode(DeclaredNode):
     def __init__(self) -> None:
         super().__init__("bag_recorder")
         self.p = declare_params(self, PARAMS)
@@ -35,8 +36,9 @@ class BagRecorderNode(Node):
             raise ValueError("parameter 'output' is empty: give the bag folder to write")
         self.recorder = BagRecorder(self.p.output, self.p.storage)
         self.lock = threading.Lock()
-        for entry in (t for t in self.p.topics if t):
-            topic, _, msgtype = entry.partition("|")
+        recorded = [tuple(entry.partition("|")[::2]) for entry in self.p.topics if entry]
+        self.declare_interface(interfaces.bag_recorder_node(recorded))
+        for topic, msgtype in recorded:
             cls = message_class(msgtype)
             if cls is None:
                 self.get_logger().warning(f"not recording {topic}: type {msgtype!r} unknown here")

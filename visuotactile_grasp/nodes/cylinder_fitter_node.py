@@ -4,19 +4,21 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from rclpy.node import Node
 from sensor_msgs.msg import CameraInfo, Image
 from visualization_msgs.msg import Marker
 from visuotactile_grasp_msgs.msg import CylinderFit
 
 from .. import topics
-from ..perception.cylinder_fit import (DEPTH_ENCODINGS, FitConfig, Intrinsics, depth_to_meters, fit_cylinder,
-                                       quaternion_to_matrix)
+from ..graph import interfaces
+from ..perception.cylinder_fit import FitConfig, Intrinsics, fit_cylinder, quaternion_to_matrix
+from ..perception.depth import DEPTH_ENCODINGS, depth_to_meters
 from ..ros import qos
-from ..ros.clocks import steady_timer
+from ..ros.clocks import node_now, steady_timer
+from ..ros.declared_node import DeclaredNode
 from ..ros.diagnostics import ERROR, OK, WARN, Diagnostics
-from ..ros.image_conversion import ImageConversionError, check_image, image_to_numpy
-from ..ros.input_checks import CauseLog, camera_info_problem, node_now, stamp_ahead
+from ..image_decoding import ImageConversionError, check_image
+from ..ros.image_conversion import image_to_numpy
+from ..ros.input_checks import CauseLog, camera_info_problem, stamp_ahead
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 
@@ -35,9 +37,9 @@ PARAMS = [
 ]
 
 
-class CylinderFitterNode(Node):
+class CylinderFitterNode(DeclaredNode):
     def __init__(self) -> None:
-        super().__init__("cylinder_fitter")
+        super().__init__("cylinder_fitter", interfaces.cylinder_fitter_node())
         self.p = declare_params(self, PARAMS)
         self.R = quaternion_to_matrix(self.p.camera_orientation)
         self.t = np.asarray(self.p.camera_position, float)

@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.node import Node
 from sensor_msgs.msg import Image
 from std_msgs.msg import Bool
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspOutcome, TactileContact
 
 from ..streams import keyed_rng
 from .. import topics
+from ..graph import interfaces
 from ..collection.trial import NOT_RECORDED, CollectConfig, Snapshot, build_records
 from ..data.store import DatasetWriter
 from ..procedure.trial import run_trial
 from ..ros import qos
-from ..ros.clocks import sim_seconds
+from ..ros.clocks import node_now
+from ..ros.declared_node import DeclaredNode
 from ..ros.frame_cache import FrameCache
-from ..perception.cylinder_fit import DEPTH_ENCODINGS, depth_to_meters
+from ..perception.depth import DEPTH_ENCODINGS, depth_to_meters
 from ..ros.image_conversion import image_to_numpy
-from ..ros.input_checks import (COLOUR_ENCODINGS, CauseLog, cylinder_fit_problem, image_problem, node_now,
+from ..ros.input_checks import (COLOUR_ENCODINGS, CauseLog, cylinder_fit_problem, image_problem,
                                 stamp_ahead, tactile_contact_problem)
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
@@ -63,9 +64,9 @@ STREAMS = {"rgb": topics.KINECT_RGB, "depth": topics.KINECT_DEPTH,
            "gel_left": topics.gelsight("left", "image_raw"), "gel_right": topics.gelsight("right", "image_raw")}
 
 
-class DataCollectorNode(RobotSteps, Node):
+class DataCollectorNode(RobotSteps, DeclaredNode):
     def __init__(self) -> None:
-        super().__init__("data_collector")
+        super().__init__("data_collector", interfaces.data_collector_node())
         self.p = declare_params(self, PARAMS)
         self.config = CollectConfig.from_params(vars(self.p))  # the settings bulk collection reads too
         self.writer = DatasetWriter(self.p.dataset_dir, resume=True,
@@ -110,7 +111,7 @@ class DataCollectorNode(RobotSteps, Node):
     def snapshot(self, keys=("gel_left", "gel_right"), settle: bool = True) -> Snapshot:
         if settle:
             self.sleep_sim(self.p.settle_time)
-        now = sim_seconds(self)
+        now = node_now(self)
         snap = Snapshot(stamp=now)
         for key in keys:
             msg = self.frames.fresh(key, now, self.p.frame_timeout)
@@ -122,7 +123,7 @@ class DataCollectorNode(RobotSteps, Node):
         return snap
 
     def tactile_label(self) -> bool:
-        now = sim_seconds(self)
+        now = node_now(self)
         contacts = [self.frames.fresh(f"contact_{s}", now, self.p.frame_timeout) for s in topics.SIDES]
         if any(c is None for c in contacts):
             raise StepFailed("no fresh GelSight contact estimate to label the trial")

@@ -12,22 +12,24 @@ import time
 
 import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.node import Node
 from sensor_msgs.msg import Image
 from visuotactile_grasp_msgs.msg import TactileContact
 from visuotactile_grasp_msgs.srv import CaptureBackground
 
 from .. import topics
+from ..graph import interfaces
 from ..devices.gelsight.sources import SourceError, open_source
 from ..perception.tactile import detect_contact, difference_image
 from ..ros import qos
-from ..ros.clocks import steady_timer
+from ..ros.clocks import node_now, steady_timer
+from ..ros.declared_node import DeclaredNode
 from ..ros.diagnostics import ERROR, OK, WARN, Diagnostics
-from ..ros.image_conversion import ImageConversionError, image_to_numpy, numpy_to_image
-from ..ros.input_checks import CauseLog, node_now, stamp_ahead
+from ..image_decoding import ImageConversionError
+from ..ros.image_conversion import image_to_numpy, numpy_to_image
+from ..ros.input_checks import CauseLog, stamp_ahead
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
-from ..ros.stamps import stamp_seconds
+from ..stamps import stamp_seconds
 
 PARAMS = [
     Param("side", "left", "Which finger this sensor is on: left or right."),
@@ -43,13 +45,14 @@ PARAMS = [
 ]
 
 
-class GelSightNode(Node):
+class GelSightNode(DeclaredNode):
     def __init__(self) -> None:
         super().__init__("gelsight")
         self.p = declare_params(self, PARAMS)
         if self.p.side not in topics.SIDES:
             raise ValueError(f"side must be one of {topics.SIDES}, got {self.p.side!r}")
         side = self.p.side
+        self.declare_interface(interfaces.gelsight_node(side))
         self.raw_pub = self.create_publisher(Image, topics.gelsight(side, "image_raw"), qos.IMAGE)
         self.diff_pub = self.create_publisher(Image, topics.gelsight(side, "image_diff"), qos.IMAGE)
         self.contact_pub = self.create_publisher(TactileContact, topics.gelsight(side, "contact"), qos.RELIABLE)
@@ -145,7 +148,7 @@ class GelSightNode(Node):
                              centroid_u=c.centroid_u, centroid_v=c.centroid_v, intensity=c.intensity)
         self.contact_pub.publish(msg)
         # stamp to published contact, on every source (the camera paths stamp at capture)
-        self.latency_sum += max(0.0, self.get_clock().now().nanoseconds * 1e-9 - stamp_seconds(header.stamp))
+        self.latency_sum += max(0.0, node_now(self) - stamp_seconds(header.stamp))
         self.latency_frames += 1
 
     def on_capture(self, request, response):

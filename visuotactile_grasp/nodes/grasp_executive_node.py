@@ -16,21 +16,22 @@ import math
 import numpy as np
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.duration import Duration
-from rclpy.node import Node
 from std_msgs.msg import Bool, Header
 from visuotactile_grasp_msgs.action import ExecuteGrasp
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, PlanRequest, TactileContact
 
 from ..streams import attempt_key, keyed_rng
 from .. import topics
+from ..graph import interfaces
 from ..procedure.attempt import FIRST_GRASPS, AttemptConfig, AttemptResult, run_attempt as run_procedure
 from ..ros import qos
-from ..ros.clocks import wait_for
-from ..ros.input_checks import (CauseLog, cylinder_fit_problem, grasp_goal_problem, node_now, stamp_ahead,
+from ..ros.clocks import node_now, wait_for
+from ..ros.declared_node import DeclaredNode
+from ..ros.input_checks import (CauseLog, cylinder_fit_problem, grasp_goal_problem, stamp_ahead,
                                 tactile_contact_problem)
 from ..ros.grasp_cell import RosGraspCell
 from ..ros.robot_steps import AttemptStopped, RobotSteps, StepFailed
-from ..ros.stamps import header_key, stamp_seconds
+from ..stamps import header_key, stamp_seconds
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 
@@ -64,9 +65,9 @@ PARAMS = [
 ]
 
 
-class GraspExecutiveNode(RobotSteps, Node):
+class GraspExecutiveNode(RobotSteps, DeclaredNode):
     def __init__(self) -> None:
-        super().__init__("grasp_executive")
+        super().__init__("grasp_executive", interfaces.grasp_executive_node())
         self.p = declare_params(self, PARAMS)
         if self.p.first_grasp not in FIRST_GRASPS:
             raise ValueError(f"first_grasp must be one of {FIRST_GRASPS}, got {self.p.first_grasp!r}")

@@ -15,27 +15,29 @@ import math
 import time
 
 from geometry_msgs.msg import PoseStamped
-from rclpy.node import Node
 from sensor_msgs.msg import Image
 from visuotactile_grasp_msgs.msg import GraspGoal, GripperStatus, PlanRequest
 
 from ..streams import keyed_rng
 from .. import topics
+from ..graph import interfaces
 from ..collection.trial import CollectConfig, region_of_fit
 from ..planning.decision_inputs import InputHistory, select_inputs
 from ..planning.policies import LEARNED_POLICIES, make_policy
 from ..planning.step import StepLimits, plan_step
 from ..ros import qos
 from ..ros.conversions import pose_to_xyzyaw, xyzyaw_to_pose
+from ..ros.declared_node import DeclaredNode
 from ..ros.diagnostics import OK, WARN, Diagnostics
-from ..ros.image_conversion import ImageConversionError, image_to_numpy
+from ..image_decoding import ImageConversionError
+from ..ros.image_conversion import image_to_numpy
 from ..ros.input_checks import (COLOUR_ENCODINGS, GRIPPER_FORCE_RANGE, CauseLog, cylinder_fit_problem,
-                                force_problem, image_problem, node_now, pose_problem, stamp_ahead)
+                                force_problem, image_problem, pose_problem, stamp_ahead)
 from ..ros.node_main import run_node
-from ..ros.clocks import steady_timer
+from ..ros.clocks import node_now, steady_timer
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..ros.params import Param, declare_params
-from ..ros.stamps import stamp_seconds
+from ..stamps import stamp_seconds
 
 PARAMS = [
     Param("policy", "cylinder_baseline", "cylinder_baseline, or a learned policy (needs checkpoint)."),
@@ -73,9 +75,9 @@ PARAMS = [
 ]
 
 
-class RegraspPlannerNode(Node):
+class RegraspPlannerNode(DeclaredNode):
     def __init__(self) -> None:
-        super().__init__("regrasp_planner")
+        super().__init__("regrasp_planner", interfaces.regrasp_planner_node())
         self.p = declare_params(self, PARAMS)
         self.limits = StepLimits(self.p.min_force, self.p.max_force, tuple(self.p.workspace_lower),
                                  tuple(self.p.workspace_upper))  # checks min_force < max_force

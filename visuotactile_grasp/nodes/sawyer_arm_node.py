@@ -1,7 +1,7 @@
 """Sawyer arm node: end-effector pose goals with workspace, speed and time limits.
 
-Action /arm/move_to_pose takes absolute goals or goals relative to the current
-gripper frame (as the regrasp planner issues them); rejects non-finite and
+Action /arm/move_to_pose takes absolute goals (base frame, as regrasps are) or goals
+relative to the current gripper frame (the lift, the put-down); rejects non-finite and
 out-of-workspace goals; sends Cartesian commands to the low-level interface
 (the simulator, or a relay to the Sawyer's SDK on the robot) and reports
 reached or failed. Publishes the end-effector pose.
@@ -13,9 +13,8 @@ import time
 
 import numpy as np
 from geometry_msgs.msg import PoseStamped, TransformStamped
-from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.action import CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.node import Node
 from visuotactile_grasp_msgs.action import MoveToPose
 
 try:  # tf2_msgs is on every robot install but not among the PyPI wheels used here
@@ -24,16 +23,18 @@ except ImportError:
     TFMessage = None
 
 from .. import topics
+from ..graph import interfaces
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER, ArmLimits, GoalRejected
 from ..geometry import wrap_angle
 from ..ros import qos
-from ..ros.clocks import ClockProgress, steady_timer
+from ..ros.clocks import ClockProgress, node_now, steady_timer
+from ..ros.declared_node import DeclaredNode
 from ..ros.conversions import pose_stamped, pose_to_xyzyaw
 from ..ros.diagnostics import OK, WARN, Diagnostics
-from ..ros.input_checks import CauseLog, Problem, node_now, pose_problem, stamp_ahead
+from ..ros.input_checks import CauseLog, Problem, pose_problem, stamp_ahead
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
-from ..ros.stamps import stamp_seconds
+from ..stamps import stamp_seconds
 
 PARAMS = [
     Param("workspace_lower", list(WORKSPACE_LOWER), "Workspace lower corner x, y, z in the base frame (m; "
@@ -61,9 +62,9 @@ PARAMS = [
 ]
 
 
-class SawyerArmNode(Node):
+class SawyerArmNode(DeclaredNode):
     def __init__(self) -> None:
-        super().__init__("sawyer_arm")
+        super().__init__("sawyer_arm", interfaces.sawyer_arm_node())
         self.p = declare_params(self, PARAMS)
         self.limits = ArmLimits(tuple(self.p.workspace_lower), tuple(self.p.workspace_upper), self.p.max_speed)
         self.pose = np.full(4, np.nan)
@@ -82,10 +83,11 @@ class SawyerArmNode(Node):
         self.create_subscription(PoseStamped, topics.ROBOT_EE_STATE, self.on_state, qos.RELIABLE,
                                  callback_group=MutuallyExclusiveCallbackGroup())
         self.diag = Diagnostics(self, "sawyer_arm", "sawyer")
-        self.tf_pub = self.create_publisher(TFMessage, "/tf", qos.RELIABLE) if TFMessage else None
-        self.action = ActionServer(self, MoveToPose, topics.ARM_MOVE_ACTION, self.execute,
-                                   goal_callback=self.on_goal, cancel_callback=lambda _: CancelResponse.ACCEPT,
-                                   callback_group=ReentrantCallbackGroup())
+        self.tf_pub = self.create_publisher(TFMessage, topics.TF, qos.RELIABLE) if TFMessage else None
+        self.action = self.action_server(MoveToPose, topics.ARM_MOVE_ACTION, self.execute,
+                                         goal_callback=self.on_goal,
+                                         cancel_callback=lambda _: CancelResponse.ACCEPT,
+                                         callback_group=ReentrantCallbackGroup())
         steady_timer(self, 1.0, self.watchdog)
 
     def state_problem_of(self, msg: PoseStamped):

@@ -12,24 +12,25 @@ from __future__ import annotations
 import threading
 import time
 
-import numpy as np
 import rclpy
 from rclpy._rclpy_pybind11 import RCLError
 from geometry_msgs.msg import PoseStamped
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
-from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Bool
 from visuotactile_grasp_msgs.srv import InjectFault, ResetObject
 
 from .. import topics
+from ..graph import interfaces
 from ..devices.wsg50.emulator import WsgEmulator
 from ..ros import qos
+from ..ros.declared_node import DeclaredNode
 from ..ros.conversions import pose_stamped, pose_to_xyzyaw
+from ..perception.depth import depth_to_millimetres
 from ..ros.image_conversion import numpy_to_image
 from ..ros.input_checks import CauseLog, pose_problem, stamp_ahead
-from ..ros.stamps import stamp_seconds
+from ..stamps import stamp_seconds
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
 from ..sim.cell import CellConfig
@@ -72,9 +73,9 @@ STREAM_FAULTS = {"kinect_stop": "kinect", "gelsight_left_stop": "gelsight_left",
                  "gelsight_right_stop": "gelsight_right"}
 
 
-class SimCellNode(Node):
+class SimCellNode(DeclaredNode):
     def __init__(self) -> None:
-        super().__init__("sim_cell")
+        super().__init__("sim_cell", interfaces.sim_cell_node())
         self.p = declare_params(self, PARAMS)
         if self.p.depth_encoding not in ("32FC1", "16UC1"):
             raise ValueError(f"depth_encoding must be 32FC1 or 16UC1, got {self.p.depth_encoding!r}")
@@ -246,7 +247,7 @@ class SimCellNode(Node):
             header = pose_stamped([0, 0, 0, 0], stamp, "kinect_optical").header
             self.rgb_pub.publish(numpy_to_image(rgb, "rgb8", header))
             if self.p.depth_encoding == "16UC1":
-                self.depth_pub.publish(numpy_to_image(np.round(depth * 1000).astype(np.uint16), "16UC1", header))
+                self.depth_pub.publish(numpy_to_image(depth_to_millimetres(depth), "16UC1", header))
             else:
                 self.depth_pub.publish(numpy_to_image(depth, "32FC1", header))
             self.info_pub.publish(self._camera_info(header))

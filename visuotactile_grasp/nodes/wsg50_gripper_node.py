@@ -10,18 +10,19 @@ from __future__ import annotations
 import math
 import threading
 
-from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.action import CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.node import Node
 from sensor_msgs.msg import JointState
 from visuotactile_grasp_msgs.action import GripperCommand
 from visuotactile_grasp_msgs.msg import GripperStatus
 
 from .. import topics
+from ..graph import interfaces
 from ..devices.wsg50 import protocol as p
 from ..devices.wsg50.client import WsgClient, WsgConnectionError, WsgError
 from ..ros import qos
 from ..ros.clocks import steady_timer
+from ..ros.declared_node import DeclaredNode
 from ..ros.diagnostics import ERROR, OK, Diagnostics
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
@@ -43,9 +44,9 @@ PARAMS = [
 ]
 
 
-class Wsg50GripperNode(Node):
+class Wsg50GripperNode(DeclaredNode):
     def __init__(self) -> None:
-        super().__init__("wsg50_gripper")
+        super().__init__("wsg50_gripper", interfaces.wsg50_gripper_node())
         self.p = declare_params(self, PARAMS)
         self.client = WsgClient(self.p.host, self.p.port, self.p.timeout, self.p.motion_timeout)
         self.status = GripperStatus(connected=False)
@@ -53,9 +54,10 @@ class Wsg50GripperNode(Node):
         self.status_pub = self.create_publisher(GripperStatus, topics.GRIPPER_STATUS, qos.RELIABLE)
         self.joint_pub = self.create_publisher(JointState, topics.GRIPPER_JOINTS, qos.RELIABLE)
         self.diag = Diagnostics(self, "wsg50_gripper", f"{self.p.host}:{self.p.port}")
-        self.action = ActionServer(self, GripperCommand, topics.GRIPPER_ACTION, self.execute,
-                                   goal_callback=self.on_goal, cancel_callback=lambda _: CancelResponse.ACCEPT,
-                                   callback_group=ReentrantCallbackGroup())
+        self.action = self.action_server(GripperCommand, topics.GRIPPER_ACTION, self.execute,
+                                         goal_callback=self.on_goal,
+                                         cancel_callback=lambda _: CancelResponse.ACCEPT,
+                                         callback_group=ReentrantCallbackGroup())
         self.poll_group = MutuallyExclusiveCallbackGroup()
         steady_timer(self, self.p.status_period, self.poll, self.poll_group)
         steady_timer(self, self.p.reconnect_period, self.ensure_connected, MutuallyExclusiveCallbackGroup())

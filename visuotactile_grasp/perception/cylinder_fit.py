@@ -54,17 +54,6 @@ def quaternion_to_matrix(q) -> np.ndarray:
     ])
 
 
-DEPTH_ENCODINGS = ("16UC1", "mono16", "32FC1")
-
-
-def depth_to_meters(depth: np.ndarray, encoding: str) -> np.ndarray:
-    if encoding in ("16UC1", "mono16"):
-        return depth.astype(np.float32) * 0.001
-    if encoding == "32FC1":
-        return depth.astype(np.float32)
-    raise ValueError(f"depth encoding {encoding!r} not supported (16UC1 mm or 32FC1 m)")
-
-
 def backproject(depth_m: np.ndarray, K: Intrinsics, R: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Valid depth pixels -> N x 3 points in the base frame (R, t: optical frame in base)."""
     v, u = np.nonzero(np.isfinite(depth_m) & (depth_m > 0.05) & (depth_m < 8.0))

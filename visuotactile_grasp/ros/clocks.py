@@ -22,7 +22,8 @@ def wait_for(predicate, timeout_s: float, poll_s: float = 0.005) -> bool:
     return bool(predicate())
 
 
-def sim_seconds(node) -> float:
+def node_now(node) -> float:
+    """The node's clock in seconds: sim time under use_sim_time, else the system clock."""
     return node.get_clock().now().nanoseconds * 1e-9
 
 

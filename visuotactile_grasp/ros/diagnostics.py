@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
+from .. import topics
+
 OK, WARN, ERROR, STALE = (DiagnosticStatus.OK, DiagnosticStatus.WARN, DiagnosticStatus.ERROR,
                           DiagnosticStatus.STALE)
 
@@ -10,7 +12,7 @@ OK, WARN, ERROR, STALE = (DiagnosticStatus.OK, DiagnosticStatus.WARN, Diagnostic
 class Diagnostics:
     def __init__(self, node, name: str, hardware_id: str = "") -> None:
         self.node, self.name, self.hardware_id = node, name, hardware_id
-        self.pub = node.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.pub = node.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
 
     def publish(self, level: bytes, message: str, **values) -> None:
         status = DiagnosticStatus(level=level, name=self.name, message=message,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 from .clocks import wait_for
-from .stamps import stamp_seconds
+from ..stamps import stamp_seconds
 
 
 class FrameCache:

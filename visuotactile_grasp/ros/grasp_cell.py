@@ -12,10 +12,10 @@ import numpy as np
 from visuotactile_grasp_msgs.action import GripperCommand
 
 from ..procedure.attempt import Choice, Fit
-from .clocks import sim_seconds
+from .clocks import node_now
 from .conversions import pose_to_xyzyaw
 from .robot_steps import StepFailed
-from .stamps import stamp_seconds
+from ..stamps import stamp_seconds
 
 
 class RosGraspCell:
@@ -31,7 +31,7 @@ class RosGraspCell:
         node.grip(GripperCommand.Goal.MOVE, width=node.p.open_width, what="open")
         node.capture_backgrounds(node.capture)
         node.move(np.asarray(node.p.observe_pose, float), what="observe")
-        request_time = sim_seconds(node)
+        request_time = node_now(node)
 
         def fresh(fit) -> bool:
             return fit is not None and fit.valid and stamp_seconds(fit.header.stamp) >= request_time - 0.5
@@ -70,7 +70,7 @@ class RosGraspCell:
         self.node.lift_and_hold(height, seconds)
 
     def label(self) -> tuple[bool, bool | None]:
-        contacts = self.node.fresh_contacts(after=sim_seconds(self.node))
+        contacts = self.node.fresh_contacts(after=node_now(self.node))
         success = all(c.in_contact for c in contacts)
         return success, (None if self.node.sim_held is None else bool(self.node.sim_held))
 

@@ -12,8 +12,8 @@ import threading
 import time
 from typing import NamedTuple
 
-from .image_conversion import ENCODINGS, ImageConversionError, check_image
-from .stamps import stamp_seconds
+from ..image_decoding import ENCODINGS, ImageConversionError, check_image
+from ..stamps import stamp_seconds
 
 # A stamp further ahead of the node's own clock than this is not from this run (a far-future stamp
 # would satisfy every "stamped at or after" wait and poison input histories). Generous, so a node
@@ -55,10 +55,6 @@ def stamp_ahead(stamp, now_s: float, max_lead_s: float = MAX_STAMP_LEAD_S) -> Pr
     if now_s > 0 and lead > max_lead_s:
         return Problem("stamp in the future", f"stamped {lead:.4g} s ahead of this node's clock")
     return None
-
-
-def node_now(node) -> float:
-    return node.get_clock().now().nanoseconds * 1e-9
 
 
 def image_problem(msg, encodings=None) -> Problem | None:

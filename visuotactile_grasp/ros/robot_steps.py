@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
+from rclpy.action import CancelResponse, GoalResponse
 from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand, MoveToPose
 from visuotactile_grasp_msgs.msg import GripperStatus
 from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
@@ -19,10 +19,10 @@ from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 from .. import topics
 from ..devices.wsg50.protocol import GraspingState
 from . import qos
-from .clocks import ClockProgress, sim_seconds, wait_for, wait_for_clock
+from .clocks import ClockProgress, node_now, wait_for, wait_for_clock
 from .conversions import pose_stamped
-from .input_checks import GRIPPER_FORCE_RANGE, force_problem, node_now, stamp_ahead
-from .stamps import stamp_seconds
+from .input_checks import GRIPPER_FORCE_RANGE, force_problem, stamp_ahead
+from ..stamps import stamp_seconds
 
 
 def gripper_status_problem(status) -> str:
@@ -45,7 +45,8 @@ class AttemptStopped(StepFailed):
 
 
 class RobotSteps:
-    """Needs self.p.step_timeout, self.p.open_width, self.p.observe_pose; call connect_robot_clients first.
+    """Mixed into a DeclaredNode whose declaration includes graph/interfaces.ROBOT_STEPS. Needs
+    self.p.step_timeout, self.p.open_width, self.p.observe_pose; call connect_robot_clients first.
 
     stop_check() is polled while every step waits: when it turns true the step's goal is cancelled
     (the arm then holds where it is) and AttemptStopped is raised; safe_stop() then opens the fingers."""
@@ -71,8 +72,8 @@ class RobotSteps:
                 goal_handle.succeed()
             return ExecuteGrasp.Result(outcome=outcome)
 
-        self.trial_server = ActionServer(
-            self, ExecuteGrasp, action_name, execute, callback_group=group,
+        self.trial_server = self.action_server(
+            ExecuteGrasp, action_name, execute, callback_group=group,
             goal_callback=lambda _g: GoalResponse.REJECT if self.busy.locked() or self.stopping.is_set()
             else GoalResponse.ACCEPT, cancel_callback=lambda _g: CancelResponse.ACCEPT)
 
@@ -91,8 +92,8 @@ class RobotSteps:
 
     def connect_robot_clients(self, group) -> None:
         """The arm and gripper actions, the gels' background services and the simulator's reset."""
-        self.arm = ActionClient(self, MoveToPose, topics.ARM_MOVE_ACTION, callback_group=group)
-        self.gripper = ActionClient(self, GripperCommand, topics.GRIPPER_ACTION, callback_group=group)
+        self.arm = self.action_client(MoveToPose, topics.ARM_MOVE_ACTION, callback_group=group)
+        self.gripper = self.action_client(GripperCommand, topics.GRIPPER_ACTION, callback_group=group)
         self.capture = {s: self.create_client(CaptureBackground, topics.gelsight(s, "capture_background"),
                                               callback_group=group) for s in topics.SIDES}
         self.reset_client = self.create_client(ResetObject, topics.SIM_RESET_OBJECT, callback_group=group)
@@ -118,7 +119,7 @@ class RobotSteps:
 
         The driver stamps a status after reading the registers, so the first status stamped after
         this call may hold a reading from before it; the one after that cannot."""
-        since = sim_seconds(self)
+        since = node_now(self)
 
         def stamped_after() -> bool:
             return self.gripper_status is not None and stamp_seconds(self.gripper_status.header.stamp) >= since

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..collection.trial import Snapshot
 from ..procedure.attempt import Fit
-from .clocks import sim_seconds
+from .clocks import node_now
 from .robot_steps import StepFailed
 
 
@@ -24,7 +24,7 @@ class RosTrialCell:
         if (node.trials_done - 1) % node.p.background_every == 0:
             node.capture_backgrounds(node.capture)
         node.move(np.asarray(node.p.observe_pose, float), what="observe")
-        fit = node.frames.fresh("fit", sim_seconds(node), node.p.step_timeout)
+        fit = node.frames.fresh("fit", node_now(node), node.p.step_timeout)
         if fit is None or not fit.valid:
             raise StepFailed("no valid cylinder fit (is there an object on the table?)")
         return Fit(np.array([fit.center.x, fit.center.y, fit.center.z]), float(fit.height))

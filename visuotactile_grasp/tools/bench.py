@@ -117,13 +117,13 @@ def bench_gelsight(seconds: float = 15.0, width: int = 1280, height: int = 960, 
     from sensor_msgs.msg import Image
     from visuotactile_grasp_msgs.msg import TactileContact
 
-    from ..ros.stamps import stamp_seconds
-
     from .. import topics
     from ..graph.lifecycle import child_env
     from ..graph.runner import executable_path
     from ..ros import qos
+    from ..ros.clocks import node_now
     from ..ros.dds import apply_localhost_env, localhost_env
+    from ..stamps import stamp_seconds
 
     folder = Path(tempfile.mkdtemp(prefix="vtg_gel_frames_"))
     rng = np.random.default_rng(0)
@@ -149,8 +149,7 @@ def bench_gelsight(seconds: float = 15.0, width: int = 1280, height: int = 960, 
         if counting.is_set():
             s = stats[side]
             s["diff"] += 1
-            now = node.get_clock().now().nanoseconds * 1e-9
-            s["latency"].append(now - stamp_seconds(msg.header.stamp))
+            s["latency"].append(node_now(node) - stamp_seconds(msg.header.stamp))
 
     def on_contact(_msg, side):
         if counting.is_set():

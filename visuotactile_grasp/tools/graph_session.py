@@ -131,7 +131,7 @@ class GraphSession:
 
         from .. import topics
         from ..ros import qos
-        from ..ros.stamps import header_key
+        from ..stamps import header_key
 
         requests, goals = {}, {}
         # goals first: a bag player that waits for this request subscriber then finds the goal one too
