@@ -4,7 +4,8 @@ A run folder's tensorboard/ holds the training curves (the global batch's loss a
 mean over the last LOG_EVERY steps; the learning rate; examples/s) and, once the run is calibrated,
 the validation objects' metrics before and after Platt scaling with their reliability diagram (the
 calibration curve) as an image. A resumed run drops what an earlier session logged after the step it
-resumes from (purge_step), so curves never double back; a recalibration logs the validation again. Only rank 0 of a process group writes.
+resumes from (purge_step), so curves never double back; a recalibration logs the validation
+again. Only rank 0 of a process group writes.
 """
 from __future__ import annotations
 
