@@ -18,3 +18,10 @@ def announce_then_sleep(folder: str) -> None:
     """Writes a file named after this worker's pid (the test's handshake), then blocks."""
     (Path(folder) / str(os.getpid())).touch()
     time.sleep(600)
+
+
+class Pid:
+    """An actor that says which process it is."""
+
+    def pid(self) -> int:
+        return os.getpid()

@@ -64,14 +64,36 @@ def test_results_are_the_same_for_one_and_two_workers():
     assert os.getpid() not in {r[2] for r in two} and len({r[2] for r in two}) == 2
 
 
+def _descendants(pid: int) -> set[int]:
+    """Every live process below pid in the process tree (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
 def test_local_instance_listens_on_loopback_only_and_leaves_nothing():
     with ray_instance(2) as instance:
         folder = instance.folder
-        pids = processes_using(folder)
-        assert len(pids) >= 3  # at least the GCS, the raylet and an agent
-        sockets = _listening_sockets(pids)
+        worker = instance.ray.remote(num_cpus=1)(ray_tasks.Pid)
+        actors = [worker.remote() for _ in range(2)]
+        actor_pids = instance.ray.get([a.pid.remote() for a in actors])  # workers up, with their servers
+        pids = set(processes_using(folder)) | _descendants(os.getpid())  # the driver's own children too
+        assert len(pids) >= 5 and set(actor_pids) <= pids  # GCS, raylet, agents, both workers
+        sockets = _listening_sockets(sorted(pids | {os.getpid()}))
         assert sockets and all(_is_loopback(a) for a in sockets), sockets
     assert not processes_using(folder) and not Path(folder).exists()
+    assert not [pid for pid in actor_pids if _running(pid)]
 
 
 def test_a_killed_driver_leaves_no_ray_process(tmp_path):
@@ -86,13 +108,14 @@ def test_a_killed_driver_leaves_no_ray_process(tmp_path):
             assert proc.poll() is None and time.monotonic() < deadline, "the workers never started"
             time.sleep(0.1)
         (folder,) = Path(short).glob("vtg_ray_*")
-        assert len(processes_using(str(folder))) >= 4
+        tree = _descendants(proc.pid)  # everything the driver started: reaper, GCS, raylet, agents, workers
+        workers = {int(p.name) for p in tmp_path.iterdir()}
+        assert len(tree) >= 6 and workers <= tree
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        workers = [int(p.name) for p in tmp_path.iterdir()]
 
         def left():
-            return processes_using(str(folder)) + [pid for pid in workers if _running(pid)]
+            return processes_using(str(folder)) + [pid for pid in tree if _running(pid)]
 
         deadline = time.monotonic() + 30  # the reaper's grace period is 3 s; Ray's own agents take ~60 s
         while left() and time.monotonic() < deadline:

@@ -105,8 +105,10 @@ def run_tasks(tasks, checkpoints: dict, seed: int, workers: int, candidates: dic
     from ..scale.ray_pool import map_unordered
 
     out = []
+    # absolute: a worker on another machine resolves a relative path against its own working directory
+    absolute = {name: str(Path(run).resolve()) for name, run in checkpoints.items()}
     rows = map_unordered(_attempt, tasks, workers, ray_address, init=_init,
-                         init_args=(checkpoints, seed, candidates, tuple(constant_forces), held_out_gels, objects))
+                         init_args=(absolute, seed, candidates, tuple(constant_forces), held_out_gels, objects))
     with contextlib.closing(rows), tqdm(total=len(tasks), desc=desc, unit="attempt") as bar, \
             (open(journal, "a") if journal is not None else contextlib.nullcontext()) as log:
         for row in rows:

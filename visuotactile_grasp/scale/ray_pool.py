@@ -15,12 +15,14 @@ which is what makes results identical for any number of workers.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 LOOPBACK_ONLY_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"  # "0": Ray's node ip is the loopback address
@@ -42,18 +44,33 @@ def map_unordered(work: Callable, tasks: Iterable, workers: int, address: str = 
         from ray.util import ActorPool
 
         worker_class = instance.ray.remote(num_cpus=1)(_Worker)
-        actors = [worker_class.remote(init, init_args, work) for _ in range(min(workers, max(len(tasks), 1)))]
+        source = source_digest()
+        actors = [worker_class.remote(init, init_args, work, source) for _ in range(min(workers, max(len(tasks), 1)))]
         yield from ActorPool(actors).map_unordered(lambda actor, task: actor.run.remote(task), tasks)
 
 
 class _Worker:
-    def __init__(self, init: Callable | None, init_args: tuple, work: Callable) -> None:
+    def __init__(self, init: Callable | None, init_args: tuple, work: Callable, driver_source: str) -> None:
+        here = source_digest()
+        if here != driver_source:  # on a cluster: another commit, or local edits, on this machine
+            raise RuntimeError(f"this worker's visuotactile_grasp ({here}) is not the driver's ({driver_source}): "
+                               "run the same commit on every machine")
         if init is not None:
             init(*init_args)
         self.work = work
 
     def run(self, task):
         return self.work(task)
+
+
+def source_digest() -> str:
+    """sha256 (12 hex) of this package's Python source: equal on the driver and its workers, or they
+    would not run the same trials."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 @dataclass

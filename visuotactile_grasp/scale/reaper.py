@@ -19,16 +19,20 @@ import sys
 import time
 from pathlib import Path
 
+from ..graph.lifecycle import process_start
+
 GRACE_S = 3.0
 
 
-def processes_using(folder: str, spare: tuple[int, ...] = ()) -> list[int]:
+def processes_using(folder: str, spare: tuple[int, ...] = (), started_after: int = 0) -> list[int]:
     """Pids of this user's live processes with an open file or working directory under folder
-    (this process and those in spare excepted)."""
+    (this process and those in spare excepted; only those started at or after `started_after`, in
+    clock ticks since boot: a shell or viewer opened on the logs before the run is not the run's)."""
     root, found = os.path.realpath(folder) + os.sep, []
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) not in (os.getpid(), *spare) and any(
-                (p + os.sep).startswith(root) for p in _open_paths(entry)):
+                (p + os.sep).startswith(root) for p in _open_paths(entry)) \
+                and (process_start(int(entry)) or 0) >= started_after:
             found.append(int(entry))
     return found
 
@@ -51,11 +55,12 @@ def _listdir(path: str) -> list[str]:
         return []
 
 
-def stop_processes_using(folder: str, spare: tuple[int, ...] = (), grace_s: float = GRACE_S) -> list[int]:
+def stop_processes_using(folder: str, spare: tuple[int, ...] = (), started_after: int = 0,
+                         grace_s: float = GRACE_S) -> list[int]:
     """SIGTERM, a grace period, then SIGKILL for whatever still holds the folder; the pids signalled."""
     signalled = set()
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        pids = processes_using(folder, spare)
+        pids = processes_using(folder, spare, started_after)
         signalled.update(pids)
         for pid in pids:
             try:
@@ -63,7 +68,7 @@ def stop_processes_using(folder: str, spare: tuple[int, ...] = (), grace_s: floa
             except (ProcessLookupError, PermissionError):
                 pass
         deadline = time.monotonic() + grace_s
-        while pids and time.monotonic() < deadline and processes_using(folder, spare):
+        while pids and time.monotonic() < deadline and processes_using(folder, spare, started_after):
             time.sleep(0.05)
     return sorted(signalled)
 
@@ -73,9 +78,13 @@ class Reaper:
         self.process = process
 
     def stop(self) -> None:
-        """After a clean shutdown: close the pipe (the reaper sweeps what is left) and wait for it."""
+        """After a clean shutdown: close the pipe (the reaper sweeps what is left) and wait for it. A
+        sweep that takes too long is left to finish on its own rather than hide the caller's error."""
         self.process.stdin.close()
-        self.process.wait(timeout=GRACE_S * 3)
+        try:
+            self.process.wait(timeout=GRACE_S * 10)
+        except subprocess.TimeoutExpired:
+            print(f"the Ray reaper (pid {self.process.pid}) is still stopping processes", file=sys.stderr)
 
 
 def start_reaper(folder: str) -> Reaper:
@@ -86,9 +95,10 @@ def start_reaper(folder: str) -> Reaper:
 
 def main() -> None:
     folder, driver = sys.argv[1], os.getppid()  # a driver still alive (a clean stop) keeps its Ray log open
+    driver_start = process_start(driver) or 0
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the driver, which shuts down first
     sys.stdin.buffer.read()  # returns at end of file: the driver closed the pipe or died
-    stop_processes_using(folder, spare=(driver,))
+    stop_processes_using(folder, spare=(driver,), started_after=driver_start)
     if Path(folder).is_dir():
         shutil.rmtree(folder, ignore_errors=True)
 

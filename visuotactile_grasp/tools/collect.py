@@ -43,6 +43,20 @@ def pending_trials(out: Path, trials: int, objects: list[str]) -> list[tuple[int
     return [(i, objects[(i - 1) % len(objects)]) for i in range(1, trials + 1) if i not in done]
 
 
+def in_trial_order(stream, trial_ids: list[int]):
+    """The stream's (trial_id, ...) items in the order of trial_ids, each as soon as every earlier one
+    has come: workers finish in any order, the dataset is written in trial order (the same record ids
+    and index for any number of workers). A killed run loses the unfinished trials and the finished
+    ones waiting behind them (a few per worker); --resume runs them again."""
+    position = {trial_id: k for k, trial_id in enumerate(trial_ids)}
+    waiting, next_position = {}, 0
+    for item in stream:
+        waiting[position[item[0]]] = item
+        while next_position in waiting:
+            yield waiting.pop(next_position)
+            next_position += 1
+
+
 # bare-cell workers ---------------------------------------------------------------------------
 _cell = _config = None  # each worker's own cell and the collector's settings, made once
 
@@ -164,7 +178,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
               else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model))
     try:
         with contextlib.closing(stream), tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
-            for trial_id, object_id, result, why in stream:
+            for trial_id, object_id, result, why in in_trial_order(stream, [i for i, _ in todo]):
                 if isinstance(result, list):  # records from a bare cell
                     writer.append_trial(result)
                     result = result[0].success
