@@ -5,6 +5,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -107,6 +108,39 @@ def test_two_processes_match_one_and_only_rank_0_writes(tmp_path, monkeypatch):
     meta = checkpoint.read_meta(ddp)
     assert (meta["step"], meta["train"]["processes"], meta["train"]["backend"]) == (6, 2, "gloo")
     assert sorted(p.name for p in ddp.iterdir()) == sorted(p.name for p in single.iterdir())
+
+
+def test_a_run_started_on_one_process_resumes_on_two(tmp_path, monkeypatch):
+    """The checkpoint does not depend on the process count: 3 steps on one process, 3 more on two,
+    equal a 6-step single-process run."""
+    inputs = _inputs()
+    single, mixed = tmp_path / "single", tmp_path / "mixed"
+    monkeypatch.setattr(train_module, "to_tensor_images", train_module.to_tensor_images)  # restored after
+
+    class Stopped(Exception):
+        pass
+
+    save = checkpoint.save
+
+    def save_then_stop(run_dir, model, meta, *args, **kwargs):
+        save(run_dir, model, meta, *args, **kwargs)
+        if Path(run_dir) == mixed and meta["step"] == 3:
+            raise Stopped
+    monkeypatch.setattr(checkpoint, "save", save_then_stop)
+    try:
+        _float64()
+        train(inputs, MODEL, SCHEDULE, single, progress=False)
+        with pytest.raises(Stopped):
+            train(inputs, MODEL, SCHEDULE, mixed, progress=False)
+    finally:
+        torch.set_default_dtype(torch.float32)
+    assert checkpoint.read_meta(mixed)["train"]["processes"] == 1
+    distributed.launch(2, _rank, inputs, str(mixed), True, 0, device_name="cpu")
+    np.testing.assert_allclose(_losses(mixed), _losses(single), rtol=RTOL, atol=ATOL)
+    ours, theirs = load_file(mixed / "model.safetensors"), load_file(single / "model.safetensors")
+    for name in ours:
+        torch.testing.assert_close(ours[name], theirs[name], rtol=RTOL, atol=ATOL, msg=name)
+    assert checkpoint.read_meta(mixed)["train"]["processes"] == 2
 
 
 def test_a_global_batch_must_split_evenly(tmp_path, monkeypatch):
