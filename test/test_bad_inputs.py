@@ -34,6 +34,7 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 from visuotactile_grasp.devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
+from visuotactile_grasp.planning.action_space import GRIP_FORCE_RANGE
 from visuotactile_grasp_msgs.action import MoveToPose
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GripperStatus, PlanRequest, TactileContact
 
@@ -57,7 +58,7 @@ FLOOD = 5
 WAIT_S = 20.0  # steady deadline of each handshake (a loaded 2-core machine)
 START_S = 60.0
 LOWER, UPPER = np.array(WORKSPACE_LOWER), np.array(WORKSPACE_UPPER)  # the workspace (config/workspace.yaml)
-MIN_FORCE, MAX_FORCE = 5.0, 40.0  # the planner's force range (regrasp_planner.yaml)
+MIN_FORCE, MAX_FORCE = GRIP_FORCE_RANGE  # the planner's force range (config/action_space.yaml)
 FAR_FUTURE = Time(sec=2**31 - 1, nanosec=0)
 FINITE = r"finite|nan|inf"
 SEND_QOS = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL,
@@ -563,7 +564,7 @@ def test_cylinder_fitter_node(bench):
 
 def test_regrasp_planner_node(bench):
     b = bench("regrasp_planner", "regrasp_planner_node", {"policy": "cylinder_baseline", "input_timeout": 1.0,
-                                                          "min_force": MIN_FORCE, "max_force": MAX_FORCE})
+                                                          "force_range": [MIN_FORCE, MAX_FORCE]})
     answers: dict[tuple, list[GraspGoal]] = {}
     b.node.create_subscription(GraspGoal, t.GRASP_GOAL, lambda g: answers.setdefault(header_key(g.header), [])
                                .append(g), qos.ANSWERS)

@@ -105,3 +105,30 @@ def test_the_workspace_box_is_written_once():
     for name in ("sawyer_arm", "regrasp_planner"):
         assert "workspace_lower" not in yaml.safe_load((CONFIG / f"{name}.yaml").read_text())[name]["ros__parameters"]
         assert any("workspace.yaml" in s.parameter_files for s in _all_specs() if s.name == name)
+
+
+def test_the_action_space_and_the_gripper_limits_are_written_once():
+    """The regrasp action space (planning/action_space.py; config/action_space.yaml, loaded by the collector
+    and the planner) and the WSG-50's force limits (devices/wsg50/model.py), two different quantities, each
+    defined once: no stray copy of their numbers in the package, and no node file repeating them."""
+    import re
+
+    from visuotactile_grasp.devices.wsg50.model import WSG50_FORCE_RANGE
+    from visuotactile_grasp.planning import action_space as a
+
+    package = Path(importlib.import_module("visuotactile_grasp").__file__).parent
+    literal = re.compile(r"(?<![\d.])(5(\.0)?\s*,\s*40|[05](\.0)?\s*,\s*80)(\.0)?\b|force\w*\W+(40|80)(\.0)?\b"
+                         r"|max_translation.*\W0\.02\b|max_rotation.*\W17(\.0)?\b")
+    homes = {"action_space.py", "model.py"}  # planning/action_space.py, devices/wsg50/model.py
+    stray = [f"{p.relative_to(package)}:{i + 1}" for p in package.rglob("*.py") for i, line in
+             enumerate(p.read_text().splitlines()) if literal.search(line) and p.name not in homes]
+    assert not stray, stray
+    assert WSG50_FORCE_RANGE[0] <= a.GRIP_FORCE_RANGE[0] < a.GRIP_FORCE_RANGE[1] <= WSG50_FORCE_RANGE[1]
+    shared = yaml.safe_load((CONFIG / "action_space.yaml").read_text())["/**"]["ros__parameters"]
+    assert shared == {"force_range": list(a.GRIP_FORCE_RANGE), "max_translation": a.MAX_TRANSLATION,
+                      "max_rotation_deg": a.MAX_ROTATION_DEG}
+    for name in ("data_collector", "regrasp_planner", "wsg50_gripper"):
+        own = yaml.safe_load((CONFIG / f"{name}.yaml").read_text())[name]["ros__parameters"]
+        assert not {*shared, "min_force", "max_force"} & set(own), name
+    for name in ("data_collector", "regrasp_planner"):
+        assert any("action_space.yaml" in s.parameter_files for s in _all_specs() if s.name == name)

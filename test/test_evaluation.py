@@ -67,8 +67,9 @@ def test_settings_come_from_the_robots_parameter_files():
     assert cfg.approach.max_offset == p["max_offset"] and cfg.approach.yaw_range == p["yaw_range"]
     cands = CandidateConfig(**planner_candidates())
     q = planner["ros__parameters"]
+    shared = yaml.safe_load((ROOT / "config/action_space.yaml").read_text())["/**"]["ros__parameters"]
     assert cands.n_random + cands.n_force_sweep == q["candidates"] and cands.lift_margin == q["lift_margin"]
-    assert cands.lift_threshold == q["lift_threshold"] and cands.force_range == (q["min_force"], q["max_force"])
+    assert cands.lift_threshold == q["lift_threshold"] and cands.force_range == tuple(shared["force_range"])
 
 
 def test_a_model_that_never_reaches_the_threshold_still_lifts():

@@ -19,6 +19,7 @@ import numpy as np
 from ..data.records import TrialRecord
 from ..geometry import to_gripper_frame, wrap_angle
 from ..param_files import node_params
+from ..planning.action_space import MAX_ROTATION_DEG, MAX_TRANSLATION, force_range
 from ..planning.approach import ApproachConfig, GraspRegion, height_band, sample_force, sample_initial_grasp
 
 NOT_RECORDED = "not recorded: "  # GraspOutcome.failure_reason prefix of trials that left no records
@@ -27,8 +28,8 @@ NOT_RECORDED = "not recorded: "  # GraspOutcome.failure_reason prefix of trials 
 @dataclass(frozen=True)
 class CollectConfig:
     approach: ApproachConfig = ApproachConfig()
-    max_translation: float = 0.02  # m, per axis, of the regrasp action
-    max_rotation: float = math.radians(17.0)  # rad, in-plane rotation of the regrasp action
+    max_translation: float = MAX_TRANSLATION  # m, per axis, of the regrasp action
+    max_rotation: float = math.radians(MAX_ROTATION_DEG)  # rad, in-plane rotation of the regrasp action
     lift_height: float = 0.10  # m
     hold_time: float = 4.0  # s
     approach_clearance: float = 0.05  # m above the object's top
@@ -38,7 +39,7 @@ class CollectConfig:
     @classmethod
     def from_params(cls, p: dict) -> CollectConfig:
         approach = ApproachConfig(max_offset=float(p["max_offset"]), yaw_range=float(p["yaw_range"]),
-                                  force_range=tuple(float(f) for f in p["force_range"]))
+                                  force_range=force_range(p["force_range"]))
         return cls(approach=approach, max_translation=float(p["max_translation"]),
                    max_rotation=math.radians(float(p["max_rotation_deg"])), lift_height=float(p["lift_height"]),
                    hold_time=float(p["hold_time"]), approach_clearance=float(p["approach_clearance"]),
@@ -46,8 +47,8 @@ class CollectConfig:
 
     @classmethod
     def from_params_file(cls) -> CollectConfig:
-        """The data collector's values in config/data_collector.yaml (one source for the graph's
-        collector and bulk collection)."""
+        """The data collector's values in its parameter files (one source for the graph's collector and
+        bulk collection)."""
         return cls.from_params(node_params("data_collector"))
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from ..planning.action_space import GRIP_FORCE_RANGE
 from .stats import cluster_interval, holm, paired_comparison, significant, wilson_interval
 
 _cell, _policies, _config, _limits, _collection = None, {}, None, None, None
@@ -22,6 +23,7 @@ _held_out_gels = False  # mount gels no gel-changing collection used (sim/gel_in
 
 FORCE_ONLY = "_force_only"  # suffix: the learned model choosing only the force of the initial grasp
 INITIAL_CONTROL = "initial_10N"  # the learned policies' first grasp, lifted at 10 N without planning
+ORACLE = "oracle"  # knows each object's mass, friction and crush force (evaluation/bare_cell.OraclePolicy)
 
 
 def policy_names(checkpoints: dict, constant_forces=(), force_only: bool = True) -> list[str]:
@@ -57,7 +59,7 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), he
     from ..sim.mujoco_cell import MujocoCell
     from ..planning.step import planner_limits
     from ..collection.trial import CollectConfig
-    from .attempt import AttemptConfig, ConstantForcePolicy
+    from .attempt import AttemptConfig, ConstantForcePolicy, OraclePolicy
 
     torch.set_num_threads(1)
     _held_out_gels = held_out_gels
@@ -65,6 +67,7 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), he
     _cell = MujocoCell(CellConfig(seed=seed, gel_model=trained_gel_model(checkpoints), objects=objects))
     _policies = {"cylinder_baseline": ConstantForcePolicy(10.0)}
     _policies[INITIAL_CONTROL] = ConstantForcePolicy(10.0, INITIAL_CONTROL, first="initial")
+    _policies[ORACLE] = OraclePolicy(objects, ORACLE)  # evaluation-only reference (knows the object's spec)
     for f in constant_forces:
         _policies[f"centroid_{f:g}N"] = ConstantForcePolicy(float(f), f"centroid_{f:g}N")
     cfg = CandidateConfig(**candidates)
@@ -282,7 +285,8 @@ def min_force_report(rows: list[dict], out: Path) -> str:
         half = 1.96 * forces.std(ddof=1) / np.sqrt(len(forces)) if len(forces) > 1 else float("nan")
         lines.append(f"| {name} | {len(rs)} | {100 * held / len(rs):.1f}% [{100 * lo:.0f}, {100 * hi:.0f}] | "
                      f"{forces.mean():.1f} [{forces.mean() - half:.1f}, {forces.mean() + half:.1f}] |")
-        ax.hist(forces, bins=np.linspace(5, 40, 15), alpha=0.6, label=f"{name} (mean {np.mean(forces):.1f} N)")
+        ax.hist(forces, bins=np.linspace(*GRIP_FORCE_RANGE, 15), alpha=0.6,
+                label=f"{name} (mean {np.mean(forces):.1f} N)")
     ax.set_xlabel("grip force at lift (N)")
     ax.set_ylabel("attempts")
     ax.legend(fontsize=8)

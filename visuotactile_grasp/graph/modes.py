@@ -37,13 +37,13 @@ def _cylinder_fitter() -> NodeSpec:
 
 
 def _planner() -> NodeSpec:
-    return NodeSpec("regrasp_planner", "regrasp_planner_node", ("regrasp_planner.yaml", "workspace.yaml"),
-                    interface=i.regrasp_planner_node())
+    return NodeSpec("regrasp_planner", "regrasp_planner_node",
+                    ("regrasp_planner.yaml", "workspace.yaml", "action_space.yaml"), interface=i.regrasp_planner_node())
 
 
 def _collector() -> NodeSpec:
-    return NodeSpec("data_collector", "data_collector_node", ("data_collector.yaml",), stop_first=True,
-                    interface=i.data_collector_node())
+    return NodeSpec("data_collector", "data_collector_node", ("data_collector.yaml", "action_space.yaml"),
+                    stop_first=True, interface=i.data_collector_node())
 
 
 def _executive() -> NodeSpec:

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from ..param_files import node_params
+from ..planning.action_space import force_range
 from .calibration import sigmoid
 from .inputs import Inputs, action_features, pose_and_force, to_tensor_images
 
@@ -23,9 +24,9 @@ MIN_HELD = 30  # fewer held validation grasps than this give no threshold (a med
 
 
 def planner_sweep() -> tuple[np.ndarray, float]:
-    """(the planner's keep-the-grasp sweep forces, its lift threshold) from config/regrasp_planner.yaml."""
+    """(the planner's keep-the-grasp sweep forces, its lift threshold) from its parameter files."""
     p = node_params("regrasp_planner")
-    return np.linspace(float(p["min_force"]), float(p["max_force"]), int(p["force_sweep"])), float(p["lift_threshold"])
+    return np.linspace(*force_range(p["force_range"]), int(p["force_sweep"])), float(p["lift_threshold"])
 
 
 @torch.inference_mode()

@@ -22,6 +22,7 @@ from ..data.store import DatasetWriter
 from ..procedure.trial import run_trial
 from ..ros import qos
 from ..ros.clocks import node_now
+from ..planning.action_space import GRIP_FORCE_RANGE, MAX_ROTATION_DEG, MAX_TRANSLATION
 from ..ros.declared_node import DeclaredNode
 from ..ros.frame_cache import FrameCache
 from ..perception.depth import DEPTH_ENCODINGS, depth_to_meters
@@ -35,11 +36,14 @@ from ..ros.trial_cell import RosTrialCell
 
 PARAMS = [
     Param("dataset_dir", "", "Write the trials' records here (append, resumable); empty: outcomes only."),
-    Param("force_range", [5.0, 40.0], "Random grip force range of both grasps (N)."),
+    Param("force_range", list(GRIP_FORCE_RANGE), "Random grip force range of both grasps: low, high (N; "
+          "config/action_space.yaml, shared with the planner)."),
     Param("max_offset", 0.01, "Random offset of the first grasp from the cylinder centre (m).", (0.0, 0.05)),
     Param("yaw_range", 1.5707963267948966, "Random first-grasp yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
-    Param("max_translation", 0.02, "Regrasp action: translation per axis within +/- this (m).", (0.0, 0.05)),
-    Param("max_rotation_deg", 17.0, "Regrasp action: rotation within +/- this (degrees).", (0.0, 90.0)),
+    Param("max_translation", MAX_TRANSLATION, "Regrasp action: translation per axis within +/- this (m; "
+          "config/action_space.yaml, shared with the planner).", (0.0, 0.05)),
+    Param("max_rotation_deg", MAX_ROTATION_DEG, "Regrasp action: rotation within +/- this (degrees; "
+          "config/action_space.yaml).", (0.0, 90.0)),
     Param("approach_clearance", 0.05, "Approach from this far above the object's top (m).", (0.01, 0.3)),
     Param("lift_height", 0.1, "Lift by this much (m).", (0.01, 0.3)),
     Param("hold_time", 4.0, "Hold after lifting before labelling (sim s).", (0.0, 30.0)),

@@ -26,6 +26,7 @@ from ..graph import interfaces
 from ..procedure.attempt import FIRST_GRASPS, AttemptConfig, AttemptResult, run_attempt as run_procedure
 from ..ros import qos
 from ..ros.clocks import node_now, wait_for
+from ..devices.wsg50.model import WSG50_FORCE_RANGE
 from ..ros.declared_node import DeclaredNode
 from ..ros.input_checks import (CauseLog, cylinder_fit_problem, grasp_goal_problem, stamp_ahead,
                                 tactile_contact_problem)
@@ -37,7 +38,7 @@ from ..ros.params import Param, declare_params
 
 PARAMS = [
     Param("initial_force", 10.0, "Grip force of the initial grasp (N); the planner sets it from then on.",
-          (5.0, 80.0)),
+          WSG50_FORCE_RANGE),
     Param("first_grasp", "initial", "Where the first grasp goes: initial (the fitted centre plus a random offset, "
           "height and yaw: where learned policies start) or centroid (the fitted cylinder's centroid: the paper's "
           "cylinder-fit baseline)."),

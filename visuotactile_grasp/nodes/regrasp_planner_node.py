@@ -36,15 +36,17 @@ from ..ros.input_checks import (COLOUR_ENCODINGS, GRIPPER_FORCE_RANGE, CauseLog,
 from ..ros.node_main import run_node
 from ..ros.clocks import node_now, steady_timer
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
+from ..devices.wsg50.model import WSG50_FORCE_RANGE
+from ..planning.action_space import GRIP_FORCE_RANGE, MAX_ROTATION_DEG, MAX_TRANSLATION, force_range
 from ..ros.params import Param, declare_params
 from ..stamps import stamp_seconds
 
 PARAMS = [
     Param("policy", "cylinder_baseline", "cylinder_baseline, or a learned policy (needs checkpoint)."),
     Param("checkpoint", "", "Trained, calibrated model checkpoint (directory) for learned policies."),
-    Param("baseline_force", 10.0, "Constant grip force of the cylinder-fitting baseline (N).", (5.0, 80.0)),
-    Param("min_force", 5.0, "Lowest force the planner may command (N).", (0.0, 80.0)),
-    Param("max_force", 40.0, "Highest force the planner may command (N).", (1.0, 80.0)),
+    Param("baseline_force", 10.0, "Constant grip force of the cylinder-fitting baseline (N).", WSG50_FORCE_RANGE),
+    Param("force_range", list(GRIP_FORCE_RANGE), "Forces the planner sweeps and commands: low, high (N; "
+          "config/action_space.yaml, shared with the collector: the forces the model was trained on)."),
     Param("lift_threshold", 0.9, "Lift when the calibrated probability of keeping the grasp exceeds this (under "
           "lift_rule reachable: or the model's lower measured threshold; the log says which).", (0.0, 1.0)),
     Param("lift_margin", 0.02, "Also lift when no regrasp is predicted to beat keeping the grasp by more than this "
@@ -53,8 +55,10 @@ PARAMS = [
     Param("candidates", 5000, "Candidate actions scored per request (the last force_sweep sweep force alone).",
           (10, 100000)),
     Param("force_sweep", 100, "Candidates that keep the grasp and change the force only.", (2, 10000)),
-    Param("max_translation", 0.02, "Candidate translation per axis within +/- this (m).", (0.0, 0.05)),
-    Param("max_rotation_deg", 17.0, "Candidate in-plane rotation within +/- this (degrees).", (0.0, 90.0)),
+    Param("max_translation", MAX_TRANSLATION, "Candidate translation per axis within +/- this (m; "
+          "config/action_space.yaml, shared with the collector).", (0.0, 0.05)),
+    Param("max_rotation_deg", MAX_ROTATION_DEG, "Candidate in-plane rotation within +/- this (degrees; "
+          "config/action_space.yaml).", (0.0, 90.0)),
     Param("search", "random", "Candidate search: random (the paper's 5,000 samples) or cem (cross-entropy "
           "method, about 600 evaluations; faster on a CPU).", choices=("random", "cem")),
     Param("lift_rule", "reachable", "paper: lift above lift_threshold as it is; reachable: above the lower of "
@@ -79,8 +83,8 @@ class RegraspPlannerNode(DeclaredNode):
     def __init__(self) -> None:
         super().__init__("regrasp_planner", interfaces.regrasp_planner_node())
         self.p = declare_params(self, PARAMS)
-        self.limits = StepLimits(self.p.min_force, self.p.max_force, tuple(self.p.workspace_lower),
-                                 tuple(self.p.workspace_upper))  # checks min_force < max_force
+        self.limits = StepLimits(*force_range(self.p.force_range), tuple(self.p.workspace_lower),
+                                 tuple(self.p.workspace_upper))
         if self.p.policy in LEARNED_POLICIES:
             self.policy = self._load_learned()
         else:

@@ -20,6 +20,7 @@ from .. import topics
 from ..graph import interfaces
 from ..devices.wsg50 import protocol as p
 from ..devices.wsg50.client import WsgClient, WsgConnectionError, WsgError
+from ..devices.wsg50.model import WSG50_FORCE_RANGE
 from ..ros import qos
 from ..ros.clocks import steady_timer
 from ..ros.declared_node import DeclaredNode
@@ -33,8 +34,10 @@ PARAMS = [
     Param("timeout", 2.0, "Reply timeout for non-motion commands (s).", (0.05, 30.0)),
     Param("motion_timeout", 30.0, "Time limit for a motion to finish (s); a full stroke at 5 mm/s takes 22 s.",
           (0.5, 120.0)),
-    Param("min_force", 5.0, "Lowest grip force ever commanded (N).", (0.0, 80.0)),
-    Param("max_force", 80.0, "Highest grip force ever commanded (N); requests above are clamped.", (1.0, 80.0)),
+    Param("min_force", WSG50_FORCE_RANGE[0], "Lowest grip force ever commanded (N; default the WSG-50's).",
+          (0.0, WSG50_FORCE_RANGE[1])),
+    Param("max_force", WSG50_FORCE_RANGE[1], "Highest grip force ever commanded (N; default the WSG-50's); "
+          "requests above are clamped.", (1.0, WSG50_FORCE_RANGE[1])),
     Param("default_speed", 0.1, "Finger speed when a goal gives none (m/s).", (0.005, 0.42)),
     Param("stroke", 0.11, "Full opening (m).", (0.01, 0.2)),
     Param("status_period", 0.05, "Status poll period (steady s).", (0.005, 5.0)),

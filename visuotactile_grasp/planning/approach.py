@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .action_space import GRIP_FORCE_RANGE
+
 
 @dataclass(frozen=True)
 class ApproachConfig:
@@ -18,7 +20,7 @@ class ApproachConfig:
     min_height: float = 0.015  # m above the table (fingertip clearance)
     top_margin: float = 0.01  # m below the top of the object
     yaw_range: float = math.pi / 2  # uniform in [-yaw_range, yaw_range]
-    force_range: tuple[float, float] = (5.0, 40.0)  # N, random force when collecting
+    force_range: tuple[float, float] = GRIP_FORCE_RANGE  # N, random force when collecting
 
 
 def height_band(table_z: float, height: float, config: ApproachConfig = ApproachConfig()) -> tuple[float, float]:

@@ -27,6 +27,7 @@ from ..model.calibration import sigmoid
 from ..model.inputs import action_features, state_tensors
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..geometry import to_gripper_frame
+from .action_space import GRIP_FORCE_RANGE, MAX_ROTATION_DEG, MAX_TRANSLATION, force_range
 from .approach import GraspRegion  # noqa: F401 - the planners' argument type, importable from here
 from .policies import Decision
 
@@ -35,9 +36,9 @@ from .policies import Decision
 class CandidateConfig:
     n_random: int = 4900
     n_force_sweep: int = 100
-    max_translation: float = 0.02  # m per axis
-    max_rotation: float = math.radians(17.0)
-    force_range: tuple[float, float] = (5.0, 40.0)  # N: the gripper's (or the policy's) limits
+    max_translation: float = MAX_TRANSLATION  # m per axis
+    max_rotation: float = math.radians(MAX_ROTATION_DEG)
+    force_range: tuple[float, float] = GRIP_FORCE_RANGE  # N: the forces the model was trained on
     lift_threshold: float = 0.9
     lift_margin: float = 0.02  # lift when no regrasp beats keeping the grasp by more (negative: the paper's rule alone)
     lift_rule: str = "reachable"  # paper: lift_threshold as it is; reachable: capped by the model's validated one
@@ -208,7 +209,7 @@ def planner_candidates(p: dict | None = None) -> dict:
     p = node_params("regrasp_planner") if p is None else p
     return {"n_random": int(p["candidates"]) - int(p["force_sweep"]), "n_force_sweep": int(p["force_sweep"]),
             "max_translation": float(p["max_translation"]), "max_rotation": math.radians(p["max_rotation_deg"]),
-            "force_range": (float(p["min_force"]), float(p["max_force"])),
+            "force_range": force_range(p["force_range"]),
             "lift_threshold": float(p["lift_threshold"]), "lift_margin": float(p["lift_margin"]),
             "lift_rule": str(p["lift_rule"]),
             "workspace_lower": tuple(p["workspace_lower"]), "workspace_upper": tuple(p["workspace_upper"]),

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..param_files import node_params
+from .action_space import GRIP_FORCE_RANGE, force_range
 from .policies import CylinderBaselinePolicy, Decision
 
 
@@ -23,8 +24,8 @@ class StepRejected(ValueError):
 
 @dataclass(frozen=True)
 class StepLimits:
-    min_force: float = 5.0  # N
-    max_force: float = 40.0  # N
+    min_force: float = GRIP_FORCE_RANGE[0]  # N
+    max_force: float = GRIP_FORCE_RANGE[1]  # N
     workspace_lower: tuple[float, float, float] = WORKSPACE_LOWER
     workspace_upper: tuple[float, float, float] = WORKSPACE_UPPER
 
@@ -74,7 +75,7 @@ def plan_step(policy, pose, force: float, limits: StepLimits, images: dict | Non
 
 
 def planner_limits() -> StepLimits:
-    """The planner node's force range and workspace (config/regrasp_planner.yaml)."""
+    """The planner node's force range and workspace (config/action_space.yaml, config/workspace.yaml)."""
     p = node_params("regrasp_planner")
-    return StepLimits(float(p["min_force"]), float(p["max_force"]), tuple(p["workspace_lower"]),
+    return StepLimits(*force_range(p["force_range"]), tuple(p["workspace_lower"]),
                       tuple(p["workspace_upper"]))

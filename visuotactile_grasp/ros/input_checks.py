@@ -12,6 +12,7 @@ import threading
 import time
 from typing import NamedTuple
 
+from ..devices.wsg50.model import WSG50_FORCE_RANGE
 from ..image_decoding import ENCODINGS, ImageConversionError, check_image
 from ..stamps import stamp_seconds
 
@@ -20,7 +21,8 @@ from ..stamps import stamp_seconds
 # whose /clock lags a fast simulation never drops good inputs.
 MAX_STAMP_LEAD_S = 3600.0
 QUATERNION_NORM_TOLERANCE = 0.01
-GRIPPER_FORCE_RANGE = (0.0, 80.0)  # N: the WSG-50's range (devices/wsg50/model.GripperLimits)
+# N: a plausible force in a message: 0 (nothing reported) up to the WSG-50's highest
+GRIPPER_FORCE_RANGE = (0.0, WSG50_FORCE_RANGE[1])
 
 
 class Problem(NamedTuple):

@@ -15,6 +15,8 @@ from .protocol import GraspingState, Status, SystemStateBit
 
 @dataclass
 class GripperLimits:
+    """The WSG-50's hardware limits (datasheet): the one definition."""
+
     stroke_m: float = 0.110
     min_speed_m_s: float = 0.005
     max_speed_m_s: float = 0.420
@@ -22,6 +24,11 @@ class GripperLimits:
     max_accel_m_s2: float = 5.0
     min_force_n: float = 5.0
     max_force_n: float = 80.0
+
+
+# N: the grip forces the hardware can apply. The driver node clamps every command into it; not the
+# range the data is collected in and the planner commands (planning/action_space.GRIP_FORCE_RANGE).
+WSG50_FORCE_RANGE = (GripperLimits.min_force_n, GripperLimits.max_force_n)
 
 
 def system_state_bits(referenced: bool, moving: bool, fast_stopped: bool) -> int:
