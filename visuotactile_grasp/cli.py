@@ -11,6 +11,7 @@
     vtg graph-check ...          the same attempts through the grasp graph and on bare cells, compared
     vtg gels                     simulated GelSight images beside real and published references
     vtg objects --library v2     every object's parameters (generated from its id) as a markdown table
+    vtg object-calibration       the object sets against the paper's baseline, best constant force, oracle
     vtg bench planner            image-feature, candidate-scoring and end-to-end planning times
     vtg bench search             random shooting vs cross-entropy method: best predicted success per evaluations
     vtg bench gelsight           two GelSight nodes at 1280x960, 30 Hz: frames delivered and latency
@@ -204,6 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     objects = verbs.add_parser("objects", help="every object's parameters, generated from its id, as a markdown table")
     add_objects_args(objects)
     objects.set_defaults(func=run_objects)
+
+    from .tools.object_calibration import add_args as add_object_calibration_args
+    from .tools.object_calibration import run_object_calibration
+
+    calibration = verbs.add_parser("object-calibration", help="the object sets against the paper: 10 N baseline, "
+                                   "best constant force, oracle, each beside its target (issue 15, item 5)")
+    add_object_calibration_args(calibration)
+    calibration.set_defaults(func=run_object_calibration)
 
     from .tools.replay import add_args as add_replay_args
     from .tools.replay import run_replay

@@ -28,6 +28,39 @@ class ConstantForcePolicy:
     first: str = "centroid"
 
 
+ORACLE_FORCE_RANGE = (5.0, 40.0)  # N: the forces the gripper is commanded with in collection and evaluation
+ORACLE_CRUSH_MARGIN = 0.7  # stay this fraction below the crush force (the pads' load overshoots the command)
+ORACLE_HOLD_SAFETY = 2.0  # times the friction-limited force that carries the weight
+
+
+def oracle_force(spec) -> float:
+    """The force the oracle closes with on an object (sim/objects.ObjectSpec): the highest force in
+    ORACLE_FORCE_RANGE that stays ORACLE_CRUSH_MARGIN below the crush force (more force holds more in
+    this cell); where even that is below what friction needs to carry the weight, crushing is still
+    avoided (that object then fails either way, which the calibration shows)."""
+    lo, hi = ORACLE_FORCE_RANGE
+    return float(max(lo, min(hi, ORACLE_CRUSH_MARGIN * spec.crush_force)))
+
+
+def oracle_hold_force(spec, gravity: float = 9.81) -> float:
+    """What two pads need to carry the object by friction alone, with ORACLE_HOLD_SAFETY (N): for the record."""
+    return ORACLE_HOLD_SAFETY * spec.mass * gravity / (2.0 * spec.friction)
+
+
+@dataclass(frozen=True)
+class OraclePolicy:
+    """EVALUATION-ONLY REFERENCE, never a model input: knows each object's true mass, friction and crush
+    force from its spec (sim/objects.make_object) and closes at the fitted centroid with oracle_force.
+    It measures the headroom a sensing policy could win on an object set (issue 15, item 5)."""
+    library: str = "v1"
+    name: str = "oracle"
+
+    def for_object(self, object_id: str) -> ConstantForcePolicy:
+        from ..sim.objects import make_object
+
+        return ConstantForcePolicy(oracle_force(make_object(object_id, self.library)), self.name, "centroid")
+
+
 class BareGraspCell(BareTrialCell):
     """policy: a ConstantForcePolicy or a planning.regrasp.LearnedPolicy."""
 
