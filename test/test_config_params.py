@@ -132,3 +132,22 @@ def test_the_action_space_and_the_gripper_limits_are_written_once():
         assert not {*shared, "min_force", "max_force"} & set(own), name
     for name in ("data_collector", "regrasp_planner"):
         assert any("action_space.yaml" in s.parameter_files for s in _all_specs() if s.name == name)
+
+
+def test_the_lift_test_is_written_once():
+    """The lift that labels a grasp (procedure/outcome.py; config/lift_test.yaml, loaded by the collector and
+    the executive): the same test labels the data and the evaluated attempts."""
+    import re
+
+    from visuotactile_grasp.procedure.outcome import HOLD_TIME, LIFT_HEIGHT
+
+    package = Path(importlib.import_module("visuotactile_grasp").__file__).parent
+    literal = re.compile(r"(lift_height|hold_time)\W[^(]*\b(0\.10?|4\.0)\b")
+    stray = [f"{p.relative_to(package)}:{i + 1}" for p in package.rglob("*.py") for i, line in
+             enumerate(p.read_text().splitlines()) if literal.search(line) and p.name != "outcome.py"]
+    assert not stray, stray
+    shared = yaml.safe_load((CONFIG / "lift_test.yaml").read_text())["/**"]["ros__parameters"]
+    assert shared == {"lift_height": LIFT_HEIGHT, "hold_time": HOLD_TIME}
+    for name in ("data_collector", "grasp_executive"):
+        assert not set(shared) & set(yaml.safe_load((CONFIG / f"{name}.yaml").read_text())[name]["ros__parameters"])
+        assert any("lift_test.yaml" in s.parameter_files for s in _all_specs() if s.name == name)

@@ -61,9 +61,10 @@ def test_settings_come_from_the_robots_parameter_files():
     executive = yaml.safe_load((ROOT / "config/grasp_executive.yaml").read_text())["grasp_executive"]
     planner = yaml.safe_load((ROOT / "config/regrasp_planner.yaml").read_text())["regrasp_planner"]
     cfg = AttemptConfig.from_params_file()
+    lift = yaml.safe_load((ROOT / "config/lift_test.yaml").read_text())["/**"]["ros__parameters"]
     p = executive["ros__parameters"]
     assert (cfg.max_regrasps, cfg.lift_height, cfg.hold_time, cfg.initial_force) == (
-        p["max_regrasps"], p["lift_height"], p["hold_time"], p["initial_force"])
+        p["max_regrasps"], lift["lift_height"], lift["hold_time"], p["initial_force"])
     assert cfg.approach.max_offset == p["max_offset"] and cfg.approach.yaw_range == p["yaw_range"]
     cands = CandidateConfig(**planner_candidates())
     q = planner["ros__parameters"]

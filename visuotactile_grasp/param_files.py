@@ -9,7 +9,7 @@ CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 
 def node_params(node: str, file: str | None = None) -> dict:
     """ros__parameters of node in config/<file or node>.yaml, with the shared files the node also
-    loads (their `/**` section, as ROS applies it: config/workspace.yaml, config/action_space.yaml)."""
+    loads (their `/**` section, as ROS applies it: config/workspace.yaml, config/action_space.yaml, ...)."""
     import yaml
 
     path = CONFIG_DIR / f"{file or node}.yaml"

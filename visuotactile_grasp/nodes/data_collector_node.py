@@ -22,6 +22,7 @@ from ..data.store import DatasetWriter
 from ..procedure.trial import run_trial
 from ..ros import qos
 from ..ros.clocks import node_now
+from ..procedure.outcome import HOLD_TIME, LIFT_HEIGHT
 from ..planning.action_space import GRIP_FORCE_RANGE, MAX_ROTATION_DEG, MAX_TRANSLATION
 from ..ros.declared_node import DeclaredNode
 from ..ros.frame_cache import FrameCache
@@ -45,8 +46,9 @@ PARAMS = [
     Param("max_rotation_deg", MAX_ROTATION_DEG, "Regrasp action: rotation within +/- this (degrees; "
           "config/action_space.yaml).", (0.0, 90.0)),
     Param("approach_clearance", 0.05, "Approach from this far above the object's top (m).", (0.01, 0.3)),
-    Param("lift_height", 0.1, "Lift by this much (m).", (0.01, 0.3)),
-    Param("hold_time", 4.0, "Hold after lifting before labelling (sim s).", (0.0, 30.0)),
+    Param("lift_height", LIFT_HEIGHT, "Lift by this much (m; config/lift_test.yaml, shared with the executive).",
+          (0.01, 0.3)),
+    Param("hold_time", HOLD_TIME, "Hold after lifting before labelling (sim s; config/lift_test.yaml).", (0.0, 30.0)),
     Param("release_delay", 0.2, "The release sample's gels are taken this long after the first grasp's frames "
           "(sim s).", (0.0, 2.0)),
     Param("gel_change_every", 0, "Bare-cell collection (vtg collect --direct): both gels change every this many "

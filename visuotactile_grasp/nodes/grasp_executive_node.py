@@ -27,6 +27,7 @@ from ..procedure.attempt import FIRST_GRASPS, AttemptConfig, AttemptResult, run_
 from ..ros import qos
 from ..ros.clocks import node_now, wait_for
 from ..devices.wsg50.model import WSG50_FORCE_RANGE
+from ..procedure.outcome import HOLD_TIME, LIFT_HEIGHT
 from ..ros.declared_node import DeclaredNode
 from ..ros.input_checks import (CauseLog, cylinder_fit_problem, grasp_goal_problem, stamp_ahead,
                                 tactile_contact_problem)
@@ -45,8 +46,10 @@ PARAMS = [
     Param("max_offset", 0.01, "Random offset of the initial grasp from the cylinder centre (m).", (0.0, 0.05)),
     Param("yaw_range", 1.5708, "Random initial yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
     Param("approach_clearance", 0.05, "Approach from this far above the object's top (m).", (0.01, 0.3)),
-    Param("lift_height", 0.1, "Lift by this much (m).", (0.01, 0.3)),
-    Param("hold_time", 4.0, "Hold the object this long after lifting before labelling (sim s).", (0.0, 30.0)),
+    Param("lift_height", LIFT_HEIGHT, "Lift by this much (m; config/lift_test.yaml, shared with the collector).",
+          (0.01, 0.3)),
+    Param("hold_time", HOLD_TIME, "Hold the object this long after lifting before labelling (sim s; "
+          "config/lift_test.yaml).", (0.0, 30.0)),
     Param("max_regrasps", 5, "Most regrasps before lifting anyway.", (0, 50)),
     Param("label_timeout", 2.0, "Longest wait after the hold for contact estimates from both gels (sim s).",
           (0.1, 30.0)),

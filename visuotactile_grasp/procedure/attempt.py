@@ -27,7 +27,7 @@ import numpy as np
 
 from ..param_files import node_params
 from ..planning.approach import ApproachConfig, height_band, sample_initial_grasp
-from .outcome import grasp_success, inspect
+from .outcome import HOLD_TIME, LIFT_HEIGHT, grasp_success, inspect
 
 FIRST_GRASPS = ("initial", "centroid")
 
@@ -36,8 +36,8 @@ FIRST_GRASPS = ("initial", "centroid")
 class AttemptConfig:
     initial_force: float = 10.0  # N, first close of the learned policies
     max_regrasps: int = 5
-    lift_height: float = 0.10  # m
-    hold_time: float = 4.0  # s
+    lift_height: float = LIFT_HEIGHT  # m
+    hold_time: float = HOLD_TIME  # s
     approach_clearance: float = 0.05  # m above the object's top
     approach: ApproachConfig = ApproachConfig()
 

@@ -8,6 +8,9 @@ objects cannot be damaged) observe nothing: damaged is None and the rule is hold
 """
 from __future__ import annotations
 
+# The lift test that labels every grasp, collected or evaluated (config/lift_test.yaml is the deployment's).
+LIFT_HEIGHT = 0.10  # m
+HOLD_TIME = 4.0  # s, after lifting, before the gels are read
 CRUSHED_RADIUS_RATIO = 0.8  # fitted radius after / before below this: crushed (fit noise is ~1%, crushed 20-60%)
 
 
