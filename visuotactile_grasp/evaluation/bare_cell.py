@@ -14,6 +14,7 @@ import numpy as np
 from ..collection.direct import BareTrialCell, full_snapshot, gel_snapshot, tactile_label
 from ..collection.trial import CollectConfig, collected_region
 from ..perception.tactile import difference_image
+from ..planning.action_space import GRIP_FORCE_RANGE
 from ..planning.approach import ApproachConfig
 from ..planning.step import StepLimits, plan_step
 from ..procedure.attempt import Choice, Fit
@@ -28,17 +29,16 @@ class ConstantForcePolicy:
     first: str = "centroid"
 
 
-ORACLE_FORCE_RANGE = (5.0, 40.0)  # N: the forces the gripper is commanded with in collection and evaluation
 ORACLE_CRUSH_MARGIN = 0.7  # stay this fraction below the crush force (the pads' load overshoots the command)
 ORACLE_HOLD_SAFETY = 2.0  # times the friction-limited force that carries the weight
 
 
 def oracle_force(spec) -> float:
-    """The force the oracle closes with on an object (sim/objects.ObjectSpec): the highest force in
-    ORACLE_FORCE_RANGE that stays ORACLE_CRUSH_MARGIN below the crush force (more force holds more in
-    this cell); where even that is below what friction needs to carry the weight, crushing is still
-    avoided (that object then fails either way, which the calibration shows)."""
-    lo, hi = ORACLE_FORCE_RANGE
+    """The force the oracle closes with on an object (sim/objects.ObjectSpec): the highest grip force
+    (planning/action_space.GRIP_FORCE_RANGE) at most ORACLE_CRUSH_MARGIN x the crush force (more force
+    holds more in this cell); where that is below what friction needs to carry the weight, crushing is
+    still avoided (that object then fails either way, which the calibration shows)."""
+    lo, hi = GRIP_FORCE_RANGE
     return float(max(lo, min(hi, ORACLE_CRUSH_MARGIN * spec.crush_force)))
 
 

@@ -62,7 +62,8 @@ def add_args(p) -> None:
     p.add_argument("--sets", default="easy,hard")
     p.add_argument("--objects-per-set", type=int, default=0, help="0: all 11")
     p.add_argument("--trials", type=int, default=20, help="attempts per object and policy (the issue asks for 20)")
-    p.add_argument("--forces", default="5,10,15,20,30,40", help="the centroid sweep (N; 10 is the baseline)")
+    p.add_argument("--forces", default="5,10,15,20,30,40",
+                   help="the centroid sweep over the grip-force range (N; 10 is the baseline)")
     add_worker_args(p, "attempts")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out/object_calibration")
