@@ -41,15 +41,19 @@ def calibration(rows: list[dict], policies: list[str], sets: dict[str, list[str]
                      "objects_near_100": near, "objects_below_30": low, "best_constant": best,
                      "best_constant_summary": best_s, "oracle": oracle,
                      "sweep": {p: success_summary(rows, p, objects)["rate"] for p in policies if p != ORACLE},
+                     # the simulator's truth (held and not damaged) beside the robot's label, which the checks use
+                     "ground_truth": {p: success_summary(rows, p, objects, "ground_truth")["rate"]
+                                      for p in policies if p in (BASELINE, best, ORACLE)},
                      "checks": checks}
     return out
 
 
-def _rate(s: dict | None) -> str:
+def _rate(s: dict | None, truth: float | None = None) -> str:
     if not s or not s["n"]:
         return "-"
     lo, hi = s["ci95"]
-    return f"{100 * s['rate']:.1f}% [{100 * lo:.0f}, {100 * hi:.0f}] ({s['held']}/{s['n']})"
+    gt = "" if truth is None or not np.isfinite(truth) else f"; ground truth {100 * truth:.1f}%"
+    return f"{100 * s['rate']:.1f}% [{100 * lo:.0f}, {100 * hi:.0f}] ({s['held']}/{s['n']}){gt}"
 
 
 def _verdict(ok: bool | None) -> str:
@@ -60,18 +64,20 @@ def markdown(cal: dict) -> str:
     lines = ["| set | quantity | measured | target | verdict |", "|---|---|---|---|---|"]
     for name, c in cal.items():
         ch = c["checks"]
+        gt = c.get("ground_truth", {})
         paper = "-" if c["paper_baseline"] is None else f"{100 * c['paper_baseline']:.0f}% +- 6 pts"
         gap = "" if c["paper_baseline"] is None or not c["baseline"]["n"] else \
             f"; {100 * (c['baseline']['rate'] - c['paper_baseline']):+.1f} pts from the paper"
         lines += [
-            f"| {name} | baseline (centroid, 10 N) | {_rate(c['baseline'])}{gap} | {paper} | "
+            f"| {name} | baseline (centroid, 10 N) | {_rate(c['baseline'], gt.get(BASELINE))}{gap} | {paper} | "
             f"{_verdict(ch['baseline_within_6_points'])} |",
             f"| {name} | spread over objects (baseline) | {c['objects_near_100']} of {len(c['per_object_baseline'])} "
             f">= 90%, {c['objects_below_30']} < 30% | some near 100%, some < 30% | "
             f"{_verdict(ch['spread_some_near_100_some_below_30'])} |",
-            f"| {name} | best constant force ({c['best_constant']}) | {_rate(c['best_constant_summary'])} | < 85% | "
+            f"| {name} | best constant force ({c['best_constant']}) | "
+            f"{_rate(c['best_constant_summary'], gt.get(c['best_constant']))} | < 85% | "
             f"{_verdict(ch['best_constant_below_85'])} |",
-            f"| {name} | oracle (true mass, friction, crush force) | {_rate(c['oracle'])} | >= 95% | "
+            f"| {name} | oracle (true mass, friction, crush force) | {_rate(c['oracle'], gt.get(ORACLE))} | >= 95% | "
             f"{_verdict(ch['oracle_at_least_95'])} |"]
     policies = list(next(iter(cal.values()))["sweep"]) if cal else []
     lines += ["", "Centroid force sweep (success rate per set):", "", "| set | " + " | ".join(policies) + " |",
