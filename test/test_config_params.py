@@ -102,7 +102,7 @@ def test_the_workspace_box_is_written_once():
     assert not stray, stray
     shared = yaml.safe_load((CONFIG / "workspace.yaml").read_text())["/**"]["ros__parameters"]
     assert tuple(shared["workspace_lower"]) == WORKSPACE_LOWER and tuple(shared["workspace_upper"]) == WORKSPACE_UPPER
-    for name in ("sawyer_arm", "regrasp_planner"):
+    for name in ("sawyer_arm", "regrasp_planner", "sim_cell"):
         assert "workspace_lower" not in yaml.safe_load((CONFIG / f"{name}.yaml").read_text())[name]["ros__parameters"]
         assert any("workspace.yaml" in s.parameter_files for s in _all_specs() if s.name == name)
 

@@ -26,8 +26,9 @@ def node_params(node: str, file: str | None = None) -> dict:
 def _robot_parameter_files(node: str) -> tuple[str, ...]:
     from .graph import MODES, build_graph  # the one graph definition says which files a node loads
 
-    for mode in MODES:
-        for spec in build_graph(mode, sim=False, bag="bag" if mode == "replay" else "").nodes:
-            if spec.name == node:
-                return tuple(f for f in spec.parameter_files if f != f"{node}.yaml")
+    for sim in (False, True):  # the robot's graph first; the sim cell runs only in the simulated one
+        for mode in MODES:
+            for spec in build_graph(mode, sim=sim, bag="bag" if mode == "replay" else "").nodes:
+                if spec.name == node:  # sim.yaml is the simulated graph's overlay, not the node's settings
+                    return tuple(f for f in spec.parameter_files if f not in (f"{node}.yaml", "sim.yaml"))
     return ()

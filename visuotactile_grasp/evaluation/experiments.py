@@ -55,7 +55,7 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), he
 
     from ..model import checkpoint
     from ..planning.regrasp import CandidateConfig, LearnedPolicy
-    from ..sim.cell import CellConfig
+    from ..sim.cell import CellConfig, deployed_workspace
     from ..sim.mujoco_cell import MujocoCell
     from ..planning.step import planner_limits
     from ..collection.trial import CollectConfig
@@ -64,7 +64,8 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), he
     torch.set_num_threads(1)
     _held_out_gels = held_out_gels
     _config, _limits, _collection = AttemptConfig.from_params_file(), planner_limits(), CollectConfig.from_params_file()
-    _cell = MujocoCell(CellConfig(seed=seed, gel_model=trained_gel_model(checkpoints), objects=objects))
+    _cell = MujocoCell(CellConfig(seed=seed, gel_model=trained_gel_model(checkpoints), objects=objects,
+                                  workspace=deployed_workspace()))
     _policies = {"cylinder_baseline": ConstantForcePolicy(10.0)}
     _policies[INITIAL_CONTROL] = ConstantForcePolicy(10.0, INITIAL_CONTROL, first="initial")
     _policies[ORACLE] = OraclePolicy(objects, ORACLE)  # evaluation-only reference (knows the object's spec)

@@ -16,7 +16,8 @@ MODES = ("grasp", "collect", "replay")
 
 
 def _sim_cell() -> NodeSpec:
-    return NodeSpec("sim_cell", "sim_cell_node", ("sim_cell.yaml",), interface=i.sim_cell_node(), sim_only=True)
+    return NodeSpec("sim_cell", "sim_cell_node", ("sim_cell.yaml", "workspace.yaml"), interface=i.sim_cell_node(),
+                    sim_only=True)
 
 
 def _hardware() -> list[NodeSpec]:

@@ -66,7 +66,7 @@ class SawyerArmNode(DeclaredNode):
     def __init__(self) -> None:
         super().__init__("sawyer_arm", interfaces.sawyer_arm_node())
         self.p = declare_params(self, PARAMS)
-        self.limits = ArmLimits(tuple(self.p.workspace_lower), tuple(self.p.workspace_upper), self.p.max_speed)
+        self.limits = ArmLimits.from_params(vars(self.p))
         self.pose = np.full(4, np.nan)
         self.pose_wall: float | None = None  # steady time of the latest state
         self.pose_clock = 0  # the node's clock (ns) at the latest state

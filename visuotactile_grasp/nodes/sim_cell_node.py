@@ -33,7 +33,8 @@ from ..ros.input_checks import CauseLog, pose_problem, stamp_ahead
 from ..stamps import stamp_seconds
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
-from ..sim.cell import CellConfig
+from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
+from ..sim.cell import CellConfig, Workspace
 from ..sim.kinematic_cell import KinematicCell
 
 PARAMS = [
@@ -60,6 +61,9 @@ PARAMS = [
           "geometric overlap; what the shipped models saw) or calibrated (real sensors' calibration tables, "
           "force-driven indentation, markers under load; sim/mujoco_gels.py).", choices=("legacy", "calibrated")),
     Param("frame_id", "base", "Robot base frame."),
+    Param("workspace_lower", list(WORKSPACE_LOWER), "The simulated arm refuses targets outside this box: lower "
+          "corner (m; config/workspace.yaml, shared with the arm node and the planner)."),
+    Param("workspace_upper", list(WORKSPACE_UPPER), "The simulated arm's box: upper corner (m)."),
     Param("controller_lag_max", 0.05, "Lockstep with the arm controller: never step more than this (sim s) past the "
           "latest end-effector state the arm node has taken in (its /arm/ee_pose echo), so a controller slowed by a "
           "loaded machine meets the same physics as on an idle one; 0 runs free. Engages once the echo keeps up.",
@@ -80,7 +84,8 @@ class SimCellNode(DeclaredNode):
         if self.p.depth_encoding not in ("32FC1", "16UC1"):
             raise ValueError(f"depth_encoding must be 32FC1 or 16UC1, got {self.p.depth_encoding!r}")
         config = CellConfig(self.p.camera_width, self.p.camera_height, self.p.gelsight_width,
-                            self.p.gelsight_height, self.p.seed, gel_model=self.p.gel_model)
+                            self.p.gelsight_height, self.p.seed, gel_model=self.p.gel_model,
+                            workspace=Workspace.from_params(vars(self.p)))
         if self.p.backend == "mujoco":
             from ..sim.mujoco_cell import MujocoCell  # imports MuJoCo and sets up EGL only when asked
 

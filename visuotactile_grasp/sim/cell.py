@@ -46,6 +46,11 @@ class Workspace:
     max_speed: float = 0.5  # m/s, Cartesian
     max_yaw_rate: float = 1.5  # rad/s
 
+    @classmethod
+    def from_params(cls, p) -> Workspace:
+        """The box of the sim cell node's parameters (a dict: config/workspace.yaml, as the arm's)."""
+        return cls(tuple(map(float, p["workspace_lower"])), tuple(map(float, p["workspace_upper"])))
+
     def contains(self, xyz) -> bool:
         return all(lo <= v <= hi for v, lo, hi in zip(xyz, self.lower, self.upper, strict=False))
 
@@ -74,6 +79,14 @@ class CellConfig:
     # material classes, fragile ones crushing for good past their crush force (MuJoCo cell only)
     objects: str = "v1"
     workspace: Workspace = field(default_factory=Workspace)
+
+
+def deployed_workspace() -> Workspace:
+    """The workspace the graph's sim cell loads (config/workspace.yaml, shared with the arm and the
+    planner), for bare cells too: a box edited there moves every cell, simulated or not."""
+    from ..param_files import node_params
+
+    return Workspace.from_params(node_params("sim_cell"))
 
 
 class Cell(ABC):

@@ -63,10 +63,10 @@ _cell = _config = None  # each worker's own cell and the collector's settings, m
 
 def _worker_init(seed: int, gel_model: str, config, objects: str = "v1") -> None:
     global _cell, _config
-    from ..sim.cell import CellConfig
+    from ..sim.cell import CellConfig, deployed_workspace
     from ..sim.mujoco_cell import MujocoCell
 
-    _cell = MujocoCell(CellConfig(seed=seed, gel_model=gel_model, objects=objects))
+    _cell = MujocoCell(CellConfig(seed=seed, gel_model=gel_model, objects=objects, workspace=deployed_workspace()))
     _config = config  # the driver's CollectConfig: config/data_collector.yaml, as the collector node reads it
 
 

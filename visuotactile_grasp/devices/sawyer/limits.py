@@ -25,6 +25,11 @@ class ArmLimits:
     upper: tuple[float, float, float]
     max_speed: float  # m/s
 
+    @classmethod
+    def from_params(cls, p) -> ArmLimits:
+        """The arm node's limits from its parameters (a dict, as param_files.node_params reads them)."""
+        return cls(tuple(p["workspace_lower"]), tuple(p["workspace_upper"]), float(p["max_speed"]))
+
     def contains(self, xyz) -> bool:
         return all(lo <= v <= hi for v, lo, hi in zip(xyz, self.lower, self.upper, strict=False))
 
