@@ -151,3 +151,41 @@ def test_the_lift_test_is_written_once():
     for name in ("data_collector", "grasp_executive"):
         assert not set(shared) & set(yaml.safe_load((CONFIG / f"{name}.yaml").read_text())[name]["ros__parameters"])
         assert any("lift_test.yaml" in s.parameter_files for s in _all_specs() if s.name == name)
+
+
+def test_the_grasp_procedure_is_written_once():
+    """What the collector and the executive share is declared once (ros/robot_steps.TRIAL_PARAMS, defaults
+    from planning/approach.py and the WSG-50's stroke); config/grasp_approach.yaml, loaded by both, is the one
+    deployment file of what the bare cells read too. The yaw ranges stay two on purpose (the executive's
+    1.5708, pi/2 rounded, is what every shipped evaluation drew its yaws with)."""
+    import re
+
+    from visuotactile_grasp.planning.approach import APPROACH_CLEARANCE, MAX_OFFSET
+    from visuotactile_grasp.ros.robot_steps import TRIAL_PARAMS
+
+    package = Path(importlib.import_module("visuotactile_grasp").__file__).parent
+    literal = re.compile(r"0\.6,\s*0\.0,\s*0\.5,\s*0\.0|\b(max_offset|approach_clearance|settle_time|step_timeout|"
+                         r"open_width|OPEN_WIDTH|STROKE)\b(:\s*float)?\W{0,6}(0\.01|0\.05|0\.2|20(\.0)?|0\.110?)\b"
+                         r"|\"move\",\s*0\.110?\b|1\.5707963")
+    homes = {"approach.py", "robot_steps.py", "model.py"}  # planning/, ros/, devices/wsg50/
+    stray = [f"{p.relative_to(package)}:{i + 1}" for p in package.rglob("*.py") for i, line in
+             enumerate(p.read_text().splitlines()) if literal.search(line) and p.name not in homes]
+    assert not stray, stray
+    shared = yaml.safe_load((CONFIG / "grasp_approach.yaml").read_text())["/**"]["ros__parameters"]
+    assert shared == {"max_offset": MAX_OFFSET, "approach_clearance": APPROACH_CLEARANCE}
+    names = {p.name for p in TRIAL_PARAMS}
+    for name in ("data_collector", "grasp_executive"):
+        assert all(p in _node_params(f"{name}_node").values() for p in TRIAL_PARAMS)
+        own = yaml.safe_load((CONFIG / f"{name}.yaml").read_text())[name]["ros__parameters"]
+        assert not (names | {"planner_timeout"}) & set(own), name
+        assert any("grasp_approach.yaml" in s.parameter_files for s in _all_specs() if s.name == name)
+
+
+def test_the_executive_waits_longer_than_the_planner_takes_to_answer():
+    """The planner answers INPUTS_MISSING after its input_timeout; the executive's planner_timeout only
+    catches a planner that is down, so it must be longer (it once was 5 s in the yaml against 10 s)."""
+    from visuotactile_grasp.param_files import node_params
+
+    executive = _node_params("grasp_executive_node")["planner_timeout"].default
+    assert "planner_timeout" not in node_params("grasp_executive")
+    assert executive > node_params("regrasp_planner")["input_timeout"]

@@ -65,7 +65,9 @@ def test_settings_come_from_the_robots_parameter_files():
     p = executive["ros__parameters"]
     assert (cfg.max_regrasps, cfg.lift_height, cfg.hold_time, cfg.initial_force) == (
         p["max_regrasps"], lift["lift_height"], lift["hold_time"], p["initial_force"])
-    assert cfg.approach.max_offset == p["max_offset"] and cfg.approach.yaw_range == p["yaw_range"]
+    approach = yaml.safe_load((ROOT / "config/grasp_approach.yaml").read_text())["/**"]["ros__parameters"]
+    assert cfg.approach.max_offset == approach["max_offset"] and cfg.approach.yaw_range == p["yaw_range"]
+    assert cfg.approach_clearance == approach["approach_clearance"]
     cands = CandidateConfig(**planner_candidates())
     q = planner["ros__parameters"]
     shared = yaml.safe_load((ROOT / "config/action_space.yaml").read_text())["/**"]["ros__parameters"]

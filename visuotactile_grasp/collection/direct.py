@@ -10,16 +10,17 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..devices.wsg50.model import WSG50_STROKE
 from ..perception.cylinder_fit import Intrinsics, fit_cylinder
 from ..perception.tactile import detect_contact
+from ..planning.approach import OBSERVE_POSE
 from ..sim.scripted_trial import run_for
 from ..procedure.attempt import Fit
 from ..procedure.outcome import observed_damage
 from ..procedure.trial import run_trial as run_procedure
 from .trial import CollectConfig, Snapshot, TrialObservations
 
-OBSERVE_POSE = (0.6, 0.0, 0.5, 0.0)
-OPEN_WIDTH = 0.11
+OPEN_WIDTH = WSG50_STROKE  # fully open, as the nodes' open_width
 
 
 class FitFailed(RuntimeError):

@@ -21,7 +21,8 @@ from ..geometry import to_gripper_frame, wrap_angle
 from ..param_files import node_params
 from ..procedure.outcome import HOLD_TIME, LIFT_HEIGHT
 from ..planning.action_space import MAX_ROTATION_DEG, MAX_TRANSLATION, force_range
-from ..planning.approach import ApproachConfig, GraspRegion, height_band, sample_force, sample_initial_grasp
+from ..planning.approach import (APPROACH_CLEARANCE, ApproachConfig, GraspRegion, height_band, sample_force,
+                                 sample_initial_grasp)
 
 NOT_RECORDED = "not recorded: "  # GraspOutcome.failure_reason prefix of trials that left no records
 
@@ -33,7 +34,7 @@ class CollectConfig:
     max_rotation: float = math.radians(MAX_ROTATION_DEG)  # rad, in-plane rotation of the regrasp action
     lift_height: float = LIFT_HEIGHT  # m
     hold_time: float = HOLD_TIME  # s
-    approach_clearance: float = 0.05  # m above the object's top
+    approach_clearance: float = APPROACH_CLEARANCE  # m above the object's top
     release_delay: float = 0.2  # s after the first close's frames: the release sample's gels
     gel_change_every: int = 0  # bare cells: new gels every this many trials (sim/gel_inventory.py); 0: own pair
 

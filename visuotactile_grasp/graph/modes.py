@@ -44,13 +44,14 @@ def _planner() -> NodeSpec:
 
 def _collector() -> NodeSpec:
     return NodeSpec("data_collector", "data_collector_node",
-                    ("data_collector.yaml", "action_space.yaml", "lift_test.yaml"), stop_first=True,
-                    interface=i.data_collector_node())
+                    ("data_collector.yaml", "action_space.yaml", "lift_test.yaml", "grasp_approach.yaml"),
+                    stop_first=True, interface=i.data_collector_node())
 
 
 def _executive() -> NodeSpec:
-    return NodeSpec("grasp_executive", "grasp_executive_node", ("grasp_executive.yaml", "lift_test.yaml"),
-                    stop_first=True, interface=i.grasp_executive_node())
+    return NodeSpec("grasp_executive", "grasp_executive_node",
+                    ("grasp_executive.yaml", "lift_test.yaml", "grasp_approach.yaml"), stop_first=True,
+                    interface=i.grasp_executive_node())
 
 
 def build_graph(mode: str, sim: bool = True, bag: str = "", overrides: dict | None = None,

@@ -32,7 +32,7 @@ from ..ros.declared_node import DeclaredNode
 from ..ros.input_checks import (CauseLog, cylinder_fit_problem, grasp_goal_problem, stamp_ahead,
                                 tactile_contact_problem)
 from ..ros.grasp_cell import RosGraspCell
-from ..ros.robot_steps import AttemptStopped, RobotSteps, StepFailed
+from ..ros.robot_steps import TRIAL_PARAMS, AttemptStopped, RobotSteps, StepFailed
 from ..stamps import header_key, stamp_seconds
 from ..ros.node_main import run_node
 from ..ros.params import Param, declare_params
@@ -43,9 +43,9 @@ PARAMS = [
     Param("first_grasp", "initial", "Where the first grasp goes: initial (the fitted centre plus a random offset, "
           "height and yaw: where learned policies start) or centroid (the fitted cylinder's centroid: the paper's "
           "cylinder-fit baseline)."),
-    Param("max_offset", 0.01, "Random offset of the initial grasp from the cylinder centre (m).", (0.0, 0.05)),
+    # pi/2 rounded to 4 places (the collector's is planning/approach.YAW_RANGE, pi/2 itself): kept, because
+    # every shipped evaluation drew its initial yaws with 1.5708, so attempt k starts where it always did
     Param("yaw_range", 1.5708, "Random initial yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
-    Param("approach_clearance", 0.05, "Approach from this far above the object's top (m).", (0.01, 0.3)),
     Param("lift_height", LIFT_HEIGHT, "Lift by this much (m; config/lift_test.yaml, shared with the collector).",
           (0.01, 0.3)),
     Param("hold_time", HOLD_TIME, "Hold the object this long after lifting before labelling (sim s; "
@@ -53,19 +53,14 @@ PARAMS = [
     Param("max_regrasps", 5, "Most regrasps before lifting anyway.", (0, 50)),
     Param("label_timeout", 2.0, "Longest wait after the hold for contact estimates from both gels (sim s).",
           (0.1, 30.0)),
-    Param("settle_time", 0.2, "The planner plans from inputs stamped this long after the fingers closed, so they "
-          "show the settled contact (sim s).", (0.0, 5.0)),
+    # no yaml entry: it must exceed the planner's input_timeout (10 s), or its INPUTS_MISSING answer comes too late
     Param("planner_timeout", 30.0, "Time to wait for the planner's answer (steady s); the planner itself answers "
           "INPUTS_MISSING after its input_timeout, so this only catches a planner that is down.", (0.1, 600.0)),
-    Param("step_timeout", 20.0, "Time limit for each arm or gripper step (s of the robot's clock; a clock stalled "
-          "for 10 steady s also ends it).", (0.5, 120.0)),
     Param("reset_object", True, "After each attempt, ask the simulator to put the object at a random place."),
     Param("seed", 0, "Seed of the random initial grasps: attempt k on an object starts from the grasp that "
           "evaluation's attempt k does (streams.attempt_key; k is the goal's trial_id, else the node's count).",
           (0, 2**31 - 1)),
-    Param("observe_pose", [0.6, 0.0, 0.5, 0.0],
-          "Where the arm waits while the cylinder is fitted: x, y, z (m), yaw (rad); above the object's reach."),
-    Param("open_width", 0.11, "Finger opening before approaching (m).", (0.01, 0.11)),
+    *TRIAL_PARAMS,
 ]
 
 

@@ -13,13 +13,22 @@ import numpy as np
 
 from .action_space import GRIP_FORCE_RANGE
 
+# How a grasp approaches the fitted cylinder, collected or evaluated (the learned policies start where the
+# data started): the one definition; config/grasp_procedure.yaml is their shared deployment file.
+MAX_OFFSET = 0.01  # m, the first grasp's random offset from the fitted centre, uniform in x and y
+APPROACH_CLEARANCE = 0.05  # m above the object's top before going down to the grasp
+YAW_RANGE = math.pi / 2  # rad, the collection's first-grasp yaw range (the executive's differs: see there)
+# x, y, z (m), yaw (rad): where the arm waits while the cylinder is fitted, above the object's reach and
+# out of the front camera's view of it (the nodes' observe_pose default; bare cells use it as is)
+OBSERVE_POSE = (0.6, 0.0, 0.5, 0.0)
+
 
 @dataclass(frozen=True)
 class ApproachConfig:
-    max_offset: float = 0.01  # m, uniform in x and y around the centre
+    max_offset: float = MAX_OFFSET  # m, uniform in x and y around the centre
     min_height: float = 0.015  # m above the table (fingertip clearance)
     top_margin: float = 0.01  # m below the top of the object
-    yaw_range: float = math.pi / 2  # uniform in [-yaw_range, yaw_range]
+    yaw_range: float = YAW_RANGE  # uniform in [-yaw_range, yaw_range]
     force_range: tuple[float, float] = GRIP_FORCE_RANGE  # N, random force when collecting
 
 

@@ -26,7 +26,7 @@ from typing import Protocol
 import numpy as np
 
 from ..param_files import node_params
-from ..planning.approach import ApproachConfig, height_band, sample_initial_grasp
+from ..planning.approach import APPROACH_CLEARANCE, ApproachConfig, height_band, sample_initial_grasp
 from .outcome import HOLD_TIME, LIFT_HEIGHT, grasp_success, inspect
 
 FIRST_GRASPS = ("initial", "centroid")
@@ -38,7 +38,7 @@ class AttemptConfig:
     max_regrasps: int = 5
     lift_height: float = LIFT_HEIGHT  # m
     hold_time: float = HOLD_TIME  # s
-    approach_clearance: float = 0.05  # m above the object's top
+    approach_clearance: float = APPROACH_CLEARANCE  # m above the object's top
     approach: ApproachConfig = ApproachConfig()
 
     @classmethod

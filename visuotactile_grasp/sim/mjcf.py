@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..devices.wsg50.model import WSG50_STROKE
 from .camera import look_at
 from .objects import ObjectSpec
 
@@ -16,7 +17,7 @@ GEL_CAMERA_BEHIND = 0.004  # the gel camera sits this far behind the pad surface
 # The gel camera images exactly the 24 x 18 mm sensing area as a landscape 4:3 picture: image
 # columns run along the pad's height (24 mm), rows along its width (18 mm), like the sensor's webcam.
 GEL_VIEW_HEIGHT = 0.018
-STROKE = 0.110
+STROKE = WSG50_STROKE  # the fingers' travel: the WSG-50's
 TIMESTEP = 0.002
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..devices.wsg50.model import WSG50_STROKE
+
 PHASES = ("before", "closed", "lifted", "held")
 
 
@@ -40,7 +42,7 @@ def run_trial(cell, object_id: str, force: float, offset=(0.0, 0.0), z_frac: flo
             frames[phase] = {"rgb": rgb, "depth": depth, "gel_left": cell.render_gel("left"),
                              "gel_right": cell.render_gel("right")}
 
-    cell.gripper.start_motion("move", 0.11, 0.3)
+    cell.gripper.start_motion("move", WSG50_STROKE, 0.3)
     cell.command_ee([place[0], place[1], 0.5, yaw])
     run_for(cell, 0.8)
     cell.reset_object(object_id, place)

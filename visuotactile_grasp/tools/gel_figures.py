@@ -13,6 +13,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..devices.wsg50.model import WSG50_STROKE
+
 TILE = (240, 180)
 
 
@@ -28,7 +30,7 @@ def _grasp_sequence(cell, object_id: str) -> list[tuple[str, np.ndarray]]:
 
     cell.reset_object(object_id, (0.6, 0.0))
     h = cell.obj.height
-    cell.gripper.start_motion("move", 0.11, 0.3)
+    cell.gripper.start_motion("move", WSG50_STROKE, 0.3)
     cell.command_ee([0.6, 0.0, h + 0.06, 0.0])
     run_for(cell, 1.0)
     z = max(0.015, h * 0.5)
@@ -43,7 +45,7 @@ def _grasp_sequence(cell, object_id: str) -> list[tuple[str, np.ndarray]]:
     cell.command_ee([0.6, 0.0, z + 0.1, 0.0])
     run_for(cell, 1.5)
     frames.append(("lifted: weight shears markers", cell.render_gel("left")))
-    cell.gripper.start_motion("move", 0.11, 0.3)
+    cell.gripper.start_motion("move", WSG50_STROKE, 0.3)
     run_for(cell, 1.0)
     frames.append(("released", cell.render_gel("left")))
     return frames

@@ -29,6 +29,8 @@ class GripperLimits:
 # N: the grip forces the hardware can apply. The driver node clamps every command into it; not the
 # range the data is collected in and the planner commands (planning/action_space.GRIP_FORCE_RANGE).
 WSG50_FORCE_RANGE = (GripperLimits.min_force_n, GripperLimits.max_force_n)
+# m: fully open. Every "open the fingers" (before approaching, for a regrasp, on release) opens this far.
+WSG50_STROKE = GripperLimits.stroke_m
 
 
 def system_state_bits(referenced: bool, moving: bool, fast_stopped: bool) -> int:
