@@ -28,6 +28,16 @@ def _alive_of_run(state: dict) -> list[str]:
     return [name for name, pid in state["nodes"].items() if process_run_id(int(pid)) == state["run_id"]]
 
 
+def _logs_of_dead(state: dict | None, log_dir: Path) -> str:
+    """The log tails of a run's nodes that are not alive (why a node died at start, for the failure)."""
+    if state is None:
+        return ""
+    dead = [name for name in state["nodes"] if name not in _alive_of_run(state)]
+    return "".join(f"\n--- {name}.log ---\n" + ((log_dir / f"{name}.log").read_text()[-3000:]
+                                                 if (log_dir / f"{name}.log").exists() else "(no log)")
+                   for name in dead)
+
+
 def _fresh_env() -> dict:
     env = dict(os.environ)
     env.pop("ROS_DOMAIN_ID", None)  # as a user's shell: each run reserves a domain of its own
@@ -77,7 +87,7 @@ def test_sigkill_of_the_parent_leaves_no_node_and_frees_the_port(tmp_path, comma
             if "note: " in line:
                 break
         state = _graph_state(log_dir)
-        assert state is not None and len(_alive_of_run(state)) == n, "".join(lines)
+        assert state is not None and len(_alive_of_run(state)) == n, "".join(lines) + _logs_of_dead(state, log_dir)
     finally:
         again.send_signal(signal.SIGINT)
         output, _ = again.communicate(timeout=60)

@@ -99,8 +99,11 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the driver, which shuts down first
     sys.stdin.buffer.read()  # returns at end of file: the driver closed the pipe or died
     stop_processes_using(folder, spare=(driver,), started_after=driver_start)
-    if Path(folder).is_dir():
+    for _ in range(20):  # a process that was dying may still have written into it while it was removed
         shutil.rmtree(folder, ignore_errors=True)
+        if not Path(folder).exists():
+            break
+        time.sleep(0.1)
 
 
 if __name__ == "__main__":
