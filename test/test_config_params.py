@@ -88,6 +88,13 @@ def test_a_string_parameter_outside_its_choices_is_refused():
     assert "reachable" in lift_rule.descriptor().additional_constraints
 
 
+def _stray_copies(literal, homes: set[str]) -> list[str]:
+    """file:line of every line of the package that matches literal, outside the files named in homes."""
+    package = Path(importlib.import_module("visuotactile_grasp").__file__).parent
+    return [f"{p.relative_to(package)}:{i + 1}" for p in package.rglob("*.py") for i, line in
+            enumerate(p.read_text().splitlines()) if literal.search(line) and p.name not in homes]
+
+
 def test_the_workspace_box_is_written_once():
     """One definition in code (devices/sawyer/limits.py), one deployment file (config/workspace.yaml,
     loaded by the arm and the planner): no stray copy of the box anywhere else in the package."""
@@ -95,11 +102,8 @@ def test_the_workspace_box_is_written_once():
 
     from visuotactile_grasp.devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 
-    package = Path(importlib.import_module("visuotactile_grasp").__file__).parent
     literal = re.compile(r"0\.35,\s*-0\.35|0\.90?,\s*0\.35,\s*0\.60?")
-    stray = [f"{p.relative_to(package)}:{i + 1}" for p in package.rglob("*.py") for i, line in
-             enumerate(p.read_text().splitlines()) if literal.search(line) and p.name != "limits.py"]
-    assert not stray, stray
+    assert not (stray := _stray_copies(literal, {"limits.py"})), stray
     shared = yaml.safe_load((CONFIG / "workspace.yaml").read_text())["/**"]["ros__parameters"]
     assert tuple(shared["workspace_lower"]) == WORKSPACE_LOWER and tuple(shared["workspace_upper"]) == WORKSPACE_UPPER
     for name in ("sawyer_arm", "regrasp_planner", "sim_cell"):
@@ -116,13 +120,10 @@ def test_the_action_space_and_the_gripper_limits_are_written_once():
     from visuotactile_grasp.devices.wsg50.model import WSG50_FORCE_RANGE
     from visuotactile_grasp.planning import action_space as a
 
-    package = Path(importlib.import_module("visuotactile_grasp").__file__).parent
     literal = re.compile(r"(?<![\d.])(5(\.0)?\s*,\s*40|[05](\.0)?\s*,\s*80)(\.0)?\b|force\w*\W+(40|80)(\.0)?\b"
                          r"|max_translation.*\W0\.02\b|max_rotation.*\W17(\.0)?\b")
     homes = {"action_space.py", "model.py"}  # planning/action_space.py, devices/wsg50/model.py
-    stray = [f"{p.relative_to(package)}:{i + 1}" for p in package.rglob("*.py") for i, line in
-             enumerate(p.read_text().splitlines()) if literal.search(line) and p.name not in homes]
-    assert not stray, stray
+    assert not (stray := _stray_copies(literal, homes)), stray
     assert WSG50_FORCE_RANGE[0] <= a.GRIP_FORCE_RANGE[0] < a.GRIP_FORCE_RANGE[1] <= WSG50_FORCE_RANGE[1]
     shared = yaml.safe_load((CONFIG / "action_space.yaml").read_text())["/**"]["ros__parameters"]
     assert shared == {"force_range": list(a.GRIP_FORCE_RANGE), "max_translation": a.MAX_TRANSLATION,
@@ -141,11 +142,8 @@ def test_the_lift_test_is_written_once():
 
     from visuotactile_grasp.procedure.outcome import HOLD_TIME, LIFT_HEIGHT
 
-    package = Path(importlib.import_module("visuotactile_grasp").__file__).parent
     literal = re.compile(r"(lift_height|hold_time)\W[^(]*\b(0\.10?|4\.0)\b")
-    stray = [f"{p.relative_to(package)}:{i + 1}" for p in package.rglob("*.py") for i, line in
-             enumerate(p.read_text().splitlines()) if literal.search(line) and p.name != "outcome.py"]
-    assert not stray, stray
+    assert not (stray := _stray_copies(literal, {"outcome.py"})), stray
     shared = yaml.safe_load((CONFIG / "lift_test.yaml").read_text())["/**"]["ros__parameters"]
     assert shared == {"lift_height": LIFT_HEIGHT, "hold_time": HOLD_TIME}
     for name in ("data_collector", "grasp_executive"):
@@ -163,14 +161,11 @@ def test_the_grasp_procedure_is_written_once():
     from visuotactile_grasp.planning.approach import APPROACH_CLEARANCE, MAX_OFFSET
     from visuotactile_grasp.ros.robot_steps import TRIAL_PARAMS
 
-    package = Path(importlib.import_module("visuotactile_grasp").__file__).parent
     literal = re.compile(r"0\.6,\s*0\.0,\s*0\.5,\s*0\.0|\b(max_offset|approach_clearance|settle_time|step_timeout|"
                          r"open_width|OPEN_WIDTH|STROKE)\b(:\s*float)?\W{0,6}(0\.01|0\.05|0\.2|20(\.0)?|0\.110?)\b"
                          r"|\"move\",\s*0\.110?\b|1\.5707963")
     homes = {"approach.py", "robot_steps.py", "model.py"}  # planning/, ros/, devices/wsg50/
-    stray = [f"{p.relative_to(package)}:{i + 1}" for p in package.rglob("*.py") for i, line in
-             enumerate(p.read_text().splitlines()) if literal.search(line) and p.name not in homes]
-    assert not stray, stray
+    assert not (stray := _stray_copies(literal, homes)), stray
     shared = yaml.safe_load((CONFIG / "grasp_approach.yaml").read_text())["/**"]["ros__parameters"]
     assert shared == {"max_offset": MAX_OFFSET, "approach_clearance": APPROACH_CLEARANCE}
     names = {p.name for p in TRIAL_PARAMS}

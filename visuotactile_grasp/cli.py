@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 
@@ -94,6 +95,19 @@ def _cmd_collect(args) -> int:
     return run_collect(args.out, args.trials, args.objects, args.resume, args.direct, args.workers, args.seed,
                        record=args.record or "", gel_model=args.gel_model, ray_address=args.ray_address,
                        gel_change_every=args.gel_change_every, object_library=args.objects_library)
+
+
+TOOL_VERBS = (  # verb, module in tools/, its run function, help
+    ("evaluate", "evaluate", "run_evaluate", "the paper's grasping experiments on the simulated cell"),
+    ("graph-check", "graph_check", "run_graph_check",
+     "the same attempts through the grasp graph and on bare cells: do the two agree?"),
+    ("gels", "gel_figures", "run_gels", "simulated GelSight images beside real and published references (figure)"),
+    ("objects", "object_table", "run_objects", "every object's parameters, generated from its id, as a markdown table"),
+    ("object-calibration", "object_calibration", "run_object_calibration",
+     "the object sets against the paper: 10 N baseline, best constant force, oracle, each beside its target "
+     "(issue 15, item 5)"),
+    ("replay", "replay", "run_replay", "offline replay of a bag's decisions with a model (report)"),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,49 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     crossval.add_argument("--out", default="out/crossval")
     crossval.set_defaults(func=run_crossval)
 
-    from .tools.evaluate import add_args as add_evaluate_args
-    from .tools.evaluate import run_evaluate
-
-    evaluate = verbs.add_parser("evaluate", help="the paper's grasping experiments on the simulated cell")
-    add_evaluate_args(evaluate)
-    evaluate.set_defaults(func=run_evaluate)
-
-    from .tools.graph_check import add_args as add_graph_check_args
-    from .tools.graph_check import run_graph_check
-
-    graph_check = verbs.add_parser("graph-check", help="the same attempts through the grasp graph and on bare "
-                                   "cells: do the two agree?")
-    add_graph_check_args(graph_check)
-    graph_check.set_defaults(func=run_graph_check)
-
-    from .tools.gel_figures import add_args as add_gels_args
-    from .tools.gel_figures import run_gels
-
-    gels = verbs.add_parser("gels", help="simulated GelSight images beside real and published references (figure)")
-    add_gels_args(gels)
-    gels.set_defaults(func=run_gels)
-
-    from .tools.object_table import add_args as add_objects_args
-    from .tools.object_table import run_objects
-
-    objects = verbs.add_parser("objects", help="every object's parameters, generated from its id, as a markdown table")
-    add_objects_args(objects)
-    objects.set_defaults(func=run_objects)
-
-    from .tools.object_calibration import add_args as add_object_calibration_args
-    from .tools.object_calibration import run_object_calibration
-
-    calibration = verbs.add_parser("object-calibration", help="the object sets against the paper: 10 N baseline, "
-                                   "best constant force, oracle, each beside its target (issue 15, item 5)")
-    add_object_calibration_args(calibration)
-    calibration.set_defaults(func=run_object_calibration)
-
-    from .tools.replay import add_args as add_replay_args
-    from .tools.replay import run_replay
-
-    replay = verbs.add_parser("replay", help="offline replay of a bag's decisions with a model (report)")
-    add_replay_args(replay)
-    replay.set_defaults(func=run_replay)
+    # the tools that declare their own arguments (tools/<module>.add_args) and run with tools/<module>.<run>
+    for verb, module, run, text in TOOL_VERBS:
+        tool = importlib.import_module(f".tools.{module}", __package__)
+        sub = verbs.add_parser(verb, help=text)
+        tool.add_args(sub)
+        sub.set_defaults(func=getattr(tool, run))
 
     from .tools.bench import run_bench
 
