@@ -133,3 +133,13 @@ def test_a_killed_driver_leaves_no_ray_process(tmp_path):
 def test_a_worker_count_below_one_is_refused(workers):
     with pytest.raises(ValueError, match="at least 1"):
         list(map_unordered(ray_tasks.add_remembered, [1], workers))
+
+
+@pytest.mark.parametrize("verb", [["collect", "--sim", "--direct", "--out", "unused"],
+                                  ["evaluate", "--sim", "--tactile-vision", "unused"]])
+def test_the_command_line_refuses_fewer_than_one_worker_before_doing_anything(verb, capsys):
+    from visuotactile_grasp.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(verb + ["--workers", "0"])
+    assert "must be at least 1" in capsys.readouterr().err
