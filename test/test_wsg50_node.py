@@ -38,31 +38,37 @@ def driver(ros_env, tmp_path):
         assert code == 0, node_proc.output()
 
 
+def _command(driver, goal):
+    """(accepted, result) for one gripper goal; a failure shows the driver node's log."""
+    _, node, client, _, node_proc = driver
+    return run_action(node, client, goal, server_log=node_proc.output)
+
+
 def test_grasp_release_and_status(driver):
     emulator, node, client, status, _ = driver
-    ok, result = run_action(node, client, G(command=G.GRASP, width=0.0, speed=0.2, force=25.0))
+    ok, result = _command(driver, G(command=G.GRASP, width=0.0, speed=0.2, force=25.0))
     assert ok and result.success
     assert result.grasping_state == p.GraspingState.HOLDING
     assert result.width == pytest.approx(0.05, abs=1e-4)
     assert result.force == pytest.approx(25.0)
     assert spin_until(node, lambda: status[-1].grasping_state == p.GraspingState.HOLDING, 5)
-    ok, result = run_action(node, client, G(command=G.RELEASE, width=0.1, speed=0.2))
+    ok, result = _command(driver, G(command=G.RELEASE, width=0.1, speed=0.2))
     assert ok and result.success and result.width == pytest.approx(0.1, abs=1e-4)
 
 
 def test_force_is_clamped_and_nan_rejected(driver):
     emulator, node, client, _, _ = driver
-    ok, result = run_action(node, client, G(command=G.GRASP, width=0.0, speed=0.2, force=500.0))
+    ok, result = _command(driver, G(command=G.GRASP, width=0.0, speed=0.2, force=500.0))
     assert ok and result.success
     assert emulator.model.force_limit == pytest.approx(40.0)  # the node's max_force, not 500
-    ok, _ = run_action(node, client, G(command=G.GRASP, width=0.0, speed=0.2, force=math.nan))
+    ok, _ = _command(driver, G(command=G.GRASP, width=0.0, speed=0.2, force=math.nan))
     assert not ok
 
 
 def test_missing_part_reports_failure(driver):
     emulator, node, client, _, _ = driver
     emulator.model.part_width_m = None
-    ok, result = run_action(node, client, G(command=G.GRASP, width=0.0, speed=0.4, force=10.0))
+    ok, result = _command(driver, G(command=G.GRASP, width=0.0, speed=0.4, force=10.0))
     assert ok and not result.success
     assert result.status_code == p.Status.COMMAND_FAILED
     assert result.grasping_state == p.GraspingState.NO_PART_FOUND
@@ -75,5 +81,5 @@ def test_reconnects_and_acknowledges_fast_stop_after_drop(driver):
     assert spin_until(node, lambda: not status[-1].connected, 10)
     assert spin_until(node, lambda: status[-1].connected and not status[-1].fault, 20)
     assert not emulator.model.fast_stopped
-    ok, result = run_action(node, client, G(command=G.MOVE, width=0.08, speed=0.2))
+    ok, result = _command(driver, G(command=G.MOVE, width=0.08, speed=0.2))
     assert ok and result.success
