@@ -107,6 +107,9 @@ TOOL_VERBS = (  # verb, module in tools/, its run function, help
      "the object sets against the paper: 10 N baseline, best constant force, oracle, each beside its target "
      "(issue 15, item 5)"),
     ("replay", "replay", "run_replay", "offline replay of a bag's decisions with a model (report)"),
+    ("label-report", "label_report", "run_label_report",
+     "the tactile label against the simulator's truth over a dataset, by cause, gel, material and contact "
+     "area (issue 15, item 6)"),
 )
 
 

@@ -141,12 +141,17 @@ def _images(state: Snapshot, background: Snapshot, after: Snapshot) -> dict:
     return {k: v for k, v in images.items() if v is not None}
 
 
+def _flag(value) -> bool | None:
+    return None if value is None else bool(value)
+
+
 def build_records(obs: TrialObservations) -> list[TrialRecord]:
     """The three examples of one trial (grasp, release, zero_motion); same label for all."""
     plan = obs.plan
     common = dict(trial_id=obs.trial_id, object_id=obs.object_id, success=bool(obs.success),
                   label_source=obs.label_source, ground_truth_success=bool(obs.ground_truth_success),
-                  gel_ids=tuple(obs.gel_ids), stamps=dict(obs.stamps))
+                  gel_ids=tuple(obs.gel_ids), stamps=dict(obs.stamps), damaged=_flag(obs.damaged),
+                  ground_truth_damaged=_flag(obs.ground_truth_damaged))
     first = dict(common, action=plan.action, ee_pose=plan.grasp.copy(),
                  motion_gripper_frame=plan.motion_gripper_frame, grip_force=float(plan.force))
     records = [TrialRecord(kind="grasp", images=_images(obs.first_contact, obs.background, obs.after_lift), **first),

@@ -32,6 +32,10 @@ class TrialRecord:
     gel_ids: tuple[int, int]  # which physical gels (their backgrounds differ)
     stamps: dict[str, float]  # phase -> seconds (sim or robot time)
     images: dict[str, np.ndarray] = field(default_factory=dict)  # IMAGE_KEYS -> arrays
+    # The inspection after the trial (procedure/outcome.py), already in the label: seen crushed by the
+    # refit, and the simulator's truth. None: not inspected (and in records written before they were kept).
+    damaged: bool | None = None
+    ground_truth_damaged: bool | None = None
 
     def validate(self) -> None:
         if self.kind not in KINDS:

@@ -1,0 +1,59 @@
+"""vtg label-report DATA: the tactile label against the simulator's truth over a collected dataset, by
+cause, gel, material and contact area (evaluation/label_agreement.py; issue 15, item 6)."""
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..data.store import DatasetReader
+from ..evaluation.label_agreement import markdown, row_from_record, summarize
+from ..sim.mujoco_gels import gel_look
+from ..sim.objects import make_object
+from .evaluate import git_commit
+
+
+def _gel_properties(gel_id: int) -> dict:
+    look = gel_look(gel_id)
+    return {"calibration": look.calibration, "light": "/".join(f"{g:.2f}" for g in look.light_gain)}
+
+
+def run_label_report(args) -> int:
+    reader = DatasetReader(args.data)
+    info = reader.manifest.get("info", {})
+    library = info.get("object_library", "v1")
+    grasp = [i for i, e in enumerate(reader.entries) if e["kind"] == "grasp"]
+    if not grasp:
+        print(f"{args.data} holds no trials", file=sys.stderr)
+        return 2
+    materials = {o: make_object(o, library).material for o in reader.object_ids()}
+    rows = [row_from_record(r := reader.load(i), materials[r.object_id])
+            for i in tqdm(grasp, desc="trials", unit="trial", disable=not sys.stderr.isatty())]
+    calibrated = info.get("sim_cell", {}).get("gel_model", info.get("gel_model")) == "calibrated"
+    summary = summarize(rows, _gel_properties if calibrated else None)
+    if not any(r.damaged is not None for r in rows):
+        summary["note"] = "no trial was inspected after the hold (records written before damage was kept, or v1)"
+    header = [f"- command: `vtg {shlex.join(sys.argv[1:])}`", f"- commit: `{git_commit()}`",
+              f"- dataset: `{args.data}` ({len(rows)} trials); collection: `{json.dumps(info)}`",
+              "- label: both gels in contact after the hold (perception/tactile.detect_contact, "
+              "config/gelsight.yaml's threshold and area) and no crush seen by the refit "
+              "(procedure/outcome.py); truth: both pads touching with the object off the table, not crushed"]
+    if "note" in summary:
+        header.append(f"- note: {summary['note']}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "label_agreement.md").write_text(markdown(summary, header))
+    (out / "label_agreement.json").write_text(json.dumps({"header": header, **summary}, indent=1, default=str))
+    (out / "rows.jsonl").write_text("".join(json.dumps(asdict(r)) + "\n" for r in rows))
+    o = summary["overall"]
+    print(f"label agrees with the truth on {o['agree']}/{o['n']} trials; wrote {out}/label_agreement.md")
+    return 0
+
+
+def add_args(p) -> None:
+    p.add_argument("data", help="dataset folder (vtg collect)")
+    p.add_argument("--out", required=True, help="folder for label_agreement.md/.json and rows.jsonl")
