@@ -6,21 +6,28 @@ import pytest
 import yaml
 
 from visuotactile_grasp.graph import MODES, build_graph
+from visuotactile_grasp.ros.params import descriptor
+from visuotactile_grasp.settings import declared
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 SETUP_PY = (Path(__file__).resolve().parent.parent / "setup.py").read_text()
 
 
 def _node_params(executable):
-    module = importlib.import_module(f"visuotactile_grasp.nodes.{executable}")
-    return {p.name: p for p in module.PARAMS}
+    return declared(executable)
+
+
+def _own(node):
+    """What config/<node>.yaml sets for node (nothing when the file leaves every declared default)."""
+    data = yaml.safe_load((CONFIG / f"{node}.yaml").read_text()) or {}
+    return (data.get(node) or {}).get("ros__parameters") or {}
 
 
 def _all_specs():
     seen = {}
     for mode in MODES:
         for sim in (True, False):
-            for spec in build_graph(mode, sim=sim).nodes:
+            for spec in build_graph(mode, sim=sim, record="bag").nodes:
                 seen[(spec.name, spec.parameter_files)] = spec
     return list(seen.values())
 
@@ -29,9 +36,9 @@ def _all_specs():
 def test_parameter_files_match_declarations(spec):
     declared = _node_params(spec.executable)
     for filename in spec.parameter_files:
-        data = yaml.safe_load((CONFIG / filename).read_text())
+        data = yaml.safe_load((CONFIG / filename).read_text()) or {}
         for section in (spec.name, "/**"):
-            values = data.get(section, {}).get("ros__parameters", {})
+            values = (data.get(section) or {}).get("ros__parameters") or {}
             for key, value in values.items():
                 if key == "use_sim_time":
                     continue
@@ -42,11 +49,27 @@ def test_parameter_files_match_declarations(spec):
         assert key in declared
 
 
+@pytest.mark.parametrize("spec", _all_specs(), ids=lambda s: f"{s.name}:{'+'.join(s.parameter_files)}")
+def test_parameter_files_hold_deployment_values_and_changes_only(spec):
+    """A node's section states its deployment values (Param.deployment: addresses, devices, frames) and
+    what differs from the declared default; a copy of a default would be a second source of it. (The
+    shared `/**` files are the one place of their values; sim.yaml is the simulated graph's overlay.)"""
+    declared_params = _node_params(spec.executable)
+    for filename in spec.parameter_files:
+        if filename == "sim.yaml":
+            continue
+        own = ((yaml.safe_load((CONFIG / filename).read_text()) or {}).get(spec.name) or {}).get("ros__parameters")
+        for key, value in (own or {}).items():
+            param = declared_params[key]
+            repeats = value == param.default and type(value) is type(param.default)
+            assert param.deployment or not repeats, f"{filename}: {spec.name}.{key} repeats its declared default"
+
+
 def test_every_parameter_has_description_and_type():
     for path in Path(importlib.import_module("visuotactile_grasp.nodes").__file__).parent.glob("*_node.py"):
         for param in _node_params(path.stem).values():
             assert param.description.strip(), f"{path.stem}.{param.name} has no description"
-            param.descriptor()  # raises for an untyped (empty list) default
+            descriptor(param)  # raises for an untyped (empty list) default
             param.check(param.default)
 
 
@@ -85,7 +108,7 @@ def test_a_string_parameter_outside_its_choices_is_refused():
     lift_rule.check("paper")
     with pytest.raises(ValueError, match="not one of"):
         lift_rule.check("whenever")
-    assert "reachable" in lift_rule.descriptor().additional_constraints
+    assert "reachable" in descriptor(lift_rule).additional_constraints
 
 
 def _stray_copies(literal, homes: set[str]) -> list[str]:
@@ -107,7 +130,7 @@ def test_the_workspace_box_is_written_once():
     shared = yaml.safe_load((CONFIG / "workspace.yaml").read_text())["/**"]["ros__parameters"]
     assert tuple(shared["workspace_lower"]) == WORKSPACE_LOWER and tuple(shared["workspace_upper"]) == WORKSPACE_UPPER
     for name in ("sawyer_arm", "regrasp_planner", "sim_cell"):
-        assert "workspace_lower" not in yaml.safe_load((CONFIG / f"{name}.yaml").read_text())[name]["ros__parameters"]
+        assert "workspace_lower" not in _own(name)
         assert any("workspace.yaml" in s.parameter_files for s in _all_specs() if s.name == name)
 
 
@@ -129,7 +152,7 @@ def test_the_action_space_and_the_gripper_limits_are_written_once():
     assert shared == {"force_range": list(a.GRIP_FORCE_RANGE), "max_translation": a.MAX_TRANSLATION,
                       "max_rotation_deg": a.MAX_ROTATION_DEG}
     for name in ("data_collector", "regrasp_planner", "wsg50_gripper"):
-        own = yaml.safe_load((CONFIG / f"{name}.yaml").read_text())[name]["ros__parameters"]
+        own = _own(name)
         assert not {*shared, "min_force", "max_force"} & set(own), name
     for name in ("data_collector", "regrasp_planner"):
         assert any("action_space.yaml" in s.parameter_files for s in _all_specs() if s.name == name)
@@ -147,31 +170,31 @@ def test_the_lift_test_is_written_once():
     shared = yaml.safe_load((CONFIG / "lift_test.yaml").read_text())["/**"]["ros__parameters"]
     assert shared == {"lift_height": LIFT_HEIGHT, "hold_time": HOLD_TIME}
     for name in ("data_collector", "grasp_executive"):
-        assert not set(shared) & set(yaml.safe_load((CONFIG / f"{name}.yaml").read_text())[name]["ros__parameters"])
+        assert not set(shared) & set(_own(name))
         assert any("lift_test.yaml" in s.parameter_files for s in _all_specs() if s.name == name)
 
 
 def test_the_grasp_procedure_is_written_once():
-    """What the collector and the executive share is declared once (ros/robot_steps.TRIAL_PARAMS, defaults
+    """What the collector and the executive share is declared once (settings/trial_steps.TRIAL_PARAMS, defaults
     from planning/approach.py and the WSG-50's stroke); config/grasp_approach.yaml, loaded by both, is the one
     deployment file of what the bare cells read too. The yaw ranges stay two on purpose (the executive's
     1.5708, pi/2 rounded, is what every shipped evaluation drew its yaws with)."""
     import re
 
     from visuotactile_grasp.planning.approach import APPROACH_CLEARANCE, MAX_OFFSET
-    from visuotactile_grasp.ros.robot_steps import TRIAL_PARAMS
+    from visuotactile_grasp.settings.trial_steps import TRIAL_PARAMS
 
     literal = re.compile(r"0\.6,\s*0\.0,\s*0\.5,\s*0\.0|\b(max_offset|approach_clearance|settle_time|step_timeout|"
                          r"open_width|OPEN_WIDTH|STROKE)\b(:\s*float)?\W{0,6}(0\.01|0\.05|0\.2|20(\.0)?|0\.110?)\b"
                          r"|\"move\",\s*0\.110?\b|1\.5707963")
-    homes = {"approach.py", "robot_steps.py", "model.py"}  # planning/, ros/, devices/wsg50/
+    homes = {"approach.py", "trial_steps.py", "model.py"}  # planning/, settings/, devices/wsg50/
     assert not (stray := _stray_copies(literal, homes)), stray
     shared = yaml.safe_load((CONFIG / "grasp_approach.yaml").read_text())["/**"]["ros__parameters"]
     assert shared == {"max_offset": MAX_OFFSET, "approach_clearance": APPROACH_CLEARANCE}
     names = {p.name for p in TRIAL_PARAMS}
     for name in ("data_collector", "grasp_executive"):
         assert all(p in _node_params(f"{name}_node").values() for p in TRIAL_PARAMS)
-        own = yaml.safe_load((CONFIG / f"{name}.yaml").read_text())[name]["ros__parameters"]
+        own = _own(name)
         assert not (names | {"planner_timeout"}) & set(own), name
         assert any("grasp_approach.yaml" in s.parameter_files for s in _all_specs() if s.name == name)
 
@@ -181,6 +204,5 @@ def test_the_executive_waits_longer_than_the_planner_takes_to_answer():
     catches a planner that is down, so it must be longer (it once was 5 s in the yaml against 10 s)."""
     from visuotactile_grasp.param_files import node_params
 
-    executive = _node_params("grasp_executive_node")["planner_timeout"].default
-    assert "planner_timeout" not in node_params("grasp_executive")
-    assert executive > node_params("regrasp_planner")["input_timeout"]
+    # the values the nodes run with: their declared defaults under their parameter files
+    assert node_params("grasp_executive")["planner_timeout"] > node_params("regrasp_planner")["input_timeout"]

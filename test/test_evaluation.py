@@ -2,6 +2,7 @@
 settings shared with the robot graph, the lift rule every model can satisfy, candidates kept where
 the data was collected, and attempt rows identical for any number of workers."""
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -57,22 +58,31 @@ def test_paired_comparison_over_objects():
     assert c["difference"] == pytest.approx(10 / 80) and c["ci"][0] == 0.0 and not significant(c)
 
 
-def test_settings_come_from_the_robots_parameter_files():
-    executive = yaml.safe_load((ROOT / "config/grasp_executive.yaml").read_text())["grasp_executive"]
-    planner = yaml.safe_load((ROOT / "config/regrasp_planner.yaml").read_text())["regrasp_planner"]
+def test_settings_come_from_the_robots_parameter_files(tmp_path, monkeypatch):
+    """The bare cells run with the nodes' values: a deployment's change in config/ reaches them (here the
+    executive's and planner's own files and the shared lift-test, approach and action-space files)."""
+    from visuotactile_grasp import param_files
+
+    config = tmp_path / "config"
+    shutil.copytree(param_files.config_dir(), config)
+    edits = {"grasp_executive.yaml": ("grasp_executive", {"max_regrasps": 3, "initial_force": 12.0, "yaw_range": 1.0}),
+             "regrasp_planner.yaml": ("regrasp_planner", {"candidates": 3000, "lift_margin": 0.05,
+                                                          "lift_threshold": 0.8}),
+             "lift_test.yaml": ("/**", {"lift_height": 0.12, "hold_time": 3.0}),
+             "grasp_approach.yaml": ("/**", {"max_offset": 0.008, "approach_clearance": 0.06}),
+             "action_space.yaml": ("/**", {"force_range": [6.0, 35.0]})}
+    for name, (section, values) in edits.items():
+        data = yaml.safe_load((config / name).read_text()) or {}
+        data.setdefault(section, {}).setdefault("ros__parameters", {})
+        data[section]["ros__parameters"] = {**(data[section]["ros__parameters"] or {}), **values}
+        (config / name).write_text(yaml.safe_dump(data))
+    monkeypatch.setattr(param_files, "config_dir", lambda: config)
     cfg = AttemptConfig.from_params_file()
-    lift = yaml.safe_load((ROOT / "config/lift_test.yaml").read_text())["/**"]["ros__parameters"]
-    p = executive["ros__parameters"]
-    assert (cfg.max_regrasps, cfg.lift_height, cfg.hold_time, cfg.initial_force) == (
-        p["max_regrasps"], lift["lift_height"], lift["hold_time"], p["initial_force"])
-    approach = yaml.safe_load((ROOT / "config/grasp_approach.yaml").read_text())["/**"]["ros__parameters"]
-    assert cfg.approach.max_offset == approach["max_offset"] and cfg.approach.yaw_range == p["yaw_range"]
-    assert cfg.approach_clearance == approach["approach_clearance"]
+    assert (cfg.max_regrasps, cfg.lift_height, cfg.hold_time, cfg.initial_force) == (3, 0.12, 3.0, 12.0)
+    assert (cfg.approach.max_offset, cfg.approach.yaw_range, cfg.approach_clearance) == (0.008, 1.0, 0.06)
     cands = CandidateConfig(**planner_candidates())
-    q = planner["ros__parameters"]
-    shared = yaml.safe_load((ROOT / "config/action_space.yaml").read_text())["/**"]["ros__parameters"]
-    assert cands.n_random + cands.n_force_sweep == q["candidates"] and cands.lift_margin == q["lift_margin"]
-    assert cands.lift_threshold == q["lift_threshold"] and cands.force_range == tuple(shared["force_range"])
+    assert (cands.n_random + cands.n_force_sweep, cands.lift_margin, cands.lift_threshold) == (3000, 0.05, 0.8)
+    assert cands.force_range == (6.0, 35.0)
 
 
 def test_a_model_that_never_reaches_the_threshold_still_lifts():

@@ -28,11 +28,11 @@ BEYOND_NEW = np.array([0.97, 0.0, 0.3, 0.0])
 @pytest.fixture
 def edited_config(tmp_path, monkeypatch):
     config = tmp_path / "config"
-    shutil.copytree(param_files.CONFIG_DIR, config)
+    shutil.copytree(param_files.config_dir(), config)
     data = yaml.safe_load((config / "workspace.yaml").read_text())
     data["/**"]["ros__parameters"].update(workspace_lower=list(LOWER), workspace_upper=list(UPPER))
     (config / "workspace.yaml").write_text(yaml.safe_dump(data))
-    monkeypatch.setattr(param_files, "CONFIG_DIR", config)
+    monkeypatch.setattr(param_files, "config_dir", lambda: config)
     return config
 
 
@@ -61,7 +61,7 @@ def test_one_edit_moves_planner_arm_and_simulator(edited_config):
 
 
 def test_the_shipped_files_give_the_code_default():
-    assert param_files.CONFIG_DIR == Path(__file__).resolve().parents[1] / "config"
+    assert param_files.config_dir() == Path(__file__).resolve().parents[1] / "config"
     assert deployed_workspace() == Workspace()
     with pytest.raises(GoalRejected):
         ArmLimits.from_params(param_files.node_params("sawyer_arm")).resolve_goal(

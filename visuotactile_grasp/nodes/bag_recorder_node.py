@@ -16,16 +16,12 @@ from ..graph import interfaces
 from ..ros.declared_node import DeclaredNode
 from ..ros.msg_types import message_class
 from ..ros.node_main import run_node
-from ..ros.params import Param, declare_params
+from ..ros.params import declare_params
+from ..settings.bag_recorder import PARAMS
 
 # Deep and reliable: a recorder that drops messages under a burst makes a replay lie.
 RECORD_QOS = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST)
 
-PARAMS = [
-    Param("output", "", "New bag folder to write (must not exist)."),
-    Param("storage", "mcap", "Storage plugin: mcap or sqlite3."),
-    Param("topics", [""], "Topics to record, each as 'topic|package/msg/Type'."),
-]
 
 
 class BagRecorderNode(DeclaredNode):

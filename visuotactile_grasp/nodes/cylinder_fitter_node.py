@@ -20,21 +20,9 @@ from ..image_decoding import ImageConversionError, check_image
 from ..ros.image_conversion import image_to_numpy
 from ..ros.input_checks import CauseLog, camera_info_problem, stamp_ahead
 from ..ros.node_main import run_node
-from ..ros.params import Param, declare_params
+from ..ros.params import declare_params
+from ..settings.cylinder_fitter import PARAMS
 
-PARAMS = [
-    Param("camera_position", [1.35, 0.0, 0.55],
-          "Optical frame origin in the base frame (m), from extrinsic calibration."),
-    Param("camera_orientation", [-0.623438, -0.623438, 0.333654, 0.333654],
-          "Optical frame orientation in the base frame, quaternion x, y, z, w."),
-    Param("roi", [0.35, 0.9, -0.35, 0.35], "Region of interest on the table: x min, x max, y min, y max (m)."),
-    Param("plane_threshold", 0.008, "RANSAC inlier distance to the table plane (m).", (0.001, 0.05)),
-    Param("object_min_height", 0.01, "Points this far above the table belong to the object (m).", (0.002, 0.1)),
-    Param("object_max_height", 0.35, "Points higher than this above the table are the robot (m).", (0.02, 2.0)),
-    Param("min_period", 0.2, "Minimum wall time between two fits (s); frames in between are skipped.", (0.0, 10.0)),
-    Param("stale_timeout", 2.0, "Warn when no depth image arrived for this long (steady s).", (0.1, 60.0)),
-    Param("frame_id", "base", "Frame of the published fit."),
-]
 
 
 class CylinderFitterNode(DeclaredNode):

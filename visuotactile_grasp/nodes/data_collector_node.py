@@ -22,9 +22,6 @@ from ..data.store import DatasetWriter
 from ..procedure.trial import run_trial
 from ..ros import qos
 from ..ros.clocks import node_now
-from ..procedure.outcome import HOLD_TIME, LIFT_HEIGHT
-from ..planning.action_space import GRIP_FORCE_RANGE, MAX_ROTATION_DEG, MAX_TRANSLATION
-from ..planning.approach import YAW_RANGE
 from ..ros.declared_node import DeclaredNode
 from ..ros.frame_cache import FrameCache
 from ..perception.depth import DEPTH_ENCODINGS, depth_to_meters
@@ -32,34 +29,11 @@ from ..ros.image_conversion import image_to_numpy
 from ..ros.input_checks import (COLOUR_ENCODINGS, CauseLog, cylinder_fit_problem, image_problem,
                                 stamp_ahead, tactile_contact_problem)
 from ..ros.node_main import run_node
-from ..ros.params import Param, declare_params
-from ..ros.robot_steps import TRIAL_PARAMS, AttemptStopped, RobotSteps, StepFailed
+from ..ros.params import declare_params
+from ..settings.data_collector import PARAMS
+from ..ros.robot_steps import AttemptStopped, RobotSteps, StepFailed
 from ..ros.trial_cell import RosTrialCell
 
-PARAMS = [
-    Param("dataset_dir", "", "Write the trials' records here (append, resumable); empty: outcomes only."),
-    Param("force_range", list(GRIP_FORCE_RANGE), "Random grip force range of both grasps: low, high (N; "
-          "config/action_space.yaml, shared with the planner)."),
-    Param("yaw_range", YAW_RANGE, "Random first-grasp yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
-    Param("max_translation", MAX_TRANSLATION, "Regrasp action: translation per axis within +/- this (m; "
-          "config/action_space.yaml, shared with the planner).", (0.0, 0.05)),
-    Param("max_rotation_deg", MAX_ROTATION_DEG, "Regrasp action: rotation within +/- this (degrees; "
-          "config/action_space.yaml).", (0.0, 90.0)),
-    Param("lift_height", LIFT_HEIGHT, "Lift by this much (m; config/lift_test.yaml, shared with the executive).",
-          (0.01, 0.3)),
-    Param("hold_time", HOLD_TIME, "Hold after lifting before labelling (sim s; config/lift_test.yaml).", (0.0, 30.0)),
-    Param("release_delay", 0.2, "The release sample's gels are taken this long after the first grasp's frames "
-          "(sim s).", (0.0, 2.0)),
-    Param("gel_change_every", 0, "Bare-cell collection (vtg collect --direct): both gels change every this many "
-          "trials, drawn from the training inventory (sim/gel_inventory.py); 0: the cell's own pair. The graph's "
-          "sim cell keeps its pair (vtg collect refuses other values without --direct).", (0, 1000000)),
-    Param("frame_timeout", 5.0, "Longest wait for a fresh camera or gel frame (s of the robot's clock; a clock "
-          "stalled for 10 steady s also ends it).", (0.1, 60.0)),
-    Param("background_every", 50, "Re-capture the gel backgrounds every this many trials.", (1, 100000)),
-    Param("reset_object", True, "After each trial, ask the simulator to put the object at a random place."),
-    Param("seed", 0, "Seed of the random grasps and actions (trial seeds derive from it).", (0, 2**31 - 1)),
-    *TRIAL_PARAMS,
-]
 STREAMS = {"rgb": topics.KINECT_RGB, "depth": topics.KINECT_DEPTH,
            "gel_left": topics.gelsight("left", "image_raw"), "gel_right": topics.gelsight("right", "image_raw")}
 

@@ -26,42 +26,16 @@ from ..graph import interfaces
 from ..procedure.attempt import FIRST_GRASPS, AttemptConfig, AttemptResult, run_attempt as run_procedure
 from ..ros import qos
 from ..ros.clocks import node_now, wait_for
-from ..devices.wsg50.model import WSG50_FORCE_RANGE
-from ..procedure.outcome import HOLD_TIME, LIFT_HEIGHT
 from ..ros.declared_node import DeclaredNode
 from ..ros.input_checks import (CauseLog, cylinder_fit_problem, grasp_goal_problem, stamp_ahead,
                                 tactile_contact_problem)
 from ..ros.grasp_cell import RosGraspCell
-from ..ros.robot_steps import TRIAL_PARAMS, AttemptStopped, RobotSteps, StepFailed
+from ..ros.robot_steps import AttemptStopped, RobotSteps, StepFailed
 from ..stamps import header_key, stamp_seconds
 from ..ros.node_main import run_node
-from ..ros.params import Param, declare_params
+from ..ros.params import declare_params
+from ..settings.grasp_executive import PARAMS
 
-PARAMS = [
-    Param("initial_force", 10.0, "Grip force of the initial grasp (N); the planner sets it from then on.",
-          WSG50_FORCE_RANGE),
-    Param("first_grasp", "initial", "Where the first grasp goes: initial (the fitted centre plus a random offset, "
-          "height and yaw: where learned policies start) or centroid (the fitted cylinder's centroid: the paper's "
-          "cylinder-fit baseline)."),
-    # pi/2 rounded to 4 places (the collector's is planning/approach.YAW_RANGE, pi/2 itself): kept, because
-    # every shipped evaluation drew its initial yaws with 1.5708, so attempt k starts where it always did
-    Param("yaw_range", 1.5708, "Random initial yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
-    Param("lift_height", LIFT_HEIGHT, "Lift by this much (m; config/lift_test.yaml, shared with the collector).",
-          (0.01, 0.3)),
-    Param("hold_time", HOLD_TIME, "Hold the object this long after lifting before labelling (sim s; "
-          "config/lift_test.yaml).", (0.0, 30.0)),
-    Param("max_regrasps", 5, "Most regrasps before lifting anyway.", (0, 50)),
-    Param("label_timeout", 2.0, "Longest wait after the hold for contact estimates from both gels (sim s).",
-          (0.1, 30.0)),
-    # no yaml entry: it must exceed the planner's input_timeout (10 s), or its INPUTS_MISSING answer comes too late
-    Param("planner_timeout", 30.0, "Time to wait for the planner's answer (steady s); the planner itself answers "
-          "INPUTS_MISSING after its input_timeout, so this only catches a planner that is down.", (0.1, 600.0)),
-    Param("reset_object", True, "After each attempt, ask the simulator to put the object at a random place."),
-    Param("seed", 0, "Seed of the random initial grasps: attempt k on an object starts from the grasp that "
-          "evaluation's attempt k does (streams.attempt_key; k is the goal's trial_id, else the node's count).",
-          (0, 2**31 - 1)),
-    *TRIAL_PARAMS,
-]
 
 
 class GraspExecutiveNode(RobotSteps, DeclaredNode):

@@ -32,45 +32,11 @@ from ..ros.image_conversion import numpy_to_image
 from ..ros.input_checks import CauseLog, pose_problem, stamp_ahead
 from ..stamps import stamp_seconds
 from ..ros.node_main import run_node
-from ..ros.params import Param, declare_params
-from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
+from ..ros.params import declare_params
+from ..settings.sim_cell import PARAMS
 from ..sim.cell import CellConfig, Workspace
 from ..sim.kinematic_cell import KinematicCell
 
-PARAMS = [
-    Param("backend", "mujoco", "Cell physics: mujoco (contact dynamics, rendered cameras) or kinematic (fast rules)."),
-    Param("time_step", 0.005, "Physics step in simulated seconds.", (0.0005, 0.05)),
-    Param("real_time_factor", 4.0, "Simulated seconds per wall second; 0 runs as fast as possible.", (0.0, 1000.0)),
-    Param("clock_period", 0.01, "Publish /clock every this many simulated seconds (every node reads it).",
-          (0.0005, 0.1)),
-    Param("camera_rate", 10.0, "Kinect RGB-D frame rate in simulated Hz.", (0.1, 60.0)),
-    Param("gelsight_rate", 15.0, "GelSight frame rate in simulated Hz (30 on the real sensor).", (0.1, 60.0)),
-    Param("ee_state_rate", 100.0, "End-effector state rate in simulated Hz.", (1.0, 1000.0)),
-    Param("camera_width", 320, "Kinect image width in pixels.", (32, 1920)),
-    Param("camera_height", 240, "Kinect image height in pixels.", (24, 1080)),
-    Param("gelsight_width", 320, "GelSight image width in pixels (1280 native).", (32, 1280)),
-    Param("gelsight_height", 240, "GelSight image height in pixels (960 native).", (24, 960)),
-    Param("depth_encoding", "32FC1", "Depth image encoding: 32FC1 (metres) or 16UC1 (millimetres)."),
-    Param("wsg_host", "127.0.0.1", "Address the simulated WSG-50 listens on."),
-    Param("wsg_port", 11000, "TCP port of the simulated WSG-50 (1000 on the real gripper); 0 picks a free one.",
-          (0, 65535)),
-    Param("object_id", "train_000", "Object on the table at start."),
-    Param("seed", 0, "Seed of the cell's random placement and sensor noise; the gels are numbers 2 seed, 2 seed + 1.",
-          (0, 2**31 - 1)),
-    Param("gel_model", "legacy", "GelSight images (mujoco backend): legacy (hand-made three-light shading of the "
-          "geometric overlap; what the shipped models saw) or calibrated (real sensors' calibration tables, "
-          "force-driven indentation, markers under load; sim/mujoco_gels.py).", choices=("legacy", "calibrated")),
-    Param("frame_id", "base", "Robot base frame."),
-    Param("workspace_lower", list(WORKSPACE_LOWER), "The simulated arm refuses targets outside this box: lower "
-          "corner (m; config/workspace.yaml, shared with the arm node and the planner)."),
-    Param("workspace_upper", list(WORKSPACE_UPPER), "The simulated arm's box: upper corner (m)."),
-    Param("controller_lag_max", 0.05, "Lockstep with the arm controller: never step more than this (sim s) past the "
-          "latest end-effector state the arm node has taken in (its /arm/ee_pose echo), so a controller slowed by a "
-          "loaded machine meets the same physics as on an idle one; 0 runs free. Engages once the echo keeps up.",
-          (0.0, 10.0)),
-    Param("controller_wait_max", 1.0, "Longest wait for the arm node's echo (steady s); after it the cell runs free "
-          "until the echo catches up again (a dead controller does not freeze the world).", (0.01, 60.0)),
-]
 
 
 STREAM_FAULTS = {"kinect_stop": "kinect", "gelsight_left_stop": "gelsight_left",

@@ -17,34 +17,13 @@ from visuotactile_grasp_msgs.msg import GripperStatus
 from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
-from ..devices.wsg50.model import WSG50_STROKE
 from ..devices.wsg50.protocol import GraspingState
-from ..planning.approach import APPROACH_CLEARANCE, MAX_OFFSET, OBSERVE_POSE
 from . import qos
 from .clocks import ClockProgress, node_now, wait_for, wait_for_clock
 from .conversions import pose_stamped
 from .input_checks import GRIPPER_FORCE_RANGE, force_problem, stamp_ahead
-from .params import Param
 from ..stamps import stamp_seconds
-
-# The parameters of the grasp procedure both trial-running nodes share (data collector, grasp executive):
-# declared once here, so the data is collected the way attempts are run. max_offset and approach_clearance
-# are in config/grasp_approach.yaml, which both load (the bare cells read them there too).
-TRIAL_PARAMS = [
-    Param("max_offset", MAX_OFFSET, "Random offset of the first grasp from the cylinder centre (m; "
-          "config/grasp_approach.yaml).", (0.0, 0.05)),
-    Param("approach_clearance", APPROACH_CLEARANCE, "Approach from this far above the object's top (m; "
-          "config/grasp_approach.yaml).", (0.01, 0.3)),
-    Param("observe_pose", list(OBSERVE_POSE), "Where the arm waits while the cylinder is fitted: x, y, z (m), "
-          "yaw (rad); above the object's reach, out of the camera's view of it."),
-    Param("open_width", WSG50_STROKE, "Finger opening before approaching, for a regrasp and on release (m).",
-          (0.01, WSG50_STROKE)),
-    Param("settle_time", 0.2, "Contact settling after the fingers close (sim s): the collector snapshots the "
-          "frames and the executive's planner plans from inputs this long after, so both see the settled contact.",
-          (0.0, 5.0)),
-    Param("step_timeout", 20.0, "Time limit for each arm or gripper step (s of the robot's clock; a clock stalled "
-          "for 10 steady s also ends it).", (0.5, 120.0)),
-]
+from ..settings.trial_steps import TRIAL_PARAMS  # noqa: F401 (the nodes' shared parameters, declared with the steps)
 
 
 def gripper_status_problem(status) -> str:

@@ -1,0 +1,19 @@
+"""What the gelsight node (nodes/gelsight_node.py) declares: each parameter, typed, ranged, described
+(ROS-free: the experiments and tests read the same declarations through param_files.node_params)."""
+from __future__ import annotations
+
+from . import Param
+
+PARAMS = [
+    Param("side", "left", "Which finger this sensor is on: left or right.", deployment=True),
+    Param("source", "topic", "Frame source: topic (simulator), v4l2:/dev/videoN, file:PATH or folder:PATH.",
+          deployment=True),
+    Param("frame_rate", 30.0, "Capture rate for camera, file and folder sources (Hz).", (1.0, 120.0), deployment=True),
+    Param("width", 1280, "Requested capture width for webcams (pixels).", (32, 4096), deployment=True),
+    Param("height", 960, "Requested capture height for webcams (pixels).", (24, 4096), deployment=True),
+    Param("skip_initial_frames", 10, "Frames dropped after opening a webcam (the first ones can be black).", (0, 300)),
+    Param("background_frames", 3, "Frames averaged into the no-contact background.", (1, 100)),
+    Param("contact_threshold", 18.0, "Intensity change (0-255) that counts as contact.", (1.0, 255.0)),
+    Param("contact_min_area", 0.01, "Fraction of the pad that must change to report contact.", (0.0, 1.0)),
+    Param("stale_timeout", 1.0, "Report the stream stale after this long without a frame (steady s).", (0.05, 60.0)),
+]
