@@ -61,7 +61,8 @@ def test_parameter_files_hold_deployment_values_and_changes_only(spec):
         own = ((yaml.safe_load((CONFIG / filename).read_text()) or {}).get(spec.name) or {}).get("ros__parameters")
         for key, value in (own or {}).items():
             param = declared_params[key]
-            repeats = value == param.default and type(value) is type(param.default)
+            # 30 repeats 30.0; True does not repeat 1
+            repeats = value == param.default and isinstance(value, bool) == isinstance(param.default, bool)
             assert param.deployment or not repeats, f"{filename}: {spec.name}.{key} repeats its declared default"
 
 
@@ -206,3 +207,43 @@ def test_the_executive_waits_longer_than_the_planner_takes_to_answer():
 
     # the values the nodes run with: their declared defaults under their parameter files
     assert node_params("grasp_executive")["planner_timeout"] > node_params("regrasp_planner")["input_timeout"]
+
+
+def _rclpy_values(node_name: str, paths, params) -> dict:
+    """The values rclpy itself gives node_name's declared params under these --params-file paths."""
+    import rclpy
+    from rclpy.context import Context
+
+    from visuotactile_grasp.ros.params import declare_params
+
+    context = Context()
+    args = ["--ros-args", "-r", f"__node:={node_name}"] + [a for p in paths for a in ("--params-file", str(p))]
+    rclpy.init(args=["x", *args], context=context)
+    try:
+        node = rclpy.create_node(node_name, context=context)
+        values = vars(declare_params(node, params))
+        node.destroy_node()
+    finally:
+        rclpy.try_shutdown(context=context)
+    return {k: list(v) if not isinstance(v, (str, bytes)) and hasattr(v, "__len__") else v for k, v in values.items()}
+
+
+def test_ros_free_readers_get_the_values_rclpy_gives_the_node(tmp_path):
+    """param_files.node_params follows rcl's precedence: files merged into one table of sections in the
+    order each section first appears, the node's matching sections applied in that order. Checked on a
+    case where that differs from "file by file" (a later node section loses to an earlier /**), and on
+    every node of every graph with the shipped files."""
+    from visuotactile_grasp import param_files
+    from visuotactile_grasp.settings import Param
+
+    files = [tmp_path / "a.yaml", tmp_path / "b.yaml", tmp_path / "c.yaml"]
+    files[0].write_text("x:\n  ros__parameters:\n    v: 1\n    w: 1\n")
+    files[1].write_text("/**:\n  ros__parameters:\n    v: 2\n")
+    files[2].write_text("x:\n  ros__parameters:\n    v: 3\n    w: 3\n")
+    params = [Param("v", 0, "test value"), Param("w", 0, "test value")]
+    assert param_files.file_values("x", files) == {"v": 2, "w": 3} == _rclpy_values("x", files, params)
+    for name in sorted({s.name for s in _all_specs()}):
+        executable, names = param_files._graph_entry(name)
+        paths = [param_files.config_dir() / n for n in names]
+        expected = _rclpy_values(name, paths, list(declared(executable).values()))
+        assert param_files.node_params(name) == expected, name

@@ -114,6 +114,8 @@ TOOL_VERBS = (  # verb, module in tools/, its run function, help
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .sim.cell import GEL_MODELS
+
     parser = argparse.ArgumentParser(prog="vtg", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
@@ -159,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_worker_args(collect, "--direct trials")
     collect.add_argument("--seed", type=int, default=0)
-    collect.add_argument("--gel-model", default="legacy", choices=("legacy", "calibrated"),
+    collect.add_argument("--gel-model", default="legacy", choices=GEL_MODELS,
                          help="simulated GelSight images (sim/mujoco_gels.py); recorded in dataset.json")
     collect.add_argument("--gel-change-every", type=int, default=None, metavar="N",
                          help="--direct: new gels every N trials from the training inventory (sim/gel_inventory.py); "

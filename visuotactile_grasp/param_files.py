@@ -1,30 +1,46 @@
 """A node's effective parameters read without ROS: the one source of the settings that the bare-cell
 experiments, offline replay and the nodes share.
 
-As ROS builds them: the defaults the node declares (settings/<node>.py), then the shared files the
-graph loads for it (their `/**` section: config/workspace.yaml, config/action_space.yaml, ...), then
-its own file's section. A yaml therefore only holds what differs from the declared defaults."""
+As rcl builds them: the defaults the node declares (settings/<node>.py), overridden by the node's
+parameter files (its own, and the shared `/**` files the graph loads for it: config/workspace.yaml,
+config/action_space.yaml, ...). rcl merges all the files into one table of sections in the order each
+section name first appears (a later file's values update an earlier section), then applies the
+sections that match the node (`/**` and its name) in that order. A node yaml therefore only holds
+its deployment values and what differs from the declared defaults."""
 from __future__ import annotations
+
+from pathlib import Path
 
 from .paths import config_dir
 from .settings import declared
 
 
 def node_params(node: str) -> dict:
-    """The parameters of the graph's node `node`: declared defaults, then its files in the graph's order."""
-    import yaml
-
+    """The parameters of the graph's node `node`: declared defaults, then its files as rcl merges them
+    (test_config_params checks this against rclpy itself)."""
     executable, files = _graph_entry(node)
     params = {name: p.default for name, p in declared(executable).items()}
-    for name in files:
-        path = config_dir() / name
+    params.update(file_values(node, [config_dir() / name for name in files]))
+    return params
+
+
+def file_values(node: str, paths) -> dict:
+    """What the parameter files at paths set for the node named `node`, in rcl's precedence."""
+    import yaml
+
+    sections: dict[str, dict] = {}  # section name -> values, in order of first appearance
+    for path in paths:
         try:
-            data = yaml.safe_load(path.read_text()) or {}
+            data = yaml.safe_load(Path(path).read_text()) or {}
         except OSError as exc:
             raise ValueError(f"parameter file of {node} unreadable: {exc}") from exc
-        for section in ("/**", node):  # as ROS applies a file: the wildcard, then the node's own section
-            params.update(((data.get(section) or {}).get("ros__parameters")) or {})
-    return params
+        for section, body in data.items():
+            sections.setdefault(section, {}).update(((body or {}).get("ros__parameters")) or {})
+    values: dict = {}
+    for section, found in sections.items():
+        if section in ("/**", node, f"/{node}"):
+            values.update(found)
+    return values
 
 
 def _graph_entry(node: str) -> tuple[str, tuple[str, ...]]:

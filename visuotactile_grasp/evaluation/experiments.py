@@ -48,8 +48,19 @@ def trained_gel_model(checkpoints: dict) -> str:
     return next(iter(seen.values()), "legacy")
 
 
+def cell_gel_model(checkpoints: dict, requested: str | None = None) -> str:
+    """The gels the bare cells render: the models' (trained_gel_model); without models, the requested
+    ones (legacy when none is). A request that contradicts the models is refused."""
+    if not checkpoints:
+        return requested or "legacy"
+    trained = trained_gel_model(checkpoints)
+    if requested not in (None, trained):
+        raise ValueError(f"the checkpoints were trained on {trained} gels, not {requested}")
+    return trained
+
+
 def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), held_out_gels: bool = False,
-          objects: str = "v1") -> None:
+          objects: str = "v1", gel_model: str | None = None) -> None:
     global _cell, _policies, _config, _limits, _collection, _held_out_gels
     import torch
 
@@ -64,7 +75,7 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), he
     torch.set_num_threads(1)
     _held_out_gels = held_out_gels
     _config, _limits, _collection = AttemptConfig.from_params_file(), planner_limits(), CollectConfig.from_params_file()
-    _cell = MujocoCell(CellConfig(seed=seed, gel_model=trained_gel_model(checkpoints), objects=objects,
+    _cell = MujocoCell(CellConfig(seed=seed, gel_model=cell_gel_model(checkpoints, gel_model), objects=objects,
                                   workspace=deployed_workspace()))
     _policies = {"cylinder_baseline": ConstantForcePolicy(10.0)}
     _policies[INITIAL_CONTROL] = ConstantForcePolicy(10.0, INITIAL_CONTROL, first="initial")
@@ -103,7 +114,7 @@ def _attempt(task):
 
 def run_tasks(tasks, checkpoints: dict, seed: int, workers: int, candidates: dict, desc: str,
               constant_forces=(), journal: Path | None = None, ray_address: str = "",
-              held_out_gels: bool = False, objects: str = "v1") -> list[dict]:
+              held_out_gels: bool = False, objects: str = "v1", gel_model: str | None = None) -> list[dict]:
     """Rows in a fixed order (policy, object, attempt), whatever the number of workers. Each row is
     appended to journal (a jsonl file) as it arrives, so a run cut short keeps its work for --resume."""
     from ..scale.ray_pool import map_unordered
@@ -112,7 +123,8 @@ def run_tasks(tasks, checkpoints: dict, seed: int, workers: int, candidates: dic
     # absolute: a worker on another machine resolves a relative path against its own working directory
     absolute = {name: str(Path(run).resolve()) for name, run in checkpoints.items()}
     rows = map_unordered(_attempt, tasks, workers, ray_address, init=_init,
-                         init_args=(absolute, seed, candidates, tuple(constant_forces), held_out_gels, objects))
+                         init_args=(absolute, seed, candidates, tuple(constant_forces), held_out_gels, objects,
+                                    gel_model))
     with contextlib.closing(rows), tqdm(total=len(tasks), desc=desc, unit="attempt") as bar, \
             (open(journal, "a") if journal is not None else contextlib.nullcontext()) as log:
         for row in rows:

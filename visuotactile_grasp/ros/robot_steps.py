@@ -23,8 +23,6 @@ from .clocks import ClockProgress, node_now, wait_for, wait_for_clock
 from .conversions import pose_stamped
 from .input_checks import GRIPPER_FORCE_RANGE, force_problem, stamp_ahead
 from ..stamps import stamp_seconds
-from ..settings.trial_steps import TRIAL_PARAMS  # noqa: F401 (the nodes' shared parameters, declared with the steps)
-
 
 def gripper_status_problem(status) -> str:
     """Why a gripper with this status must not be relied on (lifted), or ''."""
@@ -47,7 +45,7 @@ class AttemptStopped(StepFailed):
 
 class RobotSteps:
     """Mixed into a DeclaredNode whose declaration includes graph/interfaces.ROBOT_STEPS. Needs
-    TRIAL_PARAMS among the node's parameters; call connect_robot_clients first.
+    settings/trial_steps.TRIAL_PARAMS among the node's parameters; call connect_robot_clients first.
 
     stop_check() is polled while every step waits: when it turns true the step's goal is cancelled
     (the arm then holds where it is) and AttemptStopped is raised; safe_stop() then opens the fingers."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
+from ..sim.cell import GEL_MODELS
 from . import Param
 
 PARAMS = [
@@ -27,7 +28,7 @@ PARAMS = [
           (0, 2**31 - 1)),
     Param("gel_model", "legacy", "GelSight images (mujoco backend): legacy (hand-made three-light shading of the "
           "geometric overlap; what the shipped models saw) or calibrated (real sensors' calibration tables, "
-          "force-driven indentation, markers under load; sim/mujoco_gels.py).", choices=("legacy", "calibrated")),
+          "force-driven indentation, markers under load; sim/mujoco_gels.py).", choices=GEL_MODELS),
     Param("frame_id", "base", "Robot base frame."),
     Param("workspace_lower", list(WORKSPACE_LOWER), "The simulated arm refuses targets outside this box: lower "
           "corner (m; config/workspace.yaml, shared with the arm node and the planner)."),

@@ -21,6 +21,10 @@ from ..streams import keyed_rng, stream_seed
 from .gripper import SimulatedGripper
 from .objects import ObjectSpec
 
+# simulated GelSight images: legacy (the first model), calibrated (real sensors' optics, gel mechanics;
+# sim/mujoco_gels.py)
+GEL_MODELS = ("legacy", "calibrated")
+
 START_EE = (0.6, 0.0, 0.35, 0.0)  # x, y, z, yaw: where the hand starts
 CAMERA_EYE = (1.35, 0.0, 0.55)  # the Kinect in front of the table, looking at its centre
 CAMERA_TARGET = (0.6, 0.0, 0.05)
@@ -74,7 +78,7 @@ class CellConfig:
     # legacy: the hand-made three-light model on geometric overlap (what the shipped models saw);
     # calibrated: real sensors' calibration tables, force-driven indentation, markers under load
     # (sim/mujoco_gels.py; MuJoCo cell only). Own gel ids: seed * 2 (left), seed * 2 + 1 (right)
-    gel_model: str = "legacy"
+    gel_model: str = "legacy"  # one of GEL_MODELS
     # the object library (sim/objects.py): v1, what the shipped datasets and models used; v2 adds
     # material classes, fragile ones crushing for good past their crush force (MuJoCo cell only)
     objects: str = "v1"

@@ -30,14 +30,13 @@ from ..perception.camera import Intrinsics  # noqa: E402
 from ..streams import keyed_rng  # noqa: E402
 from .camera import look_at  # noqa: E402
 from .crush import Crush  # noqa: E402
-from .cell import CAMERA_EYE, CAMERA_TARGET, START_EE, Cell, CellConfig, placement_xy  # noqa: E402
+from .cell import CAMERA_EYE, CAMERA_TARGET, GEL_MODELS, START_EE, Cell, CellConfig, placement_xy  # noqa: E402
 from .gelsight_render import GelSightRenderer  # noqa: E402
 from .gripper import SimulatedGripper  # noqa: E402
 from .mjcf import GEL_CAMERA_BEHIND, STROKE, TIMESTEP, build_cell_xml  # noqa: E402
 from .mujoco_gels import SURFACE_RANGE_MM, CalibratedGel, pad_load  # noqa: E402
 from .objects import ObjectSpec, make_object  # noqa: E402
 
-GEL_MODELS = ("legacy", "calibrated")
 PHYSICS_STEPS_PER_CONTROL = 2  # control at 250 Hz, physics at 500 Hz
 MAX_SQUEEZE_S = 0.5  # a grasp pressing at its force limit this long (sim s) has ended, settled or not
 GEL_TOUCH_SLACK = 0.0008  # m: the gel shows objects this close to its surface (it is soft)

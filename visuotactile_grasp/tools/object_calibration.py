@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..sim.cell import GEL_MODELS
 from ..sim.objects import object_ids
 
 NOTE = """Baseline: the paper's cylinder-fit baseline (fitted centroid, 10 N). Best constant force: the
@@ -28,7 +29,7 @@ def run_object_calibration(args) -> int:
     sets = {s: object_ids(s)[: args.objects_per_set or None] for s in args.sets.split(",")}
     info = {"command": "vtg " + " ".join(sys.argv[1:]), "commit": git_commit(), "object_library": args.objects_library,
             "attempts_per_object": args.trials, "forces": [10.0] + forces, "seed": args.seed, "workers": args.workers,
-            "gel_model": "legacy (the cell's default; no checkpoint involved)"}
+            "gel_model": args.gel_model}
     tasks = [(p, o, k, False, args.seed) for objs in sets.values() for o in objs for k in range(args.trials)
              for p in policies]
     rows = load_rows(out / "attempts.jsonl") if args.resume else []
@@ -39,7 +40,8 @@ def run_object_calibration(args) -> int:
         if not args.resume:
             journal.write_text("")
         rows = rows + run_tasks(todo, {}, args.seed, args.workers, {}, "calibration attempts", forces,
-                                journal=journal, ray_address=args.ray_address, objects=args.objects_library)
+                                journal=journal, ray_address=args.ray_address, objects=args.objects_library,
+                                gel_model=args.gel_model)
     wanted = {(t[0], t[1], t[2]) for t in tasks}  # a resumed run's rows beyond this budget stay out of the table
     rows = sorted((r for r in rows if (r["policy"], r["object_id"], r["trial"]) in wanted),
                   key=lambda r: (r["policy"], r["object_id"], r["trial"]))
@@ -66,5 +68,7 @@ def add_args(p) -> None:
                    help="the centroid sweep over the grip-force range (N; 10 is the baseline)")
     add_worker_args(p, "attempts")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--gel-model", default="legacy", choices=GEL_MODELS,
+                   help="simulated GelSight images the tactile label is read from (sim/mujoco_gels.py)")
     p.add_argument("--out", default="out/object_calibration")
     p.add_argument("--resume", action="store_true", help="keep the rows already in --out and run the missing ones")
