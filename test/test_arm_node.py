@@ -46,7 +46,7 @@ def test_absolute_and_relative_goals(arm):
     ok, result = run_action(node, client, _goal([0.55, 0.05, 0.25, 0.5]))
     assert ok and result.success, result and result.message
     final = pose_to_xyzyaw(result.final_pose.pose)
-    # the node's tolerances: 2 mm and 0.02 rad (config/sawyer_arm.yaml)
+    # the node's tolerances: 2 mm and 0.02 rad (settings/sawyer_arm.py)
     np.testing.assert_allclose(final[:3], [0.55, 0.05, 0.25], atol=0.003)
     assert abs(final[3] - 0.5) <= 0.021
     # 2 cm along the gripper's x axis, which points at yaw 0.5 in the world

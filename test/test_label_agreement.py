@@ -12,7 +12,8 @@ import pytest
 from visuotactile_grasp.collection.card import label_agreement
 from visuotactile_grasp.data.store import DatasetReader, DatasetWriter
 from visuotactile_grasp.evaluation.label_agreement import (AGREE, CRUSH_NOT_REAL, CRUSH_NOT_SEEN, HELD_NO_CONTACT,
-                                                           TOUCHING_NOT_HELD, LabelRow, cause, summarize)
+                                                           TOUCHING_NOT_HELD, UNKNOWN, LabelRow, cause,
+                                                           summarize)
 from visuotactile_grasp.perception.tactile import detect_contact
 
 from test_dataset_store import make_record
@@ -20,19 +21,23 @@ from test_dataset_store import make_record
 VTG = str(Path(sys.executable).parent / "vtg")
 
 
-@pytest.mark.parametrize("label, truth, damaged, truth_damaged, expected", [
-    (True, True, False, False, AGREE),
-    (False, False, True, True, AGREE),  # a crush the refit saw
-    (True, False, False, True, CRUSH_NOT_SEEN),
-    (True, False, None, True, CRUSH_NOT_SEEN),  # crushed and knocked out of view: no refit
-    (True, False, False, False, TOUCHING_NOT_HELD),
-    (True, False, None, None, TOUCHING_NOT_HELD),  # a cell that does not inspect
-    (False, True, True, False, CRUSH_NOT_REAL),
-    (False, True, False, False, HELD_NO_CONTACT),
-    (False, True, None, None, HELD_NO_CONTACT),
+@pytest.mark.parametrize("label, truth, damaged, truth_damaged, extra, expected", [
+    (True, True, False, False, {}, AGREE),
+    (False, False, True, True, {}, AGREE),  # a crush the refit saw
+    (True, False, False, True, {}, CRUSH_NOT_SEEN),
+    (True, False, None, True, {}, CRUSH_NOT_SEEN),  # crushed and knocked out of view: no refit
+    (True, False, False, False, {}, TOUCHING_NOT_HELD),
+    (True, False, None, None, {"crushable": False}, TOUCHING_NOT_HELD),  # nothing to crush (v1)
+    (True, False, None, None, {"truth_held": False}, TOUCHING_NOT_HELD),
+    (True, False, None, None, {}, UNKNOWN),  # a version-1 record of a crushable object
+    (False, True, True, False, {}, CRUSH_NOT_REAL),
+    (False, True, False, False, {}, HELD_NO_CONTACT),
+    (False, True, None, None, {"gels_in_contact": True}, CRUSH_NOT_REAL),  # contact, yet failed: the refit
+    (False, True, None, None, {"gels_in_contact": False}, HELD_NO_CONTACT),
+    (False, True, None, None, {}, UNKNOWN),  # no images to tell
 ])
-def test_each_disagreement_gets_its_cause(label, truth, damaged, truth_damaged, expected):
-    assert cause(label, truth, damaged, truth_damaged) == expected
+def test_each_disagreement_gets_its_cause(label, truth, damaged, truth_damaged, extra, expected):
+    assert cause(label, truth, damaged, truth_damaged, **extra) == expected
 
 
 def _row(trial, obj, label, truth, area, gels=(0, 1), material="glass", damaged=False, truth_damaged=False):
@@ -70,6 +75,24 @@ def test_records_keep_the_inspection_and_old_records_read_as_not_inspected(tmp_p
     assert (reader.load(1).damaged, reader.load(1).ground_truth_damaged) == (True, False)
 
 
+def test_version_1_datasets_still_read(tmp_path, monkeypatch):
+    """A dataset written before schema 2 (records without the inspection fields) reads, not inspected."""
+    from visuotactile_grasp.data import store
+    from visuotactile_grasp.data.records import TrialRecord
+
+    new_fields = ("damaged", "ground_truth_damaged", "ground_truth_held")
+    version_2 = TrialRecord.metadata
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(TrialRecord, "metadata",
+                        lambda r: {k: v for k, v in version_2(r).items() if k not in new_fields})
+    with DatasetWriter(tmp_path / "ds") as writer:
+        writer.append(make_record(1))
+    monkeypatch.undo()
+    assert json.loads((tmp_path / "ds" / "dataset.json").read_text())["schema_version"] == 1
+    record = DatasetReader(tmp_path / "ds").load(0)
+    assert (record.damaged, record.ground_truth_damaged, record.ground_truth_held) == (None, None, None)
+
+
 def test_label_report_recomputes_the_labels_contact_from_the_recorded_gels(ros_env, tmp_path):
     """A real v2 collection on calibrated gels (a crushable cup, a heavy glass bottle): the report's counts
     are the dataset's own; the trials were inspected; a trial labelled held shows contact on both
@@ -90,7 +113,7 @@ def test_label_report_recomputes_the_labels_contact_from_the_recorded_gels(ros_e
     rows = [json.loads(line) for line in (out / "rows.jsonl").read_text().splitlines()]
     assert len(rows) == 4
     for r in rows:
-        assert r["damaged"] is not None or r["truth_damaged"] is not None, r  # inspected (v2)
+        assert r["truth_damaged"] is not None and r["truth_held"] is not None, r  # inspected (v2), truth kept
         areas = np.array(r["contact_area"])
         if r["label"]:
             assert (areas >= 0.01).all(), r

@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="simulated GelSight images (sim/mujoco_gels.py); recorded in dataset.json")
     collect.add_argument("--gel-change-every", type=int, default=None, metavar="N",
                          help="--direct: new gels every N trials from the training inventory (sim/gel_inventory.py); "
-                         "0: the cell's own pair; default: config/data_collector.yaml; recorded in dataset.json")
+                         "0: the cell's own pair; default: the data_collector parameters; recorded in dataset.json")
     collect.add_argument("--objects-library", default="v1", choices=("v1", "v2"),
                          help="--direct: object library (sim/objects.py; v2: materials, fragile objects that crush); "
                          "recorded in dataset.json when not v1")

@@ -40,7 +40,7 @@ def full_snapshot(cell) -> Snapshot:
 
 def tactile_label(background: Snapshot, after: Snapshot) -> bool:
     """Success when both gels still show contact after the hold, as the GelSight nodes decide it
-    (detect_contact's defaults are config/gelsight.yaml's threshold and area)."""
+    (detect_contact's defaults are the gelsight nodes' contact_threshold and contact_min_area)."""
     return all(detect_contact(getattr(after, f"gel_{s}"), getattr(background, f"gel_{s}")).in_contact
                for s in ("left", "right"))
 
@@ -148,7 +148,7 @@ class BareTrialCell:
 
 def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,
               config: CollectConfig | None = None) -> TrialObservations:
-    """procedure/trial.run_trial on a bare cell (config: the data collector's, config/data_collector.yaml)."""
+    """procedure/trial.run_trial on a bare cell (config: the data collector's, the data_collector parameters)."""
     config = config if config is not None else CollectConfig.from_params_file()
     obs = run_procedure(BareTrialCell(cell, object_id), config, rng, trial_id, object_id)
     return replace(obs, gel_ids=tuple(cell.gel_ids))  # the gels that imaged it (Cell.mount_gels)

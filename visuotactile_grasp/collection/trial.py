@@ -119,6 +119,7 @@ class TrialObservations:
     stamps: dict = field(default_factory=dict)
     damaged: bool | None = None  # seen after the trial (None: not inspected); already in the label
     ground_truth_damaged: bool | None = None
+    ground_truth_held: bool | None = None  # the simulator's (None: a cell without one)
 
 
 def plan_trial(center_xy, table_z: float, height: float, rng: np.random.Generator,
@@ -151,7 +152,8 @@ def build_records(obs: TrialObservations) -> list[TrialRecord]:
     common = dict(trial_id=obs.trial_id, object_id=obs.object_id, success=bool(obs.success),
                   label_source=obs.label_source, ground_truth_success=bool(obs.ground_truth_success),
                   gel_ids=tuple(obs.gel_ids), stamps=dict(obs.stamps), damaged=_flag(obs.damaged),
-                  ground_truth_damaged=_flag(obs.ground_truth_damaged))
+                  ground_truth_damaged=_flag(obs.ground_truth_damaged),
+                  ground_truth_held=_flag(obs.ground_truth_held))
     first = dict(common, action=plan.action, ee_pose=plan.grasp.copy(),
                  motion_gripper_frame=plan.motion_gripper_frame, grip_force=float(plan.force))
     records = [TrialRecord(kind="grasp", images=_images(obs.first_contact, obs.background, obs.after_lift), **first),

@@ -1,4 +1,4 @@
-"""One grasp trial as recorded by self-supervised collection (schema version 1).
+"""One grasp trial as recorded by self-supervised collection (schema version 2).
 
 A record is self-contained: the images (PNG-encoded), the action and poses, the label and its
 provenance, and timestamps. The paper's augmentation adds records derived from a trial (a
@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+# 2 adds the inspection after the hold and the simulator's held flag (damaged, ground_truth_damaged,
+# ground_truth_held); version-1 records read with them None. An older reader refuses version 2 by name.
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)
 IMAGE_KEYS = ("rgb_before", "depth_before", "gel_left_before", "gel_right_before", "gel_left_during",
               "gel_right_during", "gel_left_after", "gel_right_after")
 KINDS = ("grasp", "zero_motion", "release")
@@ -33,9 +36,10 @@ class TrialRecord:
     stamps: dict[str, float]  # phase -> seconds (sim or robot time)
     images: dict[str, np.ndarray] = field(default_factory=dict)  # IMAGE_KEYS -> arrays
     # The inspection after the trial (procedure/outcome.py), already in the label: seen crushed by the
-    # refit, and the simulator's truth. None: not inspected (and in records written before they were kept).
+    # refit, and the simulator's truth. None: not inspected, or not known (a version-1 record).
     damaged: bool | None = None
     ground_truth_damaged: bool | None = None
+    ground_truth_held: bool | None = None  # the simulator's: both pads touching, the object off the table
 
     def validate(self) -> None:
         if self.kind not in KINDS:

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from ..perception.depth import depth_to_meters, depth_to_millimetres
-from .records import IMAGE_KEYS, SCHEMA_VERSION, TrialRecord
+from .records import IMAGE_KEYS, READABLE_SCHEMAS, SCHEMA_VERSION, TrialRecord
 
 MANIFEST = "dataset.json"
 INDEX = "index.jsonl"
@@ -216,9 +216,9 @@ class DatasetReader:
             raise DatasetError(f"{path} is unreadable: {exc}") from exc
         if manifest.get("format") != FORMAT:
             raise DatasetError(f"{path} is not a {FORMAT} dataset (format {manifest.get('format')!r})")
-        if manifest.get("schema_version") != SCHEMA_VERSION:
+        if manifest.get("schema_version") not in READABLE_SCHEMAS:
             raise DatasetError(f"{path} has schema version {manifest.get('schema_version')}, "
-                               f"this code reads version {SCHEMA_VERSION}")
+                               f"this code reads versions {', '.join(map(str, READABLE_SCHEMAS))}")
         return manifest
 
     def __len__(self) -> int:
@@ -238,7 +238,7 @@ class DatasetReader:
             meta = json.loads(npz["metadata"].tobytes())
         except (ValueError, KeyError, OSError) as exc:
             raise DatasetError(f"record {entry['record_id']} ({path}) is not a trial record: {exc}") from exc
-        if meta.get("schema_version") != SCHEMA_VERSION:
+        if meta.get("schema_version") not in READABLE_SCHEMAS:
             raise DatasetError(f"record {path} has schema version {meta.get('schema_version')}")
         meta.pop("schema_version")
         meta.pop("record_id")

@@ -70,7 +70,7 @@ class BareGraspCell(BareTrialCell):
         super().__init__(cell, object_id)  # the motions: the bare collection trial's, step for step
         self.policy, self.rng = policy, rng
         self.limits, self.approach_config, self.minimum_force = limits, approach, minimum_force
-        # the ranges the training data was collected in (config/data_collector.yaml unless given)
+        # the ranges the training data was collected in (the data_collector parameters unless given)
         self.collection = collection if collection is not None else CollectConfig.from_params_file()
         self.background = None
         self.first_sweep: tuple = ()  # (forces, probabilities) of the keep-the-grasp candidates, first decision

@@ -182,7 +182,7 @@ paper's cylinder-fit baseline at 10 N, `centroid_<F>N`) grasp the fitted centroi
 learned policies and `initial_10N` start from the same initial grasp (fitted centre + up to 1 cm,
 random height): `initial_10N` lifts it at 10 N (where the learned policies start, without planning);
 `<model>_force_only` is that model choosing only the force of that grasp.
-Departures from the paper, for the learned policies (one rule for both; config/regrasp_planner.yaml):
+Departures from the paper, for the learned policies (one rule for both; the regrasp_planner parameters):
 under `lift_rule: reachable` a model lifts when keeping the grasp is predicted above the paper's 0.9,
 or above a lower threshold where its own keep probabilities never reach 0.9: the median keep
 probability of its validation objects' grasps that held (model.json `lift`; the provenance above

@@ -27,7 +27,9 @@ TOUCHING_NOT_HELD = "gels in contact, object not held (slid through or rests on 
 # label says failed, the truth says held
 CRUSH_NOT_REAL = "refit saw a crush that did not happen"
 HELD_NO_CONTACT = "held, a gel showed no contact"
-CAUSES = (AGREE, CRUSH_NOT_SEEN, TOUCHING_NOT_HELD, CRUSH_NOT_REAL, HELD_NO_CONTACT)
+UNKNOWN = "not recorded (a version-1 record of a crushable object, or no gel images)"
+CAUSES = (AGREE, CRUSH_NOT_SEEN, TOUCHING_NOT_HELD, CRUSH_NOT_REAL, HELD_NO_CONTACT, UNKNOWN)
+CONTACT_MIN_AREA = 0.01  # the label's (perception/tactile.detect_contact, the gelsight nodes' contact_min_area)
 # the weaker gel's contact area after the hold (fraction of the pad), for "partial contact"
 AREA_BINS = (0.0, 0.01, 0.03, 0.1, 1.01)
 
@@ -43,22 +45,42 @@ class LabelRow:
     damaged: bool | None
     truth_damaged: bool | None
     contact_area: tuple[float, float]  # left, right: fraction of the pad over the contact threshold after the hold
+    truth_held: bool | None = None
+    crushable: bool = True  # the object can be damaged (object library v2)
+
+    @property
+    def gels_in_contact(self) -> bool | None:
+        """Both gels over the label's contact area after the hold (None without the images)."""
+        if not all(np.isfinite(self.contact_area)):
+            return None
+        return all(a >= CONTACT_MIN_AREA for a in self.contact_area)
 
     @property
     def cause(self) -> str:
-        return cause(self.label, self.truth, self.damaged, self.truth_damaged)
+        return cause(self.label, self.truth, self.damaged, self.truth_damaged, self.gels_in_contact,
+                     self.truth_held, self.crushable)
 
 
-def cause(label: bool, truth: bool, damaged: bool | None, truth_damaged: bool | None) -> str:
-    """Why the label and the truth differ (AGREE when they do not)."""
+def cause(label: bool, truth: bool, damaged: bool | None, truth_damaged: bool | None,
+          gels_in_contact: bool | None = None, truth_held: bool | None = None, crushable: bool = True) -> str:
+    """AGREE when the label and the truth agree, else why they differ. Unrecorded fields (version-1
+    records) are inferred where the rest decides them, else the cause is UNKNOWN."""
     if label == truth:
         return AGREE
-    if label:  # said held; the object was crushed, or not held
-        return CRUSH_NOT_SEEN if truth_damaged else TOUCHING_NOT_HELD
-    return CRUSH_NOT_REAL if damaged and not truth_damaged else HELD_NO_CONTACT
+    if label:  # the gels showed contact and no crush was seen; the object was crushed, or not held
+        if truth_damaged:
+            return CRUSH_NOT_SEEN
+        if truth_damaged is False or not crushable or truth_held is False:
+            return TOUCHING_NOT_HELD
+        return UNKNOWN
+    # the label failed a grasp the simulator says held undamaged: a crush the refit saw, or no contact
+    seen_crush = damaged if damaged is not None else gels_in_contact  # contact and a failed label: the refit
+    if seen_crush is None:
+        return UNKNOWN
+    return CRUSH_NOT_REAL if seen_crush else HELD_NO_CONTACT
 
 
-def row_from_record(record, material: str = "", contact=detect_contact) -> LabelRow:
+def row_from_record(record, material: str = "", crushable: bool = True, contact=detect_contact) -> LabelRow:
     """A trial's row from one of its records (its after-hold gel images against the open-gel ones)."""
     areas = []
     for side in ("left", "right"):
@@ -66,7 +88,7 @@ def row_from_record(record, material: str = "", contact=detect_contact) -> Label
         areas.append(float("nan") if after is None or before is None else contact(after, before).area)
     return LabelRow(int(record.trial_id), record.object_id, material, tuple(int(g) for g in record.gel_ids),
                     bool(record.success), bool(record.ground_truth_success), record.damaged,
-                    record.ground_truth_damaged, (areas[0], areas[1]))
+                    record.ground_truth_damaged, (areas[0], areas[1]), record.ground_truth_held, crushable)
 
 
 def _rate(rows: list[LabelRow]) -> dict:

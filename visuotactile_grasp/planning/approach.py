@@ -14,7 +14,7 @@ import numpy as np
 from .action_space import GRIP_FORCE_RANGE
 
 # How a grasp approaches the fitted cylinder, collected or evaluated (the learned policies start where the
-# data started): the one definition; config/grasp_procedure.yaml is their shared deployment file.
+# data started): the one definition; config/grasp_approach.yaml is their shared deployment file.
 MAX_OFFSET = 0.01  # m, the first grasp's random offset from the fitted centre, uniform in x and y
 APPROACH_CLEARANCE = 0.05  # m above the object's top before going down to the grasp
 YAW_RANGE = math.pi / 2  # rad, the collection's first-grasp yaw range (the executive's differs: see there)

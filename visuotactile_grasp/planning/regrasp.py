@@ -205,7 +205,7 @@ def cem_search(score, pose, force: float, rng: np.random.Generator, cfg: Candida
 
 def planner_candidates(p: dict | None = None) -> dict:
     """The planner node's candidate settings (CandidateConfig fields) from its parameters (by default
-    config/regrasp_planner.yaml), so the node, replay and evaluation plan alike."""
+    the regrasp_planner parameters), so the node, replay and evaluation plan alike."""
     p = node_params("regrasp_planner") if p is None else p
     return {"n_random": int(p["candidates"]) - int(p["force_sweep"]), "n_force_sweep": int(p["force_sweep"]),
             "max_translation": float(p["max_translation"]), "max_rotation": math.radians(p["max_rotation_deg"]),

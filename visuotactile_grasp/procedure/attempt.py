@@ -49,7 +49,7 @@ class AttemptConfig:
 
     @classmethod
     def from_params_file(cls) -> AttemptConfig:
-        """The grasp executive's values in config/grasp_executive.yaml (one source for the robot graph
+        """The grasp executive's values in the grasp_executive parameters (one source for the robot graph
         and the bare cells)."""
         return cls.from_params(node_params("grasp_executive"))
 

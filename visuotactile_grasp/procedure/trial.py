@@ -66,4 +66,5 @@ def run_trial(cell: TrialCell, config: CollectConfig, rng: np.random.Generator, 
     return TrialObservations(trial_id, object_id, plan, background, first, at_release, second, after,
                              success=grasp_success(held, damaged),
                              ground_truth_success=grasp_success(truth_held, truth_damaged),
-                             stamps=stamps, damaged=damaged, ground_truth_damaged=truth_damaged)
+                             stamps=stamps, damaged=damaged, ground_truth_damaged=truth_damaged,
+                             ground_truth_held=truth_held)

@@ -67,7 +67,7 @@ def _worker_init(seed: int, gel_model: str, config, objects: str = "v1") -> None
     from ..sim.mujoco_cell import MujocoCell
 
     _cell = MujocoCell(CellConfig(seed=seed, gel_model=gel_model, objects=objects, workspace=deployed_workspace()))
-    _config = config  # the driver's CollectConfig: config/data_collector.yaml, as the collector node reads it
+    _config = config  # the driver's CollectConfig: the data_collector parameters, as the collector node reads it
 
 
 def _worker_trial(task):
@@ -122,7 +122,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         return 2
     from ..collection.trial import CollectConfig
 
-    config = CollectConfig.from_params_file()  # config/data_collector.yaml, as the collector node reads it
+    config = CollectConfig.from_params_file()  # the data_collector parameters, as the collector node reads it
     if gel_change_every is not None:
         config = replace(config, gel_change_every=int(gel_change_every))
     change_every = config.gel_change_every
@@ -141,10 +141,11 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
             return 2
         if before.get("gel_change_every", 0) != change_every:
             print(f"{out_dir} was collected with gel_change_every {before.get('gel_change_every', 0)} "
-                  "(--gel-change-every, default config/data_collector.yaml); resume it with the same", file=sys.stderr)
+                  "(--gel-change-every, default the data_collector parameters); resume it with the same",
+                  file=sys.stderr)
             return 2
     if change_every and not direct:
-        print("gel_change_every (config/data_collector.yaml) changes gels on bare cells only: add --direct "
+        print("gel_change_every (the data_collector parameters) changes gels on bare cells only: add --direct "
               "(the graph's sim cell keeps its pair)", file=sys.stderr)
         return 2
     if object_library != "v1" and not direct:

@@ -67,7 +67,7 @@ def run_evaluate(args) -> int:
     forces = [float(f) for f in args.constant_forces.split(",") if f]
     policies = policy_names(checkpoints, forces, force_only=not args.no_force_only)
     sets = {s: object_ids(s)[: args.objects_per_set or None] for s in args.sets.split(",")}
-    candidates = planner_candidates()  # config/regrasp_planner.yaml; the options below override it
+    candidates = planner_candidates()  # the regrasp_planner parameters; the options below override it
     if args.candidates is not None:
         candidates["n_random"] = args.candidates - candidates["n_force_sweep"]
     for key, value in (("search", args.search), ("lift_margin", args.lift_margin), ("lift_rule", args.lift_rule)):
@@ -168,10 +168,10 @@ def add_args(p) -> None:
     p.add_argument("--lift-margin", type=float, default=None,
                    help="lift when no regrasp beats keeping the grasp by more than this (negative: the paper's "
                    "threshold alone); "
-                   "default: config/regrasp_planner.yaml")
+                   "default: the regrasp_planner parameters")
     p.add_argument("--lift-rule", choices=("paper", "reachable"), default=None,
                    help="paper: lift above lift_threshold; reachable: above the lower of it and the model's validated "
-                   "threshold (model.json lift); default: config/regrasp_planner.yaml")
+                   "threshold (model.json lift); default: the regrasp_planner parameters")
     p.add_argument("--held-out-gels", action="store_true",
                    help="each attempt on a pair of gels no gel-changing collection used (sim/gel_inventory.py), "
                    "drawn from the attempt's key: the same for every policy")
@@ -179,9 +179,9 @@ def add_args(p) -> None:
                    help="object library (sim/objects.py); v2: fragile objects, a damaged grasp counts as a failure")
     p.add_argument("--min-force-object", default="easy_00")
     p.add_argument("--min-force-trials", type=int, default=100, help="0 skips the minimum-force experiment")
-    p.add_argument("--candidates", type=int, default=None, help="default: config/regrasp_planner.yaml")
+    p.add_argument("--candidates", type=int, default=None, help="default: the regrasp_planner parameters")
     p.add_argument("--search", default=None, choices=("random", "cem"),
-                   help="candidate search of the planner; default: config/regrasp_planner.yaml")
+                   help="candidate search of the planner; default: the regrasp_planner parameters")
     add_worker_args(p, "attempts")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="out/evaluate")

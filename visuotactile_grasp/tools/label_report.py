@@ -30,20 +30,25 @@ def run_label_report(args) -> int:
     if not grasp:
         print(f"{args.data} holds no trials", file=sys.stderr)
         return 2
-    materials = {o: make_object(o, library).material for o in reader.object_ids()}
-    rows = [row_from_record(r := reader.load(i), materials[r.object_id])
+    specs = {o: make_object(o, library) for o in reader.object_ids()}
+    rows = [row_from_record(r := reader.load(i), specs[r.object_id].material, specs[r.object_id].fragile)
             for i in tqdm(grasp, desc="trials", unit="trial", disable=not sys.stderr.isatty())]
     calibrated = info.get("sim_cell", {}).get("gel_model", info.get("gel_model")) == "calibrated"
     summary = summarize(rows, _gel_properties if calibrated else None)
-    if not any(r.damaged is not None for r in rows):
-        summary["note"] = "no trial was inspected after the hold (records written before damage was kept, or v1)"
+    unrecorded = sum(r.crushable and r.truth_damaged is None for r in rows)
+    if unrecorded:
+        summary["note"] = (f"{unrecorded} trials of crushable objects carry no inspection (version-1 records): "
+                           "their causes are inferred where the contact decides them, else 'not recorded'")
     header = [f"- command: `vtg {shlex.join(sys.argv[1:])}`", f"- commit: `{git_commit()}`",
               f"- dataset: `{args.data}` ({len(rows)} trials); collection: `{json.dumps(info)}`",
               "- label: both gels in contact after the hold (perception/tactile.detect_contact, "
-              "config/gelsight.yaml's threshold and area) and no crush seen by the refit "
+              "the gelsight nodes' contact_threshold and contact_min_area) and no crush seen by the refit "
               "(procedure/outcome.py); truth: both pads touching with the object off the table, not crushed"]
     if "note" in summary:
         header.append(f"- note: {summary['note']}")
+    if info.get("source") != "direct":
+        header.append("- note: a graph collection: its label came from the gel nodes' live contact estimates; "
+                      "the contact areas here are recomputed from the recorded images")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "label_agreement.md").write_text(markdown(summary, header))

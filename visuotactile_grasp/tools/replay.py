@@ -69,7 +69,7 @@ def add_args(p) -> None:
     p.add_argument("--candidates", type=int, default=5000, help="candidates per decision, the force sweep included")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lift-rule", choices=("paper", "reachable"), default=None,
-                   help="default: config/regrasp_planner.yaml (reachable needs a calibrated checkpoint)")
+                   help="default: the regrasp_planner parameters (reachable needs a calibrated checkpoint)")
     p.add_argument("--out", default="out/replay")
     p.add_argument("--graph", action="store_true",
                    help="play the bag into the replay graph's nodes instead of re-planning offline")
