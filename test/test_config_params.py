@@ -1,5 +1,6 @@
 """Every parameter file in config/ sets only declared parameters, with values that fit them."""
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,19 @@ def test_ros_free_readers_get_the_values_rclpy_gives_the_node(tmp_path):
         paths = [param_files.config_dir() / n for n in names]
         expected = _rclpy_values(name, paths, list(declared(executable).values()))
         assert param_files.node_params(name) == expected, name
+
+
+def test_the_planners_search_and_lift_defaults_are_written_once():
+    """CandidateConfig (the bare planner) and the planner node take them from planning/planner_defaults.py."""
+    from visuotactile_grasp.planning.planner_defaults import CANDIDATES, FORCE_SWEEP, LIFT_MARGIN, LIFT_THRESHOLD
+    from visuotactile_grasp.planning.regrasp import CandidateConfig
+
+    literal = re.compile(r"(?i)\b(lift_threshold|lift_margin|n_random|n_force_sweep|candidates|force_sweep)\b"
+                         r"(:\s*\w+)?\W{0,4}(0\.9|0\.02|4900|5000|100)\b|\b4900\b|\(\"random\", \"cem\"\)"
+                         r"|\(\"paper\", \"reachable\"\)")
+    assert not (stray := _stray_copies(literal, {"planner_defaults.py"})), stray
+    node = {k: p.default for k, p in _node_params("regrasp_planner_node").items()}
+    cfg = CandidateConfig()
+    assert (node["lift_threshold"], node["lift_margin"], node["candidates"], node["force_sweep"]) == \
+        (cfg.lift_threshold, cfg.lift_margin, cfg.n_random + cfg.n_force_sweep, cfg.n_force_sweep) == \
+        (LIFT_THRESHOLD, LIFT_MARGIN, CANDIDATES, FORCE_SWEEP)

@@ -114,6 +114,7 @@ TOOL_VERBS = (  # verb, module in tools/, its run function, help
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .planning.planner_defaults import SEARCH, SEARCHES
     from .sim.cell import GEL_MODELS
 
     parser = argparse.ArgumentParser(prog="vtg", description=__doc__,
@@ -208,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = verbs.add_parser("bench", help="benchmarks that print figures")
     bench.add_argument("what", choices=("planner", "search", "gelsight", "graph"))
     bench.add_argument("--attempts", type=int, default=2, help="graph: grasp attempts to time")
-    bench.add_argument("--search", default="random", choices=("random", "cem"), help="graph: planner search")
+    bench.add_argument("--search", default=SEARCH, choices=SEARCHES, help="graph: planner search")
     bench.add_argument("--seconds", type=float, default=15.0, help="gelsight: measuring time")
     bench.add_argument("--checkpoint", help="search: run folder of a trained model")
     bench.add_argument("--data", help="search: dataset whose states to plan from")

@@ -28,23 +28,25 @@ from ..model.inputs import action_features, state_tensors
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..geometry import to_gripper_frame
 from .action_space import GRIP_FORCE_RANGE, MAX_ROTATION_DEG, MAX_TRANSLATION, force_range
+from .planner_defaults import (CANDIDATES, FORCE_SWEEP, LIFT_MARGIN, LIFT_RULE, LIFT_RULES, LIFT_THRESHOLD,  # noqa: F401
+                               SEARCH)
 from .approach import GraspRegion  # noqa: F401 - the planners' argument type, importable from here
 from .policies import Decision
 
 
 @dataclass(frozen=True)
 class CandidateConfig:
-    n_random: int = 4900
-    n_force_sweep: int = 100
+    n_random: int = CANDIDATES - FORCE_SWEEP
+    n_force_sweep: int = FORCE_SWEEP
     max_translation: float = MAX_TRANSLATION  # m per axis
     max_rotation: float = math.radians(MAX_ROTATION_DEG)
     force_range: tuple[float, float] = GRIP_FORCE_RANGE  # N: the forces the model was trained on
-    lift_threshold: float = 0.9
-    lift_margin: float = 0.02  # lift when no regrasp beats keeping the grasp by more (negative: the paper's rule alone)
-    lift_rule: str = "reachable"  # paper: lift_threshold as it is; reachable: capped by the model's validated one
+    lift_threshold: float = LIFT_THRESHOLD
+    lift_margin: float = LIFT_MARGIN
+    lift_rule: str = LIFT_RULE  # one of LIFT_RULES
     workspace_lower: tuple[float, float, float] = WORKSPACE_LOWER
     workspace_upper: tuple[float, float, float] = WORKSPACE_UPPER
-    search: str = "random"  # random: the paper's 4,900 random actions; cem: cross-entropy method
+    search: str = SEARCH  # one of SEARCHES
     cem_iterations: int = 5
     cem_population: int = 100
 
@@ -78,8 +80,6 @@ class Plan:
     candidates: np.ndarray
     timings: dict = field(default_factory=dict)  # seconds: images, scoring, total
 
-
-LIFT_RULES = ("paper", "reachable")
 
 
 def lift_threshold_for(meta: dict, cfg: CandidateConfig) -> float:

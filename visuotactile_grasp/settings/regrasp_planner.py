@@ -5,6 +5,8 @@ from __future__ import annotations
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..devices.wsg50.model import WSG50_FORCE_RANGE
 from ..planning.action_space import GRIP_FORCE_RANGE, MAX_ROTATION_DEG, MAX_TRANSLATION
+from ..planning.planner_defaults import (CANDIDATES, FORCE_SWEEP, LIFT_MARGIN, LIFT_RULE, LIFT_RULES,
+                                          LIFT_THRESHOLD, SEARCH, SEARCHES)
 from . import Param
 
 PARAMS = [
@@ -13,23 +15,23 @@ PARAMS = [
     Param("baseline_force", 10.0, "Constant grip force of the cylinder-fitting baseline (N).", WSG50_FORCE_RANGE),
     Param("force_range", list(GRIP_FORCE_RANGE), "Forces the planner sweeps and commands: low, high (N; "
           "config/action_space.yaml, shared with the collector: the forces the model was trained on)."),
-    Param("lift_threshold", 0.9, "Lift when the calibrated probability of keeping the grasp exceeds this (under "
-          "lift_rule reachable: or the model's lower measured threshold; the log says which).", (0.0, 1.0)),
-    Param("lift_margin", 0.02, "Also lift when no regrasp is predicted to beat keeping the grasp by more than this "
-          "(so a model that never reaches lift_threshold does not regrasp to the cap); negative: the paper's "
+    Param("lift_threshold", LIFT_THRESHOLD, "Lift when the calibrated probability of keeping the grasp exceeds this "
+          "(under lift_rule reachable: or the model's lower measured threshold; the log says which).", (0.0, 1.0)),
+    Param("lift_margin", LIFT_MARGIN, "Also lift when no regrasp is predicted to beat keeping the grasp by more than "
+          "this (so a model that never reaches lift_threshold does not regrasp to the cap); negative: the paper's "
           "threshold alone.", (-1.0, 1.0)),
-    Param("candidates", 5000, "Candidate actions scored per request (the last force_sweep sweep force alone).",
+    Param("candidates", CANDIDATES, "Candidate actions scored per request (the last force_sweep sweep force alone).",
           (10, 100000)),
-    Param("force_sweep", 100, "Candidates that keep the grasp and change the force only.", (2, 10000)),
+    Param("force_sweep", FORCE_SWEEP, "Candidates that keep the grasp and change the force only.", (2, 10000)),
     Param("max_translation", MAX_TRANSLATION, "Candidate translation per axis within +/- this (m; "
           "config/action_space.yaml, shared with the collector).", (0.0, 0.05)),
     Param("max_rotation_deg", MAX_ROTATION_DEG, "Candidate in-plane rotation within +/- this (degrees; "
           "config/action_space.yaml).", (0.0, 90.0)),
-    Param("search", "random", "Candidate search: random (the paper's 5,000 samples) or cem (cross-entropy "
-          "method, about 600 evaluations; faster on a CPU).", choices=("random", "cem")),
-    Param("lift_rule", "reachable", "paper: lift above lift_threshold as it is; reachable: above the lower of "
+    Param("search", SEARCH, "Candidate search: random (the paper's 5,000 samples) or cem (cross-entropy "
+          "method, about 600 evaluations; faster on a CPU).", choices=SEARCHES),
+    Param("lift_rule", LIFT_RULE, "paper: lift above lift_threshold as it is; reachable: above the lower of "
           "lift_threshold and the model's own validated threshold (model.json lift, vtg calibrate), so a model "
-          "that never says lift_threshold about a grasp that held can still lift", choices=("paper", "reachable")),
+          "that never says lift_threshold about a grasp that held can still lift", choices=LIFT_RULES),
     Param("minimum_force", False, "Pick the least force above the lift threshold in force (falls back to the most "
           "probable)."),
     Param("device", "cpu", "Torch device for the model: cpu, cuda, cuda:0, ..."),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from ..planning.planner_defaults import CANDIDATES, FORCE_SWEEP, SEARCHES
 
 import numpy as np
 
@@ -24,9 +25,9 @@ def _median_s(fn, repeats: int, warmup: int, sync) -> float:
     return statistics.median(times)
 
 
-def bench_planner(backbones=("resnet50", "resnet18", "small"), devices=None, candidates: int = 5000,
+def bench_planner(backbones=("resnet50", "resnet18", "small"), devices=None, candidates: int = CANDIDATES,
                   repeats: int = 5, warmup: int = 2, channels_last: bool = True,
-                  searches=("random", "cem")) -> list[dict]:
+                  searches=SEARCHES) -> list[dict]:
     import torch
 
     from ..model.network import GraspSuccessNet, ModelConfig
@@ -48,7 +49,7 @@ def bench_planner(backbones=("resnet50", "resnet18", "small"), devices=None, can
             if channels_last:
                 model = model.to(memory_format=torch.channels_last)
             policy = LearnedPolicy(model, {"platt": [1.0, 0.0]}, CandidateConfig(
-                n_random=candidates - 100, n_force_sweep=100, search=search, lift_rule="paper"),
+                n_random=candidates - FORCE_SWEEP, n_force_sweep=FORCE_SWEEP, search=search, lift_rule="paper"),
                 device=device)  # untrained weights: no validated threshold, and only the timing counts
             sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
             plans = []

@@ -7,6 +7,7 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from ..planning.planner_defaults import LIFT_RULES, SEARCHES
 
 from ..sim.objects import object_ids
 
@@ -169,7 +170,7 @@ def add_args(p) -> None:
                    help="lift when no regrasp beats keeping the grasp by more than this (negative: the paper's "
                    "threshold alone); "
                    "default: the regrasp_planner parameters")
-    p.add_argument("--lift-rule", choices=("paper", "reachable"), default=None,
+    p.add_argument("--lift-rule", choices=LIFT_RULES, default=None,
                    help="paper: lift above lift_threshold; reachable: above the lower of it and the model's validated "
                    "threshold (model.json lift); default: the regrasp_planner parameters")
     p.add_argument("--held-out-gels", action="store_true",
@@ -180,7 +181,7 @@ def add_args(p) -> None:
     p.add_argument("--min-force-object", default="easy_00")
     p.add_argument("--min-force-trials", type=int, default=100, help="0 skips the minimum-force experiment")
     p.add_argument("--candidates", type=int, default=None, help="default: the regrasp_planner parameters")
-    p.add_argument("--search", default=None, choices=("random", "cem"),
+    p.add_argument("--search", default=None, choices=SEARCHES,
                    help="candidate search of the planner; default: the regrasp_planner parameters")
     add_worker_args(p, "attempts")
     p.add_argument("--seed", type=int, default=0)

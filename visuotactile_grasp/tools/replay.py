@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from ..planning.planner_defaults import LIFT_RULES
 
 
 def run_replay(args) -> int:
@@ -68,7 +69,7 @@ def add_args(p) -> None:
     p.add_argument("--policy", default="tactile_vision")
     p.add_argument("--candidates", type=int, default=5000, help="candidates per decision, the force sweep included")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--lift-rule", choices=("paper", "reachable"), default=None,
+    p.add_argument("--lift-rule", choices=LIFT_RULES, default=None,
                    help="default: the regrasp_planner parameters (reachable needs a calibrated checkpoint)")
     p.add_argument("--out", default="out/replay")
     p.add_argument("--graph", action="store_true",
