@@ -264,3 +264,29 @@ def test_the_planners_search_and_lift_defaults_are_written_once():
     assert (node["lift_threshold"], node["lift_margin"], node["candidates"], node["force_sweep"]) == \
         (cfg.lift_threshold, cfg.lift_margin, cfg.n_random + cfg.n_force_sweep, cfg.n_force_sweep) == \
         (LIFT_THRESHOLD, LIFT_MARGIN, CANDIDATES, FORCE_SWEEP)
+
+
+def test_no_declared_default_is_also_a_dataclass_default_elsewhere():
+    """A setting a node declares and a ROS-free core also defaults (`name: type = value`) is declared with
+    the core's value (settings/ refers to it), not the same number written twice."""
+    import inspect
+    import pkgutil
+
+    import visuotactile_grasp.settings as settings
+
+    package = Path(importlib.import_module("visuotactile_grasp").__file__).parent
+    sources = {p: p.read_text().splitlines() for p in package.rglob("*.py") if "settings" not in p.parts}
+    copies = []
+    for info in pkgutil.iter_modules(settings.__path__):
+        module = importlib.import_module(f"visuotactile_grasp.settings.{info.name}")
+        declaration = inspect.getsource(module)
+        for param in getattr(module, "PARAMS", []):
+            if isinstance(param.default, (bool, list)) or param.default in ("", 0):
+                continue
+            literal = re.escape(repr(param.default))
+            if not re.search(rf'Param\("{param.name}", {literal}\b', declaration):
+                continue  # declared from a name: the core's constant or field
+            core = re.compile(rf"\b{param.name}\s*:\s*[\w\[\], |.]+\s*=\s*{literal}\b")  # a typed default
+            copies += [f"{info.name}.{param.name}: {p.relative_to(package)}:{i + 1}"
+                       for p, lines in sources.items() for i, line in enumerate(lines) if core.search(line)]
+    assert not copies, copies

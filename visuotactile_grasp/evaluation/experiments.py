@@ -65,6 +65,7 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), he
     import torch
 
     from ..model import checkpoint
+    from ..planning.planner_defaults import BASELINE_FORCE
     from ..planning.regrasp import CandidateConfig, LearnedPolicy
     from ..sim.cell import CellConfig, deployed_workspace
     from ..sim.mujoco_cell import MujocoCell
@@ -77,8 +78,8 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), he
     _config, _limits, _collection = AttemptConfig.from_params_file(), planner_limits(), CollectConfig.from_params_file()
     _cell = MujocoCell(CellConfig(seed=seed, gel_model=cell_gel_model(checkpoints, gel_model), objects=objects,
                                   workspace=deployed_workspace()))
-    _policies = {"cylinder_baseline": ConstantForcePolicy(10.0)}
-    _policies[INITIAL_CONTROL] = ConstantForcePolicy(10.0, INITIAL_CONTROL, first="initial")
+    _policies = {"cylinder_baseline": ConstantForcePolicy(BASELINE_FORCE)}
+    _policies[INITIAL_CONTROL] = ConstantForcePolicy(_config.initial_force, INITIAL_CONTROL, first="initial")
     _policies[ORACLE] = OraclePolicy(objects, ORACLE)  # evaluation-only reference (knows the object's spec)
     for f in constant_forces:
         _policies[f"centroid_{f:g}N"] = ConstantForcePolicy(float(f), f"centroid_{f:g}N")

@@ -10,3 +10,4 @@ LIFT_RULES = ("paper", "reachable")  # paper: lift_threshold as it is; reachable
 LIFT_RULE = "reachable"
 SEARCHES = ("random", "cem")  # random: the paper's random candidates; cem: cross-entropy method
 SEARCH = "random"
+BASELINE_FORCE = 10.0  # N: the paper's cylinder-fit baseline closes at the fitted centroid with this

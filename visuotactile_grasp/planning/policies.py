@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from .planner_defaults import BASELINE_FORCE
 
 import numpy as np
 
@@ -24,7 +25,7 @@ class Decision:
 class CylinderBaselinePolicy:
     name = "cylinder_baseline"
 
-    def __init__(self, force: float = 10.0) -> None:
+    def __init__(self, force: float = BASELINE_FORCE) -> None:
         if not math.isfinite(force) or force <= 0:
             raise ValueError(f"baseline force must be positive, got {force}")
         self.force = force
@@ -36,7 +37,7 @@ class CylinderBaselinePolicy:
 LEARNED_POLICIES = ("tactile_vision", "vision", "tactile", "tactile_vision_no_action")
 
 
-def make_policy(name: str, baseline_force: float = 10.0):
+def make_policy(name: str, baseline_force: float = BASELINE_FORCE):
     if name == CylinderBaselinePolicy.name:
         return CylinderBaselinePolicy(baseline_force)
     if name in LEARNED_POLICIES:

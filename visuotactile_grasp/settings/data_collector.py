@@ -6,6 +6,7 @@ from ..procedure.outcome import HOLD_TIME, LIFT_HEIGHT
 from ..planning.action_space import GRIP_FORCE_RANGE, MAX_ROTATION_DEG, MAX_TRANSLATION
 from ..planning.approach import YAW_RANGE
 from .trial_steps import TRIAL_PARAMS
+from ..collection.trial import CollectConfig
 from . import Param
 
 PARAMS = [
@@ -20,7 +21,8 @@ PARAMS = [
     Param("lift_height", LIFT_HEIGHT, "Lift by this much (m; config/lift_test.yaml, shared with the executive).",
           (0.01, 0.3)),
     Param("hold_time", HOLD_TIME, "Hold after lifting before labelling (sim s; config/lift_test.yaml).", (0.0, 30.0)),
-    Param("release_delay", 0.2, "The release sample's gels are taken this long after the first grasp's frames "
+    Param("release_delay", CollectConfig.release_delay,
+          "The release sample's gels are taken this long after the first grasp's frames "
           "(sim s).", (0.0, 2.0)),
     Param("gel_change_every", 0, "Bare-cell collection (vtg collect --direct): both gels change every this many "
           "trials, drawn from the training inventory (sim/gel_inventory.py); 0: the cell's own pair. The graph's "

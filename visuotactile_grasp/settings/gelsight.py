@@ -2,15 +2,17 @@
 (ROS-free: the experiments and tests read the same declarations through param_files.node_params)."""
 from __future__ import annotations
 
+from ..devices.gelsight.sources import GELSIGHT_FPS, GELSIGHT_HEIGHT, GELSIGHT_WIDTH
 from . import Param
 
 PARAMS = [
     Param("side", "left", "Which finger this sensor is on: left or right.", deployment=True),
     Param("source", "topic", "Frame source: topic (simulator), v4l2:/dev/videoN, file:PATH or folder:PATH.",
           deployment=True),
-    Param("frame_rate", 30.0, "Capture rate for camera, file and folder sources (Hz).", (1.0, 120.0), deployment=True),
-    Param("width", 1280, "Requested capture width for webcams (pixels).", (32, 4096), deployment=True),
-    Param("height", 960, "Requested capture height for webcams (pixels).", (24, 4096), deployment=True),
+    Param("frame_rate", GELSIGHT_FPS, "Capture rate for camera, file and folder sources (Hz).", (1.0, 120.0),
+          deployment=True),
+    Param("width", GELSIGHT_WIDTH, "Requested capture width for webcams (pixels).", (32, 4096), deployment=True),
+    Param("height", GELSIGHT_HEIGHT, "Requested capture height for webcams (pixels).", (24, 4096), deployment=True),
     Param("skip_initial_frames", 10, "Frames dropped after opening a webcam (the first ones can be black).", (0, 300)),
     Param("background_frames", 3, "Frames averaged into the no-contact background.", (1, 100)),
     Param("contact_threshold", 18.0, "Intensity change (0-255) that counts as contact.", (1.0, 255.0)),

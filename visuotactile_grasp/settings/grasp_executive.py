@@ -5,10 +5,12 @@ from __future__ import annotations
 from ..devices.wsg50.model import WSG50_FORCE_RANGE
 from ..procedure.outcome import HOLD_TIME, LIFT_HEIGHT
 from .trial_steps import TRIAL_PARAMS
+from ..procedure.attempt import AttemptConfig
 from . import Param
 
 PARAMS = [
-    Param("initial_force", 10.0, "Grip force of the initial grasp (N); the planner sets it from then on.",
+    Param("initial_force", AttemptConfig.initial_force,
+          "Grip force of the initial grasp (N); the planner sets it from then on.",
           WSG50_FORCE_RANGE),
     Param("first_grasp", "initial", "Where the first grasp goes: initial (the fitted centre plus a random offset, "
           "height and yaw: where learned policies start) or centroid (the fitted cylinder's centroid: the paper's "
@@ -20,7 +22,7 @@ PARAMS = [
           (0.01, 0.3)),
     Param("hold_time", HOLD_TIME, "Hold the object this long after lifting before labelling (sim s; "
           "config/lift_test.yaml).", (0.0, 30.0)),
-    Param("max_regrasps", 5, "Most regrasps before lifting anyway.", (0, 50)),
+    Param("max_regrasps", AttemptConfig.max_regrasps, "Most regrasps before lifting anyway.", (0, 50)),
     Param("label_timeout", 2.0, "Longest wait after the hold for contact estimates from both gels (sim s).",
           (0.1, 30.0)),
     # no yaml entry: it must exceed the planner's input_timeout (10 s), or its INPUTS_MISSING answer comes too late

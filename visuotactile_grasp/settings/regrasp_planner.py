@@ -5,14 +5,15 @@ from __future__ import annotations
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..devices.wsg50.model import WSG50_FORCE_RANGE
 from ..planning.action_space import GRIP_FORCE_RANGE, MAX_ROTATION_DEG, MAX_TRANSLATION
-from ..planning.planner_defaults import (CANDIDATES, FORCE_SWEEP, LIFT_MARGIN, LIFT_RULE, LIFT_RULES,
+from ..planning.planner_defaults import (BASELINE_FORCE, CANDIDATES, FORCE_SWEEP, LIFT_MARGIN, LIFT_RULE, LIFT_RULES,
                                           LIFT_THRESHOLD, SEARCH, SEARCHES)
 from . import Param
 
 PARAMS = [
     Param("policy", "cylinder_baseline", "cylinder_baseline, or a learned policy (needs checkpoint)."),
     Param("checkpoint", "", "Trained, calibrated model checkpoint (directory) for learned policies."),
-    Param("baseline_force", 10.0, "Constant grip force of the cylinder-fitting baseline (N).", WSG50_FORCE_RANGE),
+    Param("baseline_force", BASELINE_FORCE,
+          "Constant grip force of the cylinder-fitting baseline (N).", WSG50_FORCE_RANGE),
     Param("force_range", list(GRIP_FORCE_RANGE), "Forces the planner sweeps and commands: low, high (N; "
           "config/action_space.yaml, shared with the collector: the forces the model was trained on)."),
     Param("lift_threshold", LIFT_THRESHOLD, "Lift when the calibrated probability of keeping the grasp exceeds this "

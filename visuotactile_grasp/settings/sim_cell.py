@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
-from ..sim.cell import GEL_MODELS
+from ..sim.cell import GEL_MODELS, CellConfig
 from . import Param
 
 PARAMS = [
@@ -15,10 +15,10 @@ PARAMS = [
     Param("camera_rate", 10.0, "Kinect RGB-D frame rate in simulated Hz.", (0.1, 60.0)),
     Param("gelsight_rate", 15.0, "GelSight frame rate in simulated Hz (30 on the real sensor).", (0.1, 60.0)),
     Param("ee_state_rate", 100.0, "End-effector state rate in simulated Hz.", (1.0, 1000.0)),
-    Param("camera_width", 320, "Kinect image width in pixels.", (32, 1920)),
-    Param("camera_height", 240, "Kinect image height in pixels.", (24, 1080)),
-    Param("gelsight_width", 320, "GelSight image width in pixels (1280 native).", (32, 1280)),
-    Param("gelsight_height", 240, "GelSight image height in pixels (960 native).", (24, 960)),
+    Param("camera_width", CellConfig.camera_width, "Kinect image width in pixels.", (32, 1920)),
+    Param("camera_height", CellConfig.camera_height, "Kinect image height in pixels.", (24, 1080)),
+    Param("gelsight_width", CellConfig.gel_width, "GelSight image width in pixels (1280 native).", (32, 1280)),
+    Param("gelsight_height", CellConfig.gel_height, "GelSight image height in pixels (960 native).", (24, 960)),
     Param("depth_encoding", "32FC1", "Depth image encoding: 32FC1 (metres) or 16UC1 (millimetres)."),
     Param("wsg_host", "127.0.0.1", "Address the simulated WSG-50 listens on.", deployment=True),
     Param("wsg_port", 11000, "TCP port of the simulated WSG-50 (1000 on the real gripper); 0 picks a free one.",

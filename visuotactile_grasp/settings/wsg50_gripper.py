@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ..devices.wsg50.model import WSG50_FORCE_RANGE
+from ..devices.wsg50.protocol import FACTORY_HOST, FACTORY_PORT
 from . import Param
 
 PARAMS = [
-    Param("host", "192.168.1.20", "Gripper IP address (factory default 192.168.1.20).", deployment=True),
-    Param("port", 1000, "Gripper TCP port.", (1, 65535), deployment=True),
+    Param("host", FACTORY_HOST, "Gripper IP address (the factory's by default).", deployment=True),
+    Param("port", FACTORY_PORT, "Gripper TCP port.", (1, 65535), deployment=True),
     Param("timeout", 2.0, "Reply timeout for non-motion commands (s).", (0.05, 30.0)),
     Param("motion_timeout", 30.0, "Time limit for a motion to finish (s); a full stroke at 5 mm/s takes 22 s.",
           (0.5, 120.0)),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from ..devices.gelsight.sources import GELSIGHT_FPS, GELSIGHT_HEIGHT, GELSIGHT_WIDTH
 from ..planning.planner_defaults import CANDIDATES, FORCE_SWEEP, SEARCHES
 
 import numpy as np
@@ -103,7 +104,8 @@ def bench_search(checkpoint_dir: str, data: str, states: int = 20, seed: int = 0
             "cem": {e: float(np.mean(v)) for e, v in sorted(cem_points.items()) if len(v) == len(cem_curves)}}
 
 
-def bench_gelsight(seconds: float = 15.0, width: int = 1280, height: int = 960, rate: float = 30.0) -> dict:
+def bench_gelsight(seconds: float = 15.0, width: int = GELSIGHT_WIDTH, height: int = GELSIGHT_HEIGHT,
+                   rate: float = GELSIGHT_FPS) -> dict:
     """Two GelSight nodes, each capturing width x height frames at `rate` from an image folder (JPEG, as
     a webcam's MJPEG), as separate processes; counts the difference images and contacts delivered to
     another process and their capture-to-delivery latency."""

@@ -90,7 +90,12 @@ class FolderSource(FrameSource):
         return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 
-def open_source(spec: str, width: int = 1280, height: int = 960, fps: float = 30.0) -> FrameSource:
+# The GelSight webcams as the paper ran them
+GELSIGHT_WIDTH, GELSIGHT_HEIGHT, GELSIGHT_FPS = 1280, 960, 30.0
+
+
+def open_source(spec: str, width: int = GELSIGHT_WIDTH, height: int = GELSIGHT_HEIGHT,
+                fps: float = GELSIGHT_FPS) -> FrameSource:
     kind, _, target = spec.partition(":")
     if kind == "v4l2":
         return VideoSource(int(target) if target.isdigit() else target, width, height, fps, loop=False)

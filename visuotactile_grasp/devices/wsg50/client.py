@@ -33,7 +33,7 @@ class WsgConnectionError(Exception):
 
 
 class WsgClient:
-    def __init__(self, host: str, port: int = 1000, timeout_s: float = 2.0,
+    def __init__(self, host: str, port: int = p.FACTORY_PORT, timeout_s: float = 2.0,
                  motion_timeout_s: float = 10.0) -> None:
         self.host = host
         self.port = port

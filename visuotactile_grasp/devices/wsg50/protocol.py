@@ -15,6 +15,7 @@ from dataclasses import dataclass
 PREAMBLE = b"\xaa\xaa\xaa"
 HEADER_SIZE = 6  # preamble + id + length
 MAX_PAYLOAD = 4096  # far above any reply of the command set; guards bad lengths
+FACTORY_HOST, FACTORY_PORT = "192.168.1.20", 1000  # where a WSG-50 listens out of the box
 
 
 def _build_crc_table() -> tuple[int, ...]:
