@@ -116,6 +116,7 @@ TOOL_VERBS = (  # verb, module in tools/, its run function, help
 def build_parser() -> argparse.ArgumentParser:
     from .planning.planner_defaults import SEARCH, SEARCHES
     from .sim.cell import GEL_MODELS
+    from .sim.objects import LIBRARIES
 
     parser = argparse.ArgumentParser(prog="vtg", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -167,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--gel-change-every", type=int, default=None, metavar="N",
                          help="--direct: new gels every N trials from the training inventory (sim/gel_inventory.py); "
                          "0: the cell's own pair; default: the data_collector parameters; recorded in dataset.json")
-    collect.add_argument("--objects-library", default="v1", choices=("v1", "v2"),
+    collect.add_argument("--objects-library", default="v1", choices=LIBRARIES,
                          help="--direct: object library (sim/objects.py; v2: materials, fragile objects that crush); "
                          "recorded in dataset.json when not v1")
     collect.add_argument("--record", help="also record every topic of the collect graph to this new bag folder")

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from ..sim.cell import GEL_MODELS
-from ..sim.objects import object_ids
+from ..sim.objects import LIBRARIES, object_ids
 
 NOTE = """Baseline: the paper's cylinder-fit baseline (fitted centroid, 10 N). Best constant force: the
 centroid policy of the sweep that held most often on the set, chosen on the set itself. Oracle
@@ -60,7 +60,7 @@ def run_object_calibration(args) -> int:
 def add_args(p) -> None:
     from .worker_args import add_worker_args
 
-    p.add_argument("--objects-library", default="v1", choices=("v1", "v2"))
+    p.add_argument("--objects-library", default="v1", choices=LIBRARIES)
     p.add_argument("--sets", default="easy,hard")
     p.add_argument("--objects-per-set", type=int, default=0, help="0: all 11")
     p.add_argument("--trials", type=int, default=20, help="attempts per object and policy (the issue asks for 20)")
