@@ -12,7 +12,7 @@ import numpy as np
 
 from ..devices.wsg50.model import WSG50_STROKE
 from ..perception.cylinder_fit import Intrinsics, fit_cylinder
-from ..perception.tactile import detect_contact
+from ..perception.tactile import CONTACT_THRESHOLD, detect_contact
 from ..planning.approach import OBSERVE_POSE
 from ..sim.scripted_trial import run_for
 from ..procedure.attempt import Fit
@@ -38,11 +38,12 @@ def full_snapshot(cell) -> Snapshot:
     return snap
 
 
-def tactile_label(background: Snapshot, after: Snapshot) -> bool:
+def tactile_label(background: Snapshot, after: Snapshot,
+                  thresholds: tuple[float, float] = (CONTACT_THRESHOLD, CONTACT_THRESHOLD)) -> bool:
     """Success when both gels still show contact after the hold, as the GelSight nodes decide it
-    (detect_contact's defaults are the gelsight nodes' contact_threshold and contact_min_area)."""
-    return all(detect_contact(getattr(after, f"gel_{s}"), getattr(background, f"gel_{s}")).in_contact
-               for s in ("left", "right"))
+    (each at its sensor's threshold: the cell's contact_thresholds; the area is the nodes' default)."""
+    return all(detect_contact(getattr(after, f"gel_{s}"), getattr(background, f"gel_{s}"), threshold).in_contact
+               for s, threshold in zip(("left", "right"), thresholds, strict=True))
 
 
 def place_and_fit(cell, object_id: str):
@@ -135,7 +136,7 @@ class BareTrialCell:
         run_for(self.cell, 0.5 + seconds)
 
     def label_trial(self, background: Snapshot, after: Snapshot) -> tuple[bool, bool]:
-        return tactile_label(background, after), self.cell.ground_truth_held()
+        return tactile_label(background, after, self.cell.contact_thresholds()), self.cell.ground_truth_held()
 
     def inspect(self) -> tuple[bool | None, bool | None]:
         """(observed damage, ground truth) after the hold. A cell with object library v1 skips it (its

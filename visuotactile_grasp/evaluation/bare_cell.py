@@ -99,7 +99,8 @@ class BareGraspCell(BareTrialCell):
         return Choice(d.lift, d.force, step.target, d.probability, d.action)
 
     def label(self) -> tuple[bool, bool]:
-        return tactile_label(self.background, gel_snapshot(self.cell)), self.cell.ground_truth_held()
+        return (tactile_label(self.background, gel_snapshot(self.cell), self.cell.contact_thresholds()),
+                self.cell.ground_truth_held())
 
     def phase(self, name: str, index: int = 0, probability: float = math.nan) -> None:
         pass

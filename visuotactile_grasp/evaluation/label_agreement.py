@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..perception.tactile import detect_contact
+from ..perception.tactile import CONTACT_THRESHOLD, detect_contact
 from .stats import cluster_interval, wilson_interval
 
 AGREE = "agree"
@@ -80,12 +80,14 @@ def cause(label: bool, truth: bool, damaged: bool | None, truth_damaged: bool | 
     return CRUSH_NOT_REAL if seen_crush else HELD_NO_CONTACT
 
 
-def row_from_record(record, material: str = "", crushable: bool = True, contact=detect_contact) -> LabelRow:
-    """A trial's row from one of its records (its after-hold gel images against the open-gel ones)."""
+def row_from_record(record, material: str = "", crushable: bool = True,
+                    thresholds: tuple[float, float] = (CONTACT_THRESHOLD, CONTACT_THRESHOLD)) -> LabelRow:
+    """A trial's row from one of its records (its after-hold gel images against the open-gel ones, each
+    at the contact threshold its label used)."""
     areas = []
-    for side in ("left", "right"):
+    for side, threshold in zip(("left", "right"), thresholds, strict=True):
         after, before = record.images.get(f"gel_{side}_after"), record.images.get(f"gel_{side}_before")
-        areas.append(float("nan") if after is None or before is None else contact(after, before).area)
+        areas.append(float("nan") if after is None or before is None else detect_contact(after, before, threshold).area)
     return LabelRow(int(record.trial_id), record.object_id, material, tuple(int(g) for g in record.gel_ids),
                     bool(record.success), bool(record.ground_truth_success), record.damaged,
                     record.ground_truth_damaged, (areas[0], areas[1]), record.ground_truth_held, crushable)

@@ -17,6 +17,7 @@ import numpy as np
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..geometry import all_finite, wrap_angle
 from ..perception.camera import Intrinsics
+from ..perception.tactile import CONTACT_THRESHOLD
 from ..streams import keyed_rng, stream_seed
 from .gripper import SimulatedGripper
 from .objects import ObjectSpec
@@ -197,6 +198,10 @@ class Cell(ABC):
     @abstractmethod
     def render_gel(self, side: str) -> np.ndarray:
         """The GelSight image of one pad ('left' or 'right')."""
+
+    def contact_thresholds(self) -> tuple[float, float]:
+        """(left, right) contact thresholds the label reads the mounted gels with: the default here."""
+        return CONTACT_THRESHOLD, CONTACT_THRESHOLD
 
     @abstractmethod
     def ground_truth_held(self) -> bool:

@@ -34,7 +34,7 @@ from .cell import CAMERA_EYE, CAMERA_TARGET, GEL_MODELS, START_EE, Cell, CellCon
 from .gelsight_render import GelSightRenderer  # noqa: E402
 from .gripper import SimulatedGripper  # noqa: E402
 from .mjcf import GEL_CAMERA_BEHIND, STROKE, TIMESTEP, build_cell_xml  # noqa: E402
-from .mujoco_gels import SURFACE_RANGE_MM, CalibratedGel, pad_load  # noqa: E402
+from .mujoco_gels import SURFACE_RANGE_MM, CalibratedGel, contact_threshold, pad_load  # noqa: E402
 from .objects import ObjectSpec, make_object  # noqa: E402
 
 PHYSICS_STEPS_PER_CONTROL = 2  # control at 250 Hz, physics at 500 Hz
@@ -390,6 +390,12 @@ class MujocoCell(Cell):
             load = pad_load(m, self.data, mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_GEOM, f"pad_{side}"),
                             self._obj_geoms, mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_CAMERA, f"gel_{side}"), mujoco)
         return (surface, *load)
+
+    def contact_thresholds(self) -> tuple[float, float]:
+        """Calibrated gels: each mounted gel's own threshold from its reference press (mujoco_gels)."""
+        if self.config.gel_model != "calibrated":
+            return super().contact_thresholds()
+        return contact_threshold(self.gel_ids[0]), contact_threshold(self.gel_ids[1])
 
     def render_gel(self, side: str) -> np.ndarray:
         if self.config.gel_model == "calibrated":

@@ -14,11 +14,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from functools import cache
+
+from ..perception.tactile import calibrated_threshold
 from .gel_mechanics import GelMechanics, indentation, marker_shift
 from .gel_optics import CALIBRATIONS, GelLook, GelOptics
 
 GEL_SIDE_MM = 24.0  # the sensing area images 24 x 18 mm (sim/mjcf.py: GEL_VIEW_HEIGHT is the 18)
 SURFACE_RANGE_MM = 3.0  # object surface further than this in front of the gel is not near it
+# The reference press a gel's contact threshold is calibrated with: a 20 mm-radius cap at 10 N, centred
+REFERENCE_RADIUS_MM, REFERENCE_FORCE_N = 20.0, 10.0
+CALIBRATION_WIDTH, CALIBRATION_HEIGHT = 320, 240  # detect_contact reads contact at 320 px at most
 
 
 def gel_look(gel_id: int) -> GelLook:
@@ -80,3 +86,20 @@ def pad_load(model, data, pad_geom: int, object_geoms: set, camera: int, mujoco)
     normal = abs(float(total @ axes[:, 2]))
     tangential = np.array([float(total @ axes[:, 0]), -float(total @ axes[:, 1])])
     return normal, tangential, friction
+
+
+def reference_press(gel: CalibratedGel) -> tuple[np.ndarray, np.ndarray]:
+    """(pressed, background) images of gel under the reference press: what a robot's calibration
+    records by closing on a known object."""
+    h, w = gel.optics.height, gel.optics.width
+    y, x = np.mgrid[0:h, 0:w]
+    r2 = ((x - w / 2) * gel.mm_per_px) ** 2 + ((y - h / 2) * gel.mm_per_px) ** 2
+    surface = SURFACE_RANGE_MM - r2 / (2.0 * REFERENCE_RADIUS_MM)  # the cap, in front of the gel
+    return gel.render(surface, REFERENCE_FORCE_N), gel.render(None)
+
+
+@cache
+def contact_threshold(gel_id: int) -> float:
+    """Gel gel_id's contact threshold, calibrated on its reference press (perception/tactile.CONTACT_FRACTION
+    of its peak response): every gel then detects a contact at the same share of its own sensitivity."""
+    return calibrated_threshold(*reference_press(CalibratedGel(CALIBRATION_WIDTH, gel_id, CALIBRATION_HEIGHT)))

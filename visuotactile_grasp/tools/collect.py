@@ -129,8 +129,14 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     if change_every < 0:
         print(f"gel_change_every must be >= 0, got {change_every}", file=sys.stderr)
         return 2
+    # bare cells read calibrated gels each at its own calibrated threshold (sim/mujoco_gels.contact_threshold)
+    thresholds = "per_gel" if direct and gel_model == "calibrated" else "default"
     if resume and (out_dir / "dataset.json").exists():
         before = json.loads((out_dir / "dataset.json").read_text()).get("info", {})
+        if before.get("label_thresholds", "default") != thresholds:
+            print(f"{out_dir} was labelled with {before.get('label_thresholds', 'default')} contact thresholds; "
+                  f"this code labels with {thresholds} ones: start a new dataset", file=sys.stderr)
+            return 2
         if before.get("gel_model", "legacy") != gel_model:
             print(f"{out_dir} was collected with --gel-model {before.get('gel_model', 'legacy')}; resume it with "
                   "the same", file=sys.stderr)
@@ -158,6 +164,8 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
             "gel_model": gel_model, "gel_change_every": change_every}
     if object_library != "v1":  # v1 datasets keep the info they always had
         info["object_library"] = object_library
+    if thresholds != "default":
+        info["label_thresholds"] = thresholds
     if change_every:
         from ..sim.gel_inventory import TRAINING_GELS
 

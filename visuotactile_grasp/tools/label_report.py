@@ -12,7 +12,8 @@ from tqdm import tqdm
 
 from ..data.store import DatasetReader
 from ..evaluation.label_agreement import markdown, row_from_record, summarize
-from ..sim.mujoco_gels import gel_look
+from ..perception.tactile import CONTACT_THRESHOLD
+from ..sim.mujoco_gels import contact_threshold, gel_look
 from ..sim.objects import make_object
 from .evaluate import git_commit
 
@@ -31,7 +32,13 @@ def run_label_report(args) -> int:
         print(f"{args.data} holds no trials", file=sys.stderr)
         return 2
     specs = {o: make_object(o, library) for o in reader.object_ids()}
-    rows = [row_from_record(r := reader.load(i), specs[r.object_id].material, specs[r.object_id].fragile)
+    per_gel = info.get("label_thresholds") == "per_gel"  # the thresholds its labels were read with
+
+    def thresholds(record) -> tuple[float, float]:
+        return tuple(contact_threshold(g) for g in record.gel_ids) if per_gel else (CONTACT_THRESHOLD,) * 2
+
+    rows = [row_from_record(r := reader.load(i), specs[r.object_id].material, specs[r.object_id].fragile,
+                            thresholds(r))
             for i in tqdm(grasp, desc="trials", unit="trial", disable=not sys.stderr.isatty())]
     calibrated = info.get("sim_cell", {}).get("gel_model", info.get("gel_model")) == "calibrated"
     summary = summarize(rows, _gel_properties if calibrated else None)
@@ -41,8 +48,9 @@ def run_label_report(args) -> int:
                            "their causes are inferred where the contact decides them, else 'not recorded'")
     header = [f"- command: `vtg {shlex.join(sys.argv[1:])}`", f"- commit: `{git_commit()}`",
               f"- dataset: `{args.data}` ({len(rows)} trials); collection: `{json.dumps(info)}`",
-              "- label: both gels in contact after the hold (perception/tactile.detect_contact, "
-              "the gelsight nodes' contact_threshold and contact_min_area) and no crush seen by the refit "
+              "- label: both gels in contact after the hold (perception/tactile.detect_contact at "
+              + ("each gel's calibrated threshold, sim/mujoco_gels.contact_threshold" if per_gel else
+                 "the gelsight nodes' default threshold") + ", 1% of the pad) and no crush seen by the refit "
               "(procedure/outcome.py); truth: both pads touching with the object off the table, not crushed"]
     if "note" in summary:
         header.append(f"- note: {summary['note']}")
