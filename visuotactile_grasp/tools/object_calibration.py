@@ -29,7 +29,9 @@ def run_object_calibration(args) -> int:
     sets = {s: object_ids(s)[: args.objects_per_set or None] for s in args.sets.split(",")}
     info = {"command": "vtg " + " ".join(sys.argv[1:]), "commit": git_commit(), "object_library": args.objects_library,
             "attempts_per_object": args.trials, "forces": [10.0] + forces, "seed": args.seed, "workers": args.workers,
-            "gel_model": args.gel_model}
+            "gel_model": args.gel_model,
+            # how the label reads the gels (sim/mujoco_gels.contact_threshold for calibrated ones)
+            "label_thresholds": "per_gel" if args.gel_model == "calibrated" else "default"}
     tasks = [(p, o, k, False, args.seed) for objs in sets.values() for o in objs for k in range(args.trials)
              for p in policies]
     rows = load_rows(out / "attempts.jsonl") if args.resume else []
