@@ -9,6 +9,7 @@ sections that match the node (`/**` and its name) in that order. A node yaml the
 its deployment values and what differs from the declared defaults."""
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from .paths import config_dir
@@ -45,11 +46,21 @@ def file_values(node: str, paths) -> dict:
 
 def _graph_entry(node: str) -> tuple[str, tuple[str, ...]]:
     """(executable, parameter files) of the node as the one graph definition starts it on the robot."""
+    entry = _graph_entries().get(node)
+    if entry is None:
+        raise ValueError(f"no node named {node!r} in any graph (graph/)")
+    return entry
+
+
+@cache  # the graph definition does not change while a process runs; building every graph costs ~0.1 s
+def _graph_entries() -> dict[str, tuple[str, tuple[str, ...]]]:
     from .graph import MODES, build_graph
 
+    entries: dict[str, tuple[str, tuple[str, ...]]] = {}
     for sim in (False, True):  # the robot's graph first; the sim cell runs only in the simulated one
         for mode in MODES:
             for spec in build_graph(mode, sim=sim, bag="bag" if mode == "replay" else "", record="bag").nodes:
-                if spec.name == node:  # sim.yaml is the simulated graph's overlay, not the node's settings
-                    return spec.executable, tuple(f for f in spec.parameter_files if f != "sim.yaml")
-    raise ValueError(f"no node named {node!r} in any graph (graph/)")
+                # sim.yaml is the simulated graph's overlay, not the node's settings
+                entries.setdefault(spec.name, (spec.executable, tuple(f for f in spec.parameter_files
+                                                                      if f != "sim.yaml")))
+    return entries

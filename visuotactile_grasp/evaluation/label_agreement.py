@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..perception.tactile import CONTACT_THRESHOLD, detect_contact
+from ..perception.tactile import CONTACT_MIN_AREA, CONTACT_THRESHOLD, detect_contact
 from .stats import cluster_interval, wilson_interval
 
 AGREE = "agree"
@@ -29,7 +29,6 @@ CRUSH_NOT_REAL = "refit saw a crush that did not happen"
 HELD_NO_CONTACT = "held, a gel showed no contact"
 UNKNOWN = "not recorded (a version-1 record of a crushable object, or no gel images)"
 CAUSES = (AGREE, CRUSH_NOT_SEEN, TOUCHING_NOT_HELD, CRUSH_NOT_REAL, HELD_NO_CONTACT, UNKNOWN)
-CONTACT_MIN_AREA = 0.01  # the label's (perception/tactile.detect_contact, the gelsight nodes' contact_min_area)
 # the weaker gel's contact area after the hold (fraction of the pad), for "partial contact"
 AREA_BINS = (0.0, 0.01, 0.03, 0.1, 1.01)
 

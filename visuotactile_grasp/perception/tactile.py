@@ -29,6 +29,7 @@ def difference_image(frame: np.ndarray, background: np.ndarray) -> np.ndarray:
 
 
 CONTACT_THRESHOLD = 18.0  # the gelsight nodes' default (settings/gelsight.py): tuned on the first gel model
+CONTACT_MIN_AREA = 0.01  # share of the pad that must change: the gelsight nodes' default
 # A calibrated sensor detects contact at this fraction of its own peak response to the reference press
 # (sim/mujoco_gels.reference_press; on the robot, the same press of a known object): the default 18
 # over the median peak (44.3) of the simulated training gels, so a median gel keeps the default and
@@ -53,7 +54,7 @@ def _blurred_difference(frame: np.ndarray, background: np.ndarray, max_width: in
 
 
 def detect_contact(frame: np.ndarray, background: np.ndarray, threshold: float = CONTACT_THRESHOLD,
-                   min_area: float = 0.01, max_width: int = 320) -> ContactResult:
+                   min_area: float = CONTACT_MIN_AREA, max_width: int = 320) -> ContactResult:
     """Contact where the blurred absolute difference exceeds threshold over at least min_area of the pad.
 
     Wider frames are first averaged down to max_width (the threshold, blur and area were tuned at

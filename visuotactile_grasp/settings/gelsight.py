@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..devices.gelsight.sources import GELSIGHT_FPS, GELSIGHT_HEIGHT, GELSIGHT_WIDTH
-from ..perception.tactile import CONTACT_THRESHOLD
+from ..perception.tactile import CONTACT_MIN_AREA, CONTACT_THRESHOLD
 from . import Param
 
 PARAMS = [
@@ -17,6 +17,6 @@ PARAMS = [
     Param("skip_initial_frames", 10, "Frames dropped after opening a webcam (the first ones can be black).", (0, 300)),
     Param("background_frames", 3, "Frames averaged into the no-contact background.", (1, 100)),
     Param("contact_threshold", CONTACT_THRESHOLD, "Intensity change (0-255) that counts as contact.", (1.0, 255.0)),
-    Param("contact_min_area", 0.01, "Fraction of the pad that must change to report contact.", (0.0, 1.0)),
+    Param("contact_min_area", CONTACT_MIN_AREA, "Fraction of the pad that must change to report contact.", (0.0, 1.0)),
     Param("stale_timeout", 1.0, "Report the stream stale after this long without a frame (steady s).", (0.05, 60.0)),
 ]

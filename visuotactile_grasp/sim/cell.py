@@ -26,6 +26,12 @@ from .objects import ObjectSpec
 # sim/mujoco_gels.py)
 GEL_MODELS = ("legacy", "calibrated")
 
+
+def label_thresholds(gel_model: str) -> str:
+    """How a bare cell's label reads gels of this model: "per_gel" (each calibrated gel at its own
+    threshold, sim/mujoco_gels.contact_threshold) or "default" (CONTACT_THRESHOLD for every gel)."""
+    return "per_gel" if gel_model == "calibrated" else "default"
+
 START_EE = (0.6, 0.0, 0.35, 0.0)  # x, y, z, yaw: where the hand starts
 CAMERA_EYE = (1.35, 0.0, 0.55)  # the Kinect in front of the table, looking at its centre
 CAMERA_TARGET = (0.6, 0.0, 0.05)
@@ -200,7 +206,7 @@ class Cell(ABC):
         """The GelSight image of one pad ('left' or 'right')."""
 
     def contact_thresholds(self) -> tuple[float, float]:
-        """(left, right) contact thresholds the label reads the mounted gels with: the default here."""
+        """(left, right) contact thresholds the label reads the mounted gels with (label_thresholds)."""
         return CONTACT_THRESHOLD, CONTACT_THRESHOLD
 
     @abstractmethod

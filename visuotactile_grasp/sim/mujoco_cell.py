@@ -30,7 +30,8 @@ from ..perception.camera import Intrinsics  # noqa: E402
 from ..streams import keyed_rng  # noqa: E402
 from .camera import look_at  # noqa: E402
 from .crush import Crush  # noqa: E402
-from .cell import CAMERA_EYE, CAMERA_TARGET, GEL_MODELS, START_EE, Cell, CellConfig, placement_xy  # noqa: E402
+from .cell import (CAMERA_EYE, CAMERA_TARGET, GEL_MODELS, START_EE, Cell, CellConfig, label_thresholds,  # noqa: E402
+                   placement_xy)
 from .gelsight_render import GelSightRenderer  # noqa: E402
 from .gripper import SimulatedGripper  # noqa: E402
 from .mjcf import GEL_CAMERA_BEHIND, STROKE, TIMESTEP, build_cell_xml  # noqa: E402
@@ -393,7 +394,7 @@ class MujocoCell(Cell):
 
     def contact_thresholds(self) -> tuple[float, float]:
         """Calibrated gels: each mounted gel's own threshold from its reference press (mujoco_gels)."""
-        if self.config.gel_model != "calibrated":
+        if label_thresholds(self.config.gel_model) != "per_gel":
             return super().contact_thresholds()
         return contact_threshold(self.gel_ids[0]), contact_threshold(self.gel_ids[1])
 

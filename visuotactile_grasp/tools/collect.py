@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from ..data.store import DatasetReader, DatasetWriter
 from ..collection.trial import NOT_RECORDED
+from ..sim.cell import label_thresholds
 from ..sim.objects import object_ids
 from ..streams import keyed_rng
 
@@ -129,8 +130,8 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     if change_every < 0:
         print(f"gel_change_every must be >= 0, got {change_every}", file=sys.stderr)
         return 2
-    # bare cells read calibrated gels each at its own calibrated threshold (sim/mujoco_gels.contact_threshold)
-    thresholds = "per_gel" if direct and gel_model == "calibrated" else "default"
+    # bare cells label as sim/cell.label_thresholds says; the graph's gel nodes at their parameter
+    thresholds = label_thresholds(gel_model) if direct else "default"
     if resume and (out_dir / "dataset.json").exists():
         before = json.loads((out_dir / "dataset.json").read_text()).get("info", {})
         if before.get("label_thresholds", "default") != thresholds:

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..sim.cell import GEL_MODELS
+from ..sim.cell import GEL_MODELS, label_thresholds
 from ..sim.objects import LIBRARIES, object_ids
 
 NOTE = """Baseline: the paper's cylinder-fit baseline (fitted centroid, 10 N). Best constant force: the
@@ -31,7 +31,7 @@ def run_object_calibration(args) -> int:
             "attempts_per_object": args.trials, "forces": [10.0] + forces, "seed": args.seed, "workers": args.workers,
             "gel_model": args.gel_model,
             # how the label reads the gels (sim/mujoco_gels.contact_threshold for calibrated ones)
-            "label_thresholds": "per_gel" if args.gel_model == "calibrated" else "default"}
+            "label_thresholds": label_thresholds(args.gel_model)}
     tasks = [(p, o, k, False, args.seed) for objs in sets.values() for o in objs for k in range(args.trials)
              for p in policies]
     rows = load_rows(out / "attempts.jsonl") if args.resume else []
