@@ -135,3 +135,11 @@ def test_contact_area_is_the_labels_own_measure():
     row = row_from_record(record, "foam")
     assert row.contact_area[1] == 0.0
     assert row.contact_area[0] == pytest.approx(detect_contact(pressed, background).area) and row.contact_area[0] > 0.01
+
+
+def test_a_folder_that_is_no_dataset_is_refused_in_one_line(ros_env, tmp_path):
+    for verb in (["label-report", str(tmp_path), "--out", str(tmp_path / "report")],
+                 ["train", "--data", str(tmp_path), "--out", str(tmp_path / "run")]):
+        result = subprocess.run([VTG, *verb], env=ros_env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2, result.stderr
+        assert "is not a dataset" in result.stderr and "Traceback" not in result.stderr, result.stderr
