@@ -36,6 +36,7 @@ from .gelsight_render import GelSightRenderer  # noqa: E402
 from .gripper import SimulatedGripper  # noqa: E402
 from .mjcf import GEL_CAMERA_BEHIND, STROKE, TIMESTEP, build_cell_xml  # noqa: E402
 from .mujoco_gels import SURFACE_RANGE_MM, CalibratedGel, contact_threshold, pad_load  # noqa: E402
+from .mujoco_render import SceneRenderer  # noqa: E402
 from .objects import ObjectSpec, make_object  # noqa: E402
 
 PHYSICS_STEPS_PER_CONTROL = 2  # control at 250 Hz, physics at 500 Hz
@@ -145,7 +146,11 @@ class MujocoCell(Cell):
         self.fovy_deg = math.degrees(2 * math.atan(self.config.camera_height / 2 / self.camera.K.fy))
         self.model = None
         self._crush: Crush | None = None  # a fragile object's yield state (object library v2)
-        self._stale_renderers: list = []
+        c = self.config
+        self.renderer = SceneRenderer(max(c.camera_width, c.gel_width), max(c.camera_height, c.gel_height))
+        self._gel_view = mujoco.MjvOption()
+        self._gel_view.geomgroup[:] = 0
+        self._gel_view.geomgroup[1] = 1  # the gel cameras see the object only
         self._contact_ref = None
         self._load(make_object(object_id, self.config.objects))
 
@@ -177,9 +182,8 @@ class MujocoCell(Cell):
     def _load(self, spec: ObjectSpec) -> None:
         xml = build_cell_xml(spec, CAMERA_EYE, CAMERA_TARGET, self.fovy_deg)
         ee = self.wrist.copy() if self.model is not None else np.array(START_EE)
-        if self.model is not None:
-            self._close_renderers()
         self.model = mujoco.MjModel.from_xml_string(xml)
+        self.renderer.bind(self.model)
         self.data = mujoco.MjData(self.model)
         self.obj = spec
         m = self.model
@@ -199,36 +203,11 @@ class MujocoCell(Cell):
         self.data.qpos[hand_q + 3:hand_q + 7] = (math.cos(ee[3] / 2), 0.0, 0.0, math.sin(ee[3] / 2))
         self._apply_mocap()
         mujoco.mj_forward(m, self.data)
-        self._renderers = None
         pads = tuple(mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_GEOM, n) for n in ("pad_left", "pad_right"))
         self._crush = Crush(m, self.data, spec, pads, self._obj_geoms, mujoco) if spec.fragile else None
 
-    def _renderers_ready(self):
-        # GL contexts are freed in the thread that renders (a reset may come from another thread)
-        while self._stale_renderers:
-            self._stale_renderers.pop().close()
-        if self._renderers is None:
-            c = self.config
-            kinect = mujoco.Renderer(self.model, c.camera_height, c.camera_width)
-            kinect_depth = mujoco.Renderer(self.model, c.camera_height, c.camera_width)
-            kinect_depth.enable_depth_rendering()
-            gel = mujoco.Renderer(self.model, c.gel_height, c.gel_width)
-            gel.enable_depth_rendering()
-            option = mujoco.MjvOption()
-            option.geomgroup[:] = 0
-            option.geomgroup[1] = 1  # the gel cameras see the object only
-            self._renderers = (kinect, kinect_depth, gel, option)
-        return self._renderers
-
-    def _close_renderers(self) -> None:
-        if getattr(self, "_renderers", None):
-            self._stale_renderers.extend(self._renderers[:3])
-        self._renderers = None
-
     def close(self) -> None:
-        self._close_renderers()
-        while self._stale_renderers:
-            self._stale_renderers.pop().close()
+        self.renderer.close()
 
     # scene ---------------------------------------------------------------------
     def reset_object(self, object_id: str | None = None, xy=None) -> tuple[str, np.ndarray]:
@@ -317,11 +296,9 @@ class MujocoCell(Cell):
     # sensing ---------------------------------------------------------------------------
     def render_camera(self):
         with self.lock:
-            kinect, kinect_depth, _, _ = self._renderers_ready()
-            kinect.update_scene(self.data, camera="kinect")
-            rgb = kinect.render().copy()
-            kinect_depth.update_scene(self.data, camera="kinect")
-            depth = kinect_depth.render().astype(np.float32)
+            c = self.config
+            rgb = self.renderer.render(self.data, "kinect", c.camera_width, c.camera_height)
+            depth = self.renderer.render(self.data, "kinect", c.camera_width, c.camera_height, depth=True)
         depth[depth > 8.0] = 0.0  # no return beyond the sensor's range
         return rgb, depth
 
@@ -335,11 +312,14 @@ class MujocoCell(Cell):
                     touching[names[a]] = True
         return touching
 
+    def _gel_depth(self, side: str) -> np.ndarray:
+        c = self.config
+        return self.renderer.render(self.data, f"gel_{side}", c.gel_width, c.gel_height, depth=True,
+                                    option=self._gel_view)
+
     def gel_height_map(self, side: str) -> np.ndarray:
         with self.lock:
-            _, _, gel, option = self._renderers_ready()
-            gel.update_scene(self.data, camera=f"gel_{side}", scene_option=option)
-            depth = gel.render()
+            depth = self._gel_depth(side)
         # how far the object presses into the soft gel (deeper than 2 mm the gel bottoms out)
         height_m = np.clip(GEL_CAMERA_BEHIND + GEL_TOUCH_SLACK - depth, 0.0, GEL_TOUCH_SLACK + 0.001)
         # the elastic gel smooths the object's facets and edges over about half a millimetre
@@ -375,9 +355,7 @@ class MujocoCell(Cell):
         """The object's surface in front of this gel: mm towards the gel from its resting surface
         (positive: pressed into the pad), NaN where no object is near; None when none is."""
         with self.lock:
-            _, _, gel, option = self._renderers_ready()
-            gel.update_scene(self.data, camera=f"gel_{side}", scene_option=option)
-            depth = gel.render()
+            depth = self._gel_depth(side)
         surface = (GEL_CAMERA_BEHIND - depth) * 1000.0
         surface[surface < -SURFACE_RANGE_MM] = np.nan
         return surface if np.isfinite(surface).any() else None
