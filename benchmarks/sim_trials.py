@@ -5,34 +5,42 @@ A trial is the paper's: place the object, approach, close, lift 10 cm, hold 4 s 
 simulated time). "With rendering" captures what the dataset records: the front RGB-D image and
 both GelSight images before, in contact, after the lift and after the hold.
 
-    .venv/bin/python benchmarks/sim_trials.py [--trials 10] [--gel-width 320] [--gel-model calibrated]
+    .venv/bin/python benchmarks/sim_trials.py [--trials 30] [--gel-width 320] [--gel-model calibrated]
         [--gel-change-every N]   (new gels every N trials, as vtg collect --gel-change-every N)
+        [--objects v2]
+
+The process pins itself to one CPU first: Mesa's software GL (no GPU here) otherwise rasterises on
+every core, and the figure would not be per core. Ten trials vary by about 20% from run to run on
+this machine; 30 by a few percent.
 """
 import argparse
 import os
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # before Mesa starts its rendering threads
 
 import numpy as np  # noqa: E402
 
 from visuotactile_grasp.sim.cell import CellConfig  # noqa: E402
 from visuotactile_grasp.sim.gel_inventory import scheduled_gels  # noqa: E402
 from visuotactile_grasp.sim.mujoco_cell import MujocoCell  # noqa: E402
-from visuotactile_grasp.sim.objects import object_ids  # noqa: E402
+from visuotactile_grasp.sim.objects import LIBRARIES, object_ids  # noqa: E402
 from visuotactile_grasp.sim.scripted_trial import run_trial  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--trials", type=int, default=10)
+    parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--gel-width", type=int, default=320)
     parser.add_argument("--camera-width", type=int, default=320)
     parser.add_argument("--gel-model", default="legacy", choices=("legacy", "calibrated"))
+    parser.add_argument("--objects", default="v1", choices=LIBRARIES)
     parser.add_argument("--gel-change-every", type=int, default=0, help="0: the cell's own gels throughout")
     args = parser.parse_args()
     config = CellConfig(camera_width=args.camera_width, camera_height=args.camera_width * 3 // 4,
-                        gel_width=args.gel_width, gel_height=args.gel_width * 3 // 4, gel_model=args.gel_model)
+                        gel_width=args.gel_width, gel_height=args.gel_width * 3 // 4, gel_model=args.gel_model,
+                        objects=args.objects)
     cell = MujocoCell(config, object_id="train_000")
     rng = np.random.default_rng(0)
     ids = object_ids("train")

@@ -53,11 +53,12 @@ def indentation(surface_mm: np.ndarray, normal_force: float, mm_per_px: float,
         return np.zeros(s.shape, np.float32)
     gap = np.where(seen, np.nanmax(s) - s, np.inf)  # how far each pixel's surface is behind the closest
     area = mm_per_px ** 2
+    lo, hi = 0.0, mech.thickness_mm + float(np.min(gap))
+    reachable = gap[gap < hi]  # the gel cannot press in further than its thickness: the rest never carries
 
     def reaction(d: float) -> float:
-        return mech.winkler_modulus * area * float(np.clip(d - gap, 0.0, mech.thickness_mm).sum())
+        return mech.winkler_modulus * area * float(np.clip(d - reachable, 0.0, mech.thickness_mm).sum())
 
-    lo, hi = 0.0, mech.thickness_mm + float(np.min(gap))
     if reaction(hi) <= normal_force:  # bottomed out: the gel can give no more
         d = hi
     else:

@@ -70,6 +70,7 @@ class GelOptics:
         self.width, self.height, self.mm_per_px, self.look = width, height, float(mm_per_px), look
         self.table = calibration_table(look.calibration)
         self.bins = self.table.shape[0]
+        self._flat_table = self.table.reshape(self.bins * self.bins, *self.table.shape[2:])
         # the shading is smooth (the gel spreads an imprint over about half a millimetre), so it is
         # computed at half resolution above 200 px and interpolated: a quarter of the work
         self._step = 2 if width >= 200 and height >= 150 else 1
@@ -118,11 +119,13 @@ class GelOptics:
             n = self.bins - 1
             phi = np.arctan2(dz_dx[sloped], dz_dy[sloped])
             j = np.clip(((phi + np.pi) / (2 * np.pi / n)).astype(np.int64), 0, n)
-            t = theta[sloped] / (0.5 * np.pi / n)
+            t = theta[sloped] / np.float32(0.5 * np.pi / n)
             i = np.clip(t.astype(np.int64), 0, n - 1)
-            frac = np.clip(t - i, 0.0, 1.0)[:, None, None]
-            coeffs = (1 - frac) * self.table[i, j] + frac * self.table[i + 1, j] - self.table[0, j]
-            change[sloped] = np.einsum("pcn,pn->pc", coeffs, self._basis[sloped])
+            frac = np.clip(t - i.astype(np.float32), 0.0, 1.0)[:, None, None]
+            rows = self._flat_table  # (bins * bins, 3, 6): one gather per bin row instead of two indices
+            k = i * self.bins + j
+            coeffs = (1 - frac) * rows.take(k, 0) + frac * rows.take(k + self.bins, 0) - rows.take(j, 0)
+            change[sloped] = np.matmul(coeffs, self._basis[sloped][:, :, None])[..., 0]
         if self._step > 1:
             change = cv2.resize(change, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
         if self.look.background_flip:
@@ -138,20 +141,28 @@ class GelOptics:
         shift = np.zeros_like(self.markers) if marker_shift_px is None else np.asarray(marker_shift_px, np.float64)
         if shift.shape != self.markers.shape or not np.all(np.isfinite(shift)):
             raise ValueError(f"marker shift must be finite, shape {self.markers.shape}; got {shift.shape}")
-        radius = self.look.marker_radius_mm / self.mm_per_px
-        r = int(np.ceil(radius)) + 1
-        for (mu, mv), (du, dv) in zip(self.markers, shift, strict=True):
-            cu, cv = mu + du, mv + dv
-            x0, x1, y0, y1 = max(int(cu) - r, 0), min(int(cu) + r + 2, self.width), max(int(cv) - r, 0), \
-                min(int(cv) + r + 2, self.height)
-            if x0 >= x1 or y0 >= y1:
-                continue
-            yy, xx = np.mgrid[y0:y1, x0:x1]
-            # anti-aliased dot: sub-pixel motion changes the image, as on a real webcam
-            cover = np.clip(radius + 0.5 - np.hypot(xx + 0.5 - cu, yy + 0.5 - cv), 0.0, 1.0)
-            img[y0:y1, x0:x1] *= (1.0 - 0.75 * cover)[..., None]
+        img *= self._marker_shade(self.markers + shift)[..., None]
         img += self._rng.standard_normal(img.shape, dtype=np.float32) * np.float32(self.look.noise_std)
         return np.clip(img, 0, 255).astype(np.uint8)
+
+
+    def _marker_shade(self, centres: np.ndarray) -> np.ndarray:
+        """(H, W) factor darkening the printed dots at these centres (column, row): anti-aliased, so
+        sub-pixel motion changes the image, as on a real webcam. All dots at once: each gets a square
+        patch of pixels around it; patches that leave the image are cut, overlapping ones multiply."""
+        radius = self.look.marker_radius_mm / self.mm_per_px
+        r = int(np.ceil(radius)) + 1
+        steps = np.arange(-r, r + 2)
+        cu, cv = centres[:, 0], centres[:, 1]
+        xs = np.trunc(cu).astype(np.int64)[:, None] + steps  # (dots, patch)
+        ys = np.trunc(cv).astype(np.int64)[:, None] + steps
+        cover = np.clip(radius + 0.5 - np.hypot((xs + 0.5 - cu[:, None])[:, None, :],
+                                                 (ys + 0.5 - cv[:, None])[:, :, None]), 0.0, 1.0)
+        inside = ((xs >= 0) & (xs < self.width))[:, None, :] & ((ys >= 0) & (ys < self.height))[:, :, None]
+        flat = (np.clip(ys, 0, self.height - 1)[:, :, None] * self.width + np.clip(xs, 0, self.width - 1)[:, None, :])
+        shade = np.ones(self.height * self.width, np.float32)
+        np.multiply.at(shade, flat[inside], (1.0 - 0.75 * cover[inside]).astype(np.float32))
+        return shade.reshape(self.height, self.width)
 
 
 def check_height_map(height_mm, shape: tuple[int, int]) -> np.ndarray:
