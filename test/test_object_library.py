@@ -131,3 +131,24 @@ def test_a_fragile_object_crushes_past_its_crush_force_and_the_refit_sees_it(v2_
     assert grasp_success(held, damaged) == (not crushed)
     v2_cell.reset_object()  # the same object again is a fresh, intact one
     assert not v2_cell.ground_truth_damaged()
+
+
+def test_sim_cell_node_serves_the_library_it_is_given(ros_env, tmp_path):
+    """The graph's cell takes the object library as a parameter; an unknown one is refused by name."""
+    import time
+
+    from node_harness import NodeProcess
+
+    bad = NodeProcess("sim_cell_node", "sim_cell", {"wsg_port": 0, "objects": "v3"}, ros_env, tmp_path / "bad.log")
+    assert bad.proc.wait(timeout=60) != 0
+    bad.stop()
+    assert "objects: 'v3' is not one of ('v1', 'v2')" in bad.output(), bad.output()[-2000:]
+    good = NodeProcess("sim_cell_node", "sim_cell", {"wsg_port": 0, "objects": "v2", "gel_model": "calibrated",
+                                                     "camera_rate": 0.5, "gelsight_rate": 0.5},
+                       ros_env, tmp_path / "good.log")
+    deadline = time.monotonic() + 60
+    while "objects v2, gel model calibrated" not in good.output() and time.monotonic() < deadline:
+        assert good.proc.poll() is None, good.output()[-2000:]
+        time.sleep(0.2)
+    assert good.stop() == 0, good.output()[-2000:]
+    assert "cell: mujoco, objects v2, gel model calibrated, gels (0, 1)" in good.output()

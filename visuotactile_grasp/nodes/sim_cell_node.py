@@ -50,7 +50,7 @@ class SimCellNode(DeclaredNode):
         if self.p.depth_encoding not in ("32FC1", "16UC1"):
             raise ValueError(f"depth_encoding must be 32FC1 or 16UC1, got {self.p.depth_encoding!r}")
         config = CellConfig(self.p.camera_width, self.p.camera_height, self.p.gelsight_width,
-                            self.p.gelsight_height, self.p.seed, gel_model=self.p.gel_model,
+                            self.p.gelsight_height, self.p.seed, gel_model=self.p.gel_model, objects=self.p.objects,
                             workspace=Workspace.from_params(vars(self.p)))
         if self.p.backend == "mujoco":
             from ..sim.mujoco_cell import MujocoCell  # imports MuJoCo and sets up EGL only when asked
@@ -84,6 +84,8 @@ class SimCellNode(DeclaredNode):
         self.emulator = WsgEmulator(self.cell.gripper, self.p.wsg_host, self.p.wsg_port,
                                     clock=lambda: self.cell.time).start()
         self.get_logger().info(f"simulated WSG-50 on {self.emulator.host}:{self.emulator.port}")
+        gels = f", gels {self.cell.gel_ids}" if hasattr(self.cell, "gel_ids") else ""
+        self.get_logger().info(f"cell: {self.p.backend}, objects {self.p.objects}, gel model {self.p.gel_model}{gels}")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sim-loop", daemon=True)
         self._thread.start()

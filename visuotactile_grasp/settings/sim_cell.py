@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..sim.cell import GEL_MODELS, CellConfig
+from ..sim.objects import LIBRARIES
 from . import Param
 
 PARAMS = [
@@ -24,6 +25,9 @@ PARAMS = [
     Param("wsg_port", 11000, "TCP port of the simulated WSG-50 (1000 on the real gripper); 0 picks a free one.",
           (0, 65535), deployment=True),
     Param("object_id", "train_000", "Object on the table at start."),
+    Param("objects", CellConfig.objects, "Object library (mujoco backend; sim/objects.py): v1 (what the shipped models "
+          "and tables used) or v2 (material classes, fragile, compliant, heavy and slippery objects: issue 15).",
+          choices=LIBRARIES),
     Param("seed", 0, "Seed of the cell's random placement and sensor noise; the gels are numbers 2 seed, 2 seed + 1.",
           (0, 2**31 - 1)),
     Param("gel_model", "legacy", "GelSight images (mujoco backend): legacy (hand-made three-light shading of the "
