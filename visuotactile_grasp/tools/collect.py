@@ -96,12 +96,13 @@ def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: 
                              init=_worker_init, init_args=(seed, gel_model, config, objects))
 
 
-def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = "legacy"):
+def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = "legacy",
+           object_library: str = "v1"):
     """Yields (trial_id, object_id, label or None, why) as the graph's data_collector records each trial."""
     from .graph_session import GraphSession
 
     overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed},
-                 "sim_cell": {"gel_model": gel_model}}
+                 "sim_cell": {"gel_model": gel_model, "objects": object_library}}
     with GraphSession("collect", sim=True, log_dir=str(log_dir), overrides=overrides, record=record) as session:
         if not session.wait_until_up(90.0):
             raise RuntimeError("not every node of the collect graph came up:\n" + session.monitor.report())
@@ -156,8 +157,8 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
               "(the graph's sim cell keeps its pair)", file=sys.stderr)
         return 2
     if object_library != "v1" and not direct:
-        print("--objects-library v2 runs on bare cells: add --direct (the graph's sim cell has v1; its "
-              "parameter is not declared yet)", file=sys.stderr)
+        print("--objects-library v2 needs --direct: its fragile objects are labelled by putting the object down "
+              "and looking again (procedure/outcome.inspect), which the graph's cells do not do yet", file=sys.stderr)
         return 2
     ids = resolve_objects(objects)
     todo = pending_trials(out_dir, trials, ids)
@@ -185,7 +186,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         print("--ray-address runs bare cells: add --direct", file=sys.stderr)
         return 2
     stream = (_direct(todo, seed, workers, gel_model, config, ray_address, object_library) if direct
-              else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model))
+              else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model, object_library))
     try:
         with contextlib.closing(stream), tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
             for trial_id, object_id, result, why in in_trial_order(stream, [i for i, _ in todo]):
