@@ -121,6 +121,12 @@ def test_killed_collection_resumes_without_losing_or_repeating_trials(ros_env, t
     assert sorted(after) == [1, 2, 3, 4, 5] and all(n == 3 for n in after.values()), after
     card = (out / "card.md").read_text()
     assert "trials: 5, records: 15" in card and (out / "card_samples.png").exists()
+    # the front camera that took the images is recorded: the object view crops with it
+    from visuotactile_grasp.data.store import DatasetReader
+    from visuotactile_grasp.model.inputs import dataset_camera
+    from visuotactile_grasp.sim.cell import CellConfig, front_camera_model
+
+    assert dataset_camera(DatasetReader(out)) == front_camera_model(CellConfig.camera_width, CellConfig.camera_height)
     again = subprocess.run(cmd, env=ros_env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 2 and "--resume" in again.stderr
 

@@ -156,3 +156,21 @@ def test_corrupt_record_and_foreign_dataset_give_clear_errors(tmp_path):
         DatasetReader(root)
     with pytest.raises(DatasetError, match="not a dataset"):
         DatasetReader(tmp_path / "nothing_here")
+
+
+def test_the_front_camera_of_a_dataset_is_recorded_or_known_or_refused(tmp_path):
+    from visuotactile_grasp.model.inputs import dataset_camera
+    from visuotactile_grasp.sim.cell import front_camera_model
+
+    def dataset(name, info):
+        with DatasetWriter(tmp_path / name, info=info) as writer:
+            writer.append_trial([make_record(0)])
+        return DatasetReader(tmp_path / name)
+
+    recorded = front_camera_model(640, 480)
+    assert dataset_camera(dataset("recorded", {"front_camera": recorded.to_dict()})) == recorded
+    # vtg collect's datasets from before the camera was recorded: the simulated Kinect at the images' size
+    h, w = make_record(0).images["rgb_before"].shape[:2]
+    assert dataset_camera(dataset("vtg_collect", {"trials": 1, "source": "direct"})) == front_camera_model(w, h)
+    with pytest.raises(ValueError, match="no front camera model"):
+        dataset_camera(dataset("robot", {"source": "graph"}))  # a collector node's own dataset: unknown camera

@@ -17,7 +17,9 @@ from visuotactile_grasp.planning.regrasp import CandidateConfig, LearnedPolicy, 
 def trained(tmp_path_factory):
     run = tmp_path_factory.mktemp("run")
     inputs = synthetic_inputs()
-    meta = train(inputs, ModelConfig(variant="tactile_vision", **SMALL),
+    # the whole-frame view: the planner's path then resizes the already decoded images to themselves, so
+    # its scores and the calibration's are comparable image for image
+    meta = train(inputs, ModelConfig(variant="tactile_vision", front_view="full", **SMALL),
                  TrainConfig(iterations=20, batch_size=8, lr=1e-3, lr_drop_at=15, checkpoint_every=20), run,
                  progress=False)
     return run, inputs, meta

@@ -157,3 +157,16 @@ def test_training_writes_tensorboard_curves_and_the_calibration_image(tmp_path):
     assert np.allclose([v for _, v in curve["learning_rate"]], [1e-3, 1e-4])
     assert 0 <= events.Scalars("val_calibrated/accuracy")[-1].value <= 1
     assert events.Images("validation/reliability")[-1].encoded_image_string.startswith(b"\x89PNG")
+
+
+def test_shipped_models_from_before_the_front_crop_load_with_the_whole_frame_view():
+    """Their model.json names no front_view: they saw the whole frame squashed, and still do."""
+    import json
+    from pathlib import Path
+
+    for run in ("tactile_vision_small", "vision_small"):
+        folder = Path(__file__).resolve().parents[1] / "models" / run
+        assert "front_view" not in json.loads((folder / "model.json").read_text())["config"]
+        model, _ = checkpoint.load(folder)
+        assert model.config.front_view == "full"
+    assert ModelConfig().front_view == "object"  # what vtg train makes now

@@ -53,22 +53,28 @@ def test_a_trained_network_plans_within_limits(tmp_path):
     from visuotactile_grasp.model import checkpoint
     from visuotactile_grasp.model.network import ModelConfig
     from visuotactile_grasp.model.train import TrainConfig, train
+    from visuotactile_grasp.sim.cell import front_camera_model
 
     train(synthetic_inputs(), ModelConfig(variant="tactile_vision", **SMALL),
           TrainConfig(iterations=10, batch_size=8, lr=1e-3, lr_drop_at=8, checkpoint_every=10), tmp_path,
           progress=False)
     model, meta = checkpoint.load(tmp_path, expect_variant="tactile_vision")
+    assert model.config.front_view == "object"  # model.json names the view; loading keeps it
     cfg = CandidateConfig(force_range=(5.0, 20.0), lift_rule="paper")  # the threshold alone: no calibration here
-    policy = LearnedPolicy(model, meta, cfg)
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)
     diff = np.full((240, 320, 3), 128, np.uint8)
+    blind = LearnedPolicy(model, meta, cfg)  # the model crops the front image around the grasp: it needs the camera
+    with pytest.raises(ValueError, match="no camera model"):
+        blind.plan(rgb, diff, diff, np.array([0.6, 0.0, 0.05, 0.0]), 10.0, rng)
+    policy = LearnedPolicy(model, meta, cfg, camera=front_camera_model(320, 240))
     plan = policy.plan(rgb, diff, diff, np.array([0.6, 0.0, 0.05, 0.0]), 10.0, rng)
     assert len(plan.probabilities) == len(plan.candidates) == 5000
     assert np.all((plan.probabilities >= 0) & (plan.probabilities <= 1))
     assert 5.0 <= plan.decision.force <= 20.0
     assert plan.timings["scoring"] > 0 and plan.timings["images"] > 0
-    cem = LearnedPolicy(model, meta, CandidateConfig(force_range=(5.0, 20.0), search="cem", lift_rule="paper"))
+    cem = LearnedPolicy(model, meta, CandidateConfig(force_range=(5.0, 20.0), search="cem", lift_rule="paper"),
+                        camera=front_camera_model(320, 240))
     plan = cem.plan(rgb, diff, diff, np.array([0.6, 0.0, 0.05, 0.0]), 10.0, rng, minimum_force=True)
     assert len(plan.candidates) == 600 and 5.0 <= plan.decision.force <= 20.0
     assert np.all(np.abs(plan.candidates[:, :3]) <= 0.02 + 1e-12)

@@ -23,6 +23,7 @@ from ..planning.decision_inputs import InputHistory, select_inputs
 from ..collection.trial import CollectConfig, region_of_fit
 from ..planning.step import plan_step, planner_limits
 from ..image_decoding import decode_image
+from ..perception.camera import camera_from_calibration
 from ..stamps import header_key, stamp_seconds
 from .reader import Bag, require_topics
 
@@ -30,7 +31,7 @@ IMAGE = "sensor_msgs/msg/Image"
 NEEDED = {t.PLAN_REQUEST: "visuotactile_grasp_msgs/msg/PlanRequest", t.KINECT_RGB: IMAGE,
           t.gelsight("left", "image_diff"): IMAGE, t.gelsight("right", "image_diff"): IMAGE,
           t.ARM_EE_POSE: "geometry_msgs/msg/PoseStamped"}
-OPTIONAL = {t.GRIPPER_STATUS, t.GRASP_GOAL}
+OPTIONAL = {t.GRIPPER_STATUS, t.GRASP_GOAL, t.KINECT_DEPTH_INFO}
 INPUTS = {t.ARM_EE_POSE: "pose", t.KINECT_RGB: "rgb", t.gelsight("left", "image_diff"): "gel_left",
           t.gelsight("right", "image_diff"): "gel_right"}  # topic -> the planner's input key
 
@@ -96,6 +97,13 @@ def replay_decisions(bag_path: str | Path, policy, seed: int = 0) -> tuple[list[
             elif topic == t.GRIPPER_STATUS:
                 if msg.force_limit > 0:
                     force[0] = float(msg.force_limit)
+            elif topic == t.KINECT_DEPTH_INFO:  # as the planner node: the front camera's model for the crop
+                if hasattr(policy, "camera"):
+                    try:
+                        policy.camera = camera_from_calibration(
+                            msg.k, msg.width, msg.height, planner["camera_position"], planner["camera_orientation"])
+                    except ValueError as exc:  # the model received before stays, as in the node
+                        unplanned.append(f"camera_info at {_secs(msg.header):.3f} s ignored: {exc}")
             else:
                 history.add(INPUTS[topic], _secs(msg.header), msg)
             pending = _serve(pending, history, planned, policy, force[0], rng, unplanned, skew, limits, collection)

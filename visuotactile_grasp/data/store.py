@@ -208,6 +208,11 @@ class DatasetReader:
                                        f"open it with DatasetWriter(resume=True) to repair a crashed run") from exc
             self.entries = complete_trials(self.entries)
 
+    @property
+    def info(self) -> dict:
+        """How the dataset was collected (dataset.json's "info": source, objects, gels, front camera...)."""
+        return self.manifest.get("info", {})
+
     @staticmethod
     def check_manifest(path: Path) -> dict:
         try:

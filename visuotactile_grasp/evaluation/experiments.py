@@ -86,9 +86,9 @@ def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), he
     cfg = CandidateConfig(**candidates)
     for name, run in checkpoints.items():
         model, meta = checkpoint.load(run, expect_variant=name)
-        _policies[name] = LearnedPolicy(model, meta, cfg)
+        _policies[name] = LearnedPolicy(model, meta, cfg, camera=_cell.front_camera())
         # every learned model also chooses only the force of its initial grasp (a control)
-        force_only = LearnedPolicy(model, meta, replace(cfg, n_random=0))
+        force_only = LearnedPolicy(model, meta, replace(cfg, n_random=0), camera=_cell.front_camera())
         force_only.name = name + FORCE_ONLY
         _policies[force_only.name] = force_only
 

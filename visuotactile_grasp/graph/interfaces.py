@@ -137,7 +137,8 @@ def cylinder_fitter_node() -> Interface:
 
 def regrasp_planner_node() -> Interface:
     return Interface(publishes=((t.GRASP_GOAL, MSG + "GraspGoal"),),
-                     subscribes=((t.ARM_EE_POSE, POSE), (t.KINECT_RGB, IMAGE), (t.PLAN_REQUEST, MSG + "PlanRequest"),
+                     subscribes=((t.ARM_EE_POSE, POSE), (t.KINECT_RGB, IMAGE), (t.KINECT_DEPTH_INFO, INFO),
+                                 (t.PLAN_REQUEST, MSG + "PlanRequest"),
                                  (t.GRIPPER_STATUS, MSG + "GripperStatus"))
                      + tuple((t.gelsight(s, "image_diff"), IMAGE) for s in t.SIDES),
                      tooling=(DIAGNOSTICS,))

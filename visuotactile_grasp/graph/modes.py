@@ -33,13 +33,14 @@ def _hardware() -> list[NodeSpec]:
 
 
 def _cylinder_fitter() -> NodeSpec:
-    return NodeSpec("cylinder_fitter", "cylinder_fitter_node", ("cylinder_fitter.yaml",),
+    return NodeSpec("cylinder_fitter", "cylinder_fitter_node", ("cylinder_fitter.yaml", "front_camera.yaml"),
                     interface=i.cylinder_fitter_node())
 
 
 def _planner() -> NodeSpec:
     return NodeSpec("regrasp_planner", "regrasp_planner_node",
-                    ("regrasp_planner.yaml", "workspace.yaml", "action_space.yaml"), interface=i.regrasp_planner_node())
+                    ("regrasp_planner.yaml", "workspace.yaml", "action_space.yaml", "front_camera.yaml"),
+                    interface=i.regrasp_planner_node())
 
 
 def _collector() -> NodeSpec:

@@ -71,11 +71,17 @@ def read_meta(run_dir: str | Path, name: str = "model") -> dict:
     return meta
 
 
+def model_config(meta: dict) -> ModelConfig:
+    """The ModelConfig a model.json describes (weights come from the checkpoint, never from ImageNet)."""
+    # a model.json from before the front crop names no front_view: its model saw the whole frame
+    return ModelConfig(**{"front_view": "full", **meta["config"], "pretrained": False})
+
+
 def load(run_dir: str | Path, expect_variant: str | None = None, name: str = "model",
          optimizer: torch.optim.Optimizer | None = None) -> tuple[GraspSuccessNet, dict]:
     """The model (eval mode) and its sidecar; optionally restores the optimizer's moments."""
     meta = read_meta(run_dir, name)
-    config = ModelConfig(**{**meta["config"], "pretrained": False})
+    config = model_config(meta)
     if expect_variant and config.variant != expect_variant:
         raise CheckpointError(f"checkpoint in {run_dir} is a {config.variant!r} model, expected {expect_variant!r}")
     weights = Path(run_dir) / f"{name}.safetensors"

@@ -1,7 +1,9 @@
-"""From trial records to network inputs: resized images, gel difference images, scaled action features.
+"""From trial records to network inputs: the front view, gel difference images, scaled action features.
 
 The whole dataset is decoded once into uint8 arrays at the training resolution and cached beside
-it (DIR/cache/inputs_<side>.npz), since decoding PNGs every iteration would starve a CPU run.
+it (DIR/cache/inputs_<side>_<key>.npz), since decoding PNGs every iteration would starve a CPU run.
+The front image is cropped around the grasp point with the dataset's recorded camera model
+(FrontView; perception/front_view.py), or squashed whole for models trained before the crop.
 """
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ import cv2
 import numpy as np
 
 from ..data.store import DatasetReader
+from ..perception.camera import CameraModel
+from ..perception.front_view import FRONT_VIEW_EXTENT_M, FRONT_VIEWS, object_view
 from ..perception.tactile import difference_image
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the front view (object crop or full frame) is part of the key
 
 
 def load_side(crop: int) -> int:
@@ -46,15 +50,61 @@ def pose_and_force(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return pose, f[..., 12] * 20.0
 
 
+@dataclass(frozen=True)
+class FrontView:
+    """How a model sees the front camera: a crop extent_m wide around the grasp point (view "object",
+    which needs the camera's model) or the whole frame squashed to a square (view "full")."""
+    view: str = "object"
+    camera: CameraModel | None = None
+    extent_m: float = FRONT_VIEW_EXTENT_M
+
+    def __post_init__(self) -> None:
+        if self.view not in FRONT_VIEWS:
+            raise ValueError(f"front view must be one of {FRONT_VIEWS}, got {self.view!r}")
+        if self.view == "object" and self.camera is None:
+            raise ValueError("the object view crops around the grasp point: it needs the front camera's model")
+
+    @classmethod
+    def of(cls, model_config, camera: CameraModel | None) -> FrontView:
+        return cls(model_config.front_view, camera if model_config.front_view == "object" else None,
+                   model_config.front_extent_m)
+
+    def image(self, rgb: np.ndarray, ee_pose, side: int) -> np.ndarray:
+        """side x side x 3 uint8 for the network; ee_pose: x, y, z (, yaw) of the grasp in the base frame."""
+        if self.view == "full":
+            return cv2.resize(rgb, (side, side), interpolation=cv2.INTER_AREA)
+        return object_view(rgb, np.asarray(ee_pose, float)[:3], self.camera, side, self.extent_m)
+
+    def key(self) -> str:
+        return f"{self.view}/{self.extent_m}/{self.camera.to_dict() if self.camera else ''}"
+
+
 def state_images(rgb: np.ndarray, gel_left_before, gel_left_during, gel_right_before, gel_right_during,
-                 side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(front RGB, left diff, right diff), each side x side x 3 uint8."""
+                 side: int, front: FrontView, ee_pose) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(front view, left diff, right diff), each side x side x 3 uint8."""
     def fit(img):
         return cv2.resize(img, (side, side), interpolation=cv2.INTER_AREA)
-    return (fit(rgb), fit(difference_image(gel_left_during, gel_left_before)),
+    return (front.image(rgb, ee_pose, side), fit(difference_image(gel_left_during, gel_left_before)),
             fit(difference_image(gel_right_during, gel_right_before)))
 
 
+def dataset_camera(reader: DatasetReader) -> CameraModel:
+    """The front camera that took a dataset's images: dataset.json's info "front_camera". Datasets that
+    `vtg collect` made before it recorded the camera (their info names "trials") were simulated, and the
+    simulated Kinect is fixed: its model at the recorded image size. Any other dataset without it is refused."""
+    recorded = reader.info.get("front_camera")
+    if recorded is not None:
+        return CameraModel.from_dict(recorded)
+    if "trials" not in reader.info:
+        raise ValueError(f"{reader.root}: dataset.json records no front camera model (info 'front_camera'), which "
+                         "the object view needs; add it (perception/camera.CameraModel.to_dict) or train with "
+                         "--front-view full")
+    if not len(reader):
+        raise ValueError(f"{reader.root} has no records and no front camera model")
+    from ..sim.cell import front_camera_model
+
+    h, w = reader.load(0).images["rgb_before"].shape[:2]
+    return front_camera_model(w, h)
 @dataclass
 class Inputs:
     rgb: np.ndarray  # N, S, S, 3 uint8
@@ -77,25 +127,28 @@ DECODE_CHUNK = 32  # records per decoding task: few round trips, a smooth progre
 
 def _decode_chunk(task):
     """(start, rows of records start..stop-1): one task of load_inputs' fan-out."""
-    root, start, stop, side = task
+    root, start, stop, side, front = task
     reader = DatasetReader(root)
-    return start, [_one(reader, i, side) for i in range(start, stop)]
+    return start, [_one(reader, i, side, front) for i in range(start, stop)]
 
 
-def _one(reader: DatasetReader, i: int, side: int):
+def _one(reader: DatasetReader, i: int, side: int, front: FrontView):
     r = reader.load(i)
     im = r.images
     rgb, gl, gr = state_images(im["rgb_before"], im["gel_left_before"], im["gel_left_during"],
-                               im["gel_right_before"], im["gel_right_during"], side)
+                               im["gel_right_before"], im["gel_right_during"], side, front, r.ee_pose)
     feats = action_features(r.action, r.ee_pose, r.motion_gripper_frame, r.grip_force)
     return rgb, gl, gr, feats, float(r.success), r.object_id, r.kind
 
 
-def load_inputs(root: str | Path, crop: int, workers: int = 2, progress: bool = True) -> Inputs:
+def load_inputs(root: str | Path, model_config, workers: int = 2, progress: bool = True) -> Inputs:
+    """A dataset as the inputs of a model of model_config (its crop size and front view)."""
     root = Path(root)
     reader = DatasetReader(root)
-    side = load_side(crop)
-    key = hashlib.sha256(("".join(e["sha256"] for e in reader.entries) + f"{side}/{CACHE_VERSION}").encode())
+    side = load_side(model_config.image_size)
+    front = FrontView.of(model_config, dataset_camera(reader) if model_config.front_view == "object" else None)
+    key = hashlib.sha256(("".join(e["sha256"] for e in reader.entries)
+                          + f"{side}/{CACHE_VERSION}/{front.key()}").encode())
     cache = root / "cache" / f"inputs_{side}_{key.hexdigest()[:12]}.npz"
     if cache.exists():
         with np.load(cache, allow_pickle=False) as z:
@@ -107,7 +160,7 @@ def load_inputs(root: str | Path, crop: int, workers: int = 2, progress: bool = 
     from ..scale.ray_pool import map_unordered
 
     n, rows = len(reader), [None] * len(reader)
-    chunks = [(str(root), start, min(start + DECODE_CHUNK, n), side) for start in range(0, n, DECODE_CHUNK)]
+    chunks = [(str(root), start, min(start + DECODE_CHUNK, n), side, front) for start in range(0, n, DECODE_CHUNK)]
     with closing(map_unordered(_decode_chunk, chunks, workers)) as decoded, \
             tqdm(total=n, desc="decoding records", disable=not progress) as bar:
         for start, part in decoded:
@@ -139,12 +192,16 @@ def to_tensor_images(batch: np.ndarray, crop: int, rng: np.random.Generator | No
     return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
 
 
-def state_tensors(rgb: np.ndarray, diff_left: np.ndarray, diff_right: np.ndarray, crop: int):
-    """One state for the planner: (front RGB, left diff, right diff) tensors, 1 x 3 x crop x crop each;
-    diffs are GelSight after-minus-before images as the GelSight node publishes them (centred on 128)."""
+def state_tensors(rgb: np.ndarray, diff_left: np.ndarray, diff_right: np.ndarray, crop: int, front: FrontView,
+                  ee_pose):
+    """One state for the planner: (front view, left diff, right diff) tensors, 1 x 3 x crop x crop each;
+    diffs are GelSight after-minus-before images as the GelSight node publishes them (centred on 128);
+    ee_pose: the grasp the front view is cropped around."""
     side = load_side(crop)
 
-    def one(img, diff):
-        small = cv2.resize(img, (side, side), interpolation=cv2.INTER_AREA)[None]
-        return to_tensor_images(small, crop, None, diff=diff)
-    return one(rgb, False), one(diff_left, True), one(diff_right, True)
+    def one(small, diff):
+        return to_tensor_images(small[None], crop, None, diff=diff)
+
+    def fit(img):
+        return cv2.resize(img, (side, side), interpolation=cv2.INTER_AREA)
+    return one(front.image(rgb, ee_pose, side), False), one(fit(diff_left), True), one(fit(diff_right), True)

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
+from ..perception.front_view import FRONT_VIEW_EXTENT_M, FRONT_VIEWS
+
 VARIANTS = ("tactile_vision", "vision", "tactile", "tactile_vision_no_action")
 BACKBONES = ("resnet50", "resnet18", "efficientnet_lite0", "small")
 ACTION_DIM = 13  # action 5 + end-effector pose 4 + motion in the gripper frame 3 + current grip force 1
@@ -28,12 +30,21 @@ class ModelConfig:
     action_hidden: int = 1024
     fusion_hidden: int = 1024
     pretrained: bool = True  # ImageNet weights where they are on the machine
+    # the front image: a crop around the grasp point ("object": perception/front_view.py) or the whole
+    # frame squashed to a square ("full": what the models trained before the crop saw; their model.json
+    # does not name it and loads as "full")
+    front_view: str = "object"
+    front_extent_m: float = FRONT_VIEW_EXTENT_M
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
         if self.backbone not in BACKBONES:
             raise ValueError(f"backbone must be one of {BACKBONES}, got {self.backbone!r}")
+        if self.front_view not in FRONT_VIEWS:
+            raise ValueError(f"front_view must be one of {FRONT_VIEWS}, got {self.front_view!r}")
+        if not 0.02 <= self.front_extent_m <= 2.0:
+            raise ValueError(f"front_extent_m must be 0.02-2 m, got {self.front_extent_m}")
 
     @property
     def uses_vision(self) -> bool:

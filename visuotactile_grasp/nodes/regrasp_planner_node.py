@@ -15,7 +15,7 @@ import math
 import time
 
 from geometry_msgs.msg import PoseStamped
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CameraInfo, Image
 from visuotactile_grasp_msgs.msg import GraspGoal, GripperStatus, PlanRequest
 
 from ..streams import keyed_rng
@@ -31,8 +31,9 @@ from ..ros.declared_node import DeclaredNode
 from ..ros.diagnostics import OK, WARN, Diagnostics
 from ..image_decoding import ImageConversionError
 from ..ros.image_conversion import image_to_numpy
-from ..ros.input_checks import (COLOUR_ENCODINGS, GRIPPER_FORCE_RANGE, CauseLog, cylinder_fit_problem,
-                               force_problem, image_problem, pose_problem, stamp_ahead)
+from ..ros.input_checks import (COLOUR_ENCODINGS, GRIPPER_FORCE_RANGE, CauseLog, camera_info_problem,
+                               cylinder_fit_problem, force_problem, image_problem, pose_problem, stamp_ahead)
+from ..perception.camera import camera_from_calibration
 from ..ros.node_main import run_node
 from ..ros.clocks import node_now, steady_timer
 from ..planning.action_space import force_range
@@ -61,6 +62,9 @@ class RegraspPlannerNode(DeclaredNode):
         self.create_subscription(PoseStamped, topics.ARM_EE_POSE, lambda m: self._keep("pose", m),
                                  qos.DECISION_POSE)
         self.create_subscription(Image, topics.KINECT_RGB, lambda m: self._keep("rgb", m), qos.DECISION_IMAGE)
+        # the front RGB is registered to the depth camera: its CameraInfo and the extrinsics give the model
+        # that crops the image around the grasp (a model with the object view plans only once it has come)
+        self.create_subscription(CameraInfo, topics.KINECT_DEPTH_INFO, self.on_camera_info, qos.IMAGE)
         for side in topics.SIDES:
             self.create_subscription(Image, topics.gelsight(side, "image_diff"),
                                      lambda m, s=side: self._keep(f"gel_{s}", m), qos.DECISION_IMAGE)
@@ -83,6 +87,21 @@ class RegraspPlannerNode(DeclaredNode):
         self.get_logger().info(f"loaded {self.p.policy} model from {self.p.checkpoint} (Platt {meta.get('platt')}, "
                                f"lift rule {self.p.lift_rule}: p > {policy.cfg.lift_threshold:.3f})")
         return policy
+
+    def on_camera_info(self, msg: CameraInfo) -> None:
+        problem = camera_info_problem(msg)
+        if problem is not None:
+            self.bad_input.problem(problem, "camera_info ignored (the camera model received before stays)")
+            return
+        try:
+            camera = camera_from_calibration(msg.k, msg.width, msg.height, self.p.camera_position,
+                                             self.p.camera_orientation)
+        except ValueError as exc:
+            self.bad_input("camera_model", f"camera_info ignored: {exc}")
+            return
+        if hasattr(self.policy, "camera") and camera != self.policy.camera:  # the baseline plans without images
+            self.policy.camera = camera
+            self.get_logger().info(f"front camera model: {msg.width}x{msg.height}, f {camera.K.fx:.1f} px")
 
     def on_gripper(self, msg: GripperStatus) -> None:
         if not msg.connected:

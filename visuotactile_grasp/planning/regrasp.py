@@ -24,7 +24,8 @@ import torch
 
 from ..param_files import node_params
 from ..model.calibration import sigmoid
-from ..model.inputs import action_features, state_tensors
+from ..model.inputs import FrontView, action_features, state_tensors
+from ..perception.camera import CameraModel
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..geometry import to_gripper_frame
 from .action_space import GRIP_FORCE_RANGE, MAX_ROTATION_DEG, MAX_TRANSLATION, force_range
@@ -102,8 +103,12 @@ def lift_threshold_for(meta: dict, cfg: CandidateConfig) -> float:
 
 
 class LearnedPolicy:
-    def __init__(self, model, meta: dict, cfg: CandidateConfig = CandidateConfig(), device: str = "cpu") -> None:
+    def __init__(self, model, meta: dict, cfg: CandidateConfig = CandidateConfig(), device: str = "cpu",
+                 camera: CameraModel | None = None) -> None:
         self.model = model.to(device).eval()
+        # the front camera's model: a model with the object view crops its image around the grasp with it
+        # (the planner node sets it from the camera's CameraInfo and its extrinsics parameters)
+        self.camera = camera
         self.name = model.config.variant
         self.platt = meta.get("platt", [1.0, 0.0])
         # the threshold this model really lifts at is fixed here, once; decisions are made with it
@@ -115,7 +120,12 @@ class LearnedPolicy:
     def scorer(self, rgb, diff_left, diff_right, pose, force: float, calibrated: bool = True):
         """score(actions (N, 5)) -> calibrated probabilities (or raw logits) for one state; the image
         features are computed once."""
-        tensors = [t.to(self.device) for t in state_tensors(rgb, diff_left, diff_right, self.model.config.image_size)]
+        config = self.model.config
+        if config.front_view == "object" and self.camera is None:
+            raise ValueError("this model sees the front image cropped around the grasp: the planner has no "
+                             "camera model for it yet")
+        front = FrontView.of(config, self.camera)
+        tensors = [t.to(self.device) for t in state_tensors(rgb, diff_left, diff_right, config.image_size, front, pose)]
         image_part = self.model.image_features(*tensors)
         a, b = self.platt
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from ..perception.cylinder_fit import FitConfig
 from . import Param
+from .front_camera import FRONT_CAMERA_PARAMS
 
-PARAMS = [
-    Param("camera_position", [1.35, 0.0, 0.55],
-          "Optical frame origin in the base frame (m), from extrinsic calibration.", deployment=True),
-    Param("camera_orientation", [-0.623438, -0.623438, 0.333654, 0.333654],
-          "Optical frame orientation in the base frame, quaternion x, y, z, w.", deployment=True),
+PARAMS = FRONT_CAMERA_PARAMS + [
     Param("roi", list(FitConfig.roi), "Region of interest on the table: x min, x max, y min, y max (m).",
           deployment=True),
     Param("plane_threshold", FitConfig.plane_threshold,

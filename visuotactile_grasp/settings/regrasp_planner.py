@@ -8,6 +8,7 @@ from ..planning.action_space import GRIP_FORCE_RANGE, MAX_ROTATION_DEG, MAX_TRAN
 from ..planning.planner_defaults import (BASELINE_FORCE, CANDIDATES, FORCE_SWEEP, LIFT_MARGIN, LIFT_RULE, LIFT_RULES,
                                           LIFT_THRESHOLD, SEARCH, SEARCHES)
 from . import Param
+from .front_camera import FRONT_CAMERA_PARAMS
 
 PARAMS = [
     Param("policy", "cylinder_baseline", "cylinder_baseline, or a learned policy (needs checkpoint)."),
@@ -45,4 +46,4 @@ PARAMS = [
     Param("workspace_lower", list(WORKSPACE_LOWER), "Targets are clamped into this box: lower corner (m; "
           "config/workspace.yaml, shared with the arm)."),
     Param("workspace_upper", list(WORKSPACE_UPPER), "Targets are clamped into this box: upper corner (m)."),
-]
+] + FRONT_CAMERA_PARAMS  # a model with the object view crops the front image around the grasp with them

@@ -16,9 +16,10 @@ import numpy as np
 
 from ..devices.sawyer.limits import WORKSPACE_LOWER, WORKSPACE_UPPER
 from ..geometry import all_finite, wrap_angle
-from ..perception.camera import Intrinsics
+from ..perception.camera import CameraModel, Intrinsics
 from ..perception.tactile import CONTACT_THRESHOLD
 from ..streams import keyed_rng, stream_seed
+from .camera import look_at
 from .gripper import SimulatedGripper
 from .objects import ObjectSpec
 
@@ -35,6 +36,12 @@ def label_thresholds(gel_model: str) -> str:
 START_EE = (0.6, 0.0, 0.35, 0.0)  # x, y, z, yaw: where the hand starts
 CAMERA_EYE = (1.35, 0.0, 0.55)  # the Kinect in front of the table, looking at its centre
 CAMERA_TARGET = (0.6, 0.0, 0.05)
+
+
+def front_camera_model(width: int, height: int) -> CameraModel:
+    """The simulated Kinect (fixed in front of the table) at this image size."""
+    return CameraModel.from_pose(Intrinsics.kinect_like(width, height),
+                                 look_at(np.asarray(CAMERA_EYE, float), np.asarray(CAMERA_TARGET, float)), CAMERA_EYE)
 PLACEMENT_AREA = (0.52, 0.68, -0.12, 0.12)  # where objects are put back
 GEL_SIDES = ("left", "right")  # a cell's own gels: config.seed * 2 + i (Cell.mount_gels mounts others)
 
@@ -125,6 +132,10 @@ class Cell(ABC):
 
     def kinect_intrinsics(self) -> Intrinsics:
         return Intrinsics.kinect_like(self.config.camera_width, self.config.camera_height)
+
+    def front_camera(self) -> CameraModel:
+        """The Kinect's calibrated model, as a dataset records it and a planner crops with it."""
+        return front_camera_model(self.config.camera_width, self.config.camera_height)
 
     @property
     def own_gel_ids(self) -> tuple[int, int]:

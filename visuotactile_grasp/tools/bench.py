@@ -33,6 +33,7 @@ def bench_planner(backbones=("resnet50", "resnet18", "small"), devices=None, can
 
     from ..model.network import GraspSuccessNet, ModelConfig
     from ..planning.regrasp import CandidateConfig, LearnedPolicy
+    from ..sim.cell import front_camera_model
 
     devices = devices or (["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
     rows = []
@@ -51,7 +52,7 @@ def bench_planner(backbones=("resnet50", "resnet18", "small"), devices=None, can
                 model = model.to(memory_format=torch.channels_last)
             policy = LearnedPolicy(model, {"platt": [1.0, 0.0]}, CandidateConfig(
                 n_random=candidates - FORCE_SWEEP, n_force_sweep=FORCE_SWEEP, search=search, lift_rule="paper"),
-                device=device)  # untrained weights: no validated threshold, and only the timing counts
+                device=device, camera=front_camera_model(320, 240))  # untrained: only the timing counts
             sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
             plans = []
 
@@ -72,13 +73,14 @@ def bench_search(checkpoint_dir: str, data: str, states: int = 20, seed: int = 0
     difference) found against network evaluations: random shooting vs CEM, on recorded states."""
     from ..data.store import DatasetReader
     from ..model import checkpoint
+    from ..model.inputs import dataset_camera
     from ..perception.tactile import difference_image
     from ..planning.regrasp import CandidateConfig, LearnedPolicy, cem_search, sample_candidates
 
     model, meta = checkpoint.load(checkpoint_dir)
     cfg = CandidateConfig()
-    policy = LearnedPolicy(model, meta, cfg)
     reader = DatasetReader(data)
+    policy = LearnedPolicy(model, meta, cfg, camera=dataset_camera(reader))
     rng = np.random.default_rng(seed)
     picks = rng.choice([i for i, e in enumerate(reader.entries) if e["kind"] == "grasp"], states, replace=False)
     budgets = (50, 100, 200, 400, 1000, 2000, 5000)

@@ -112,6 +112,18 @@ def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_mode
             yield trial_id, object_id, outcome.success if recorded else None, outcome.failure_reason
 
 
+def simulated_kinect(direct: bool):
+    """The Kinect that images a collection: the bare cells' (CellConfig's image size) or the graph's sim cell's
+    (its parameters); both are the simulator's fixed camera (sim/cell.front_camera_model)."""
+    from ..param_files import node_params
+    from ..sim.cell import CellConfig, front_camera_model
+
+    if direct:
+        return front_camera_model(CellConfig.camera_width, CellConfig.camera_height)
+    p = node_params("sim_cell")
+    return front_camera_model(int(p["camera_width"]), int(p["camera_height"]))
+
+
 def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool, workers: int, seed: int,
                 record: str = "", gel_model: str = "legacy", ray_address: str = "",
                 gel_change_every: int | None = None, object_library: str = "v1") -> int:
@@ -163,7 +175,8 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     ids = resolve_objects(objects)
     todo = pending_trials(out_dir, trials, ids)
     info = {"objects": objects, "trials": trials, "seed": seed, "source": "direct" if direct else "graph",
-            "gel_model": gel_model, "gel_change_every": change_every}
+            "gel_model": gel_model, "gel_change_every": change_every,
+            "front_camera": simulated_kinect(direct).to_dict()}
     if object_library != "v1":  # v1 datasets keep the info they always had
         info["object_library"] = object_library
     if thresholds != "default":

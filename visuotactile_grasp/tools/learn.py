@@ -19,6 +19,9 @@ def add_model_args(p) -> None:
     p.add_argument("--lr", type=float, default=None, help="default 1e-4 (ResNets), 1e-3 (small)")
     p.add_argument("--lr-drop-at", type=int, default=None, help="default: 7/9 of the iterations (7,000 of 9,000)")
     p.add_argument("--no-pretrained", action="store_true", help="skip ImageNet weights even if present")
+    p.add_argument("--front-view", default="object", choices=("object", "full"),
+                   help="object: the front image cropped around the grasp point with the dataset's camera model "
+                   "(perception/front_view.py); full: the whole frame squashed (the shipped models)")
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2, help="processes decoding the dataset (first use only)")
@@ -33,7 +36,7 @@ def configs(args, variant: str):
     size = args.image_size or (64 if small else 224)
     hidden = SMALL_HIDDEN if small else 1024
     model = ModelConfig(variant=variant, backbone=args.backbone, image_size=size, action_hidden=hidden,
-                        fusion_hidden=hidden, pretrained=not args.no_pretrained)
+                        fusion_hidden=hidden, pretrained=not args.no_pretrained, front_view=args.front_view)
     drop = args.lr_drop_at if args.lr_drop_at is not None else int(round(args.iterations * 7 / 9))
     train = TrainConfig(iterations=args.iterations, batch_size=args.batch_size,
                         lr=args.lr or (1e-3 if small else 1e-4), lr_drop_at=drop, seed=args.seed, device=args.device,
@@ -75,7 +78,7 @@ def run_train(args) -> int:
 
     from ..model.inputs import load_inputs
 
-    load_inputs(args.data, configs(args, args.model)[0].image_size, workers=args.workers)  # decoded once, here
+    load_inputs(args.data, configs(args, args.model)[0], workers=args.workers)  # decoded once, here
     t0 = time.monotonic()
     try:
         distributed.launch(args.nproc, train_rank, args, device_name=args.device)
@@ -99,7 +102,7 @@ def train_rank(args) -> int:
     model_cfg, train_cfg = configs(args, args.model)
     if rank > 0:  # rank 0 decodes a new dataset into its cache first; the others then only read it
         dist.barrier()
-    inputs = load_inputs(args.data, model_cfg.image_size, workers=args.workers, progress=rank == 0)
+    inputs = load_inputs(args.data, model_cfg, workers=args.workers, progress=rank == 0)
     if rank == 0 and world > 1:
         dist.barrier()
         print(f"{world} processes, {train_cfg.batch_size // world} examples of each batch of "
@@ -122,8 +125,8 @@ def run_calibrate(args) -> int:
     from ..model.inputs import load_inputs
     from ..model.train import recalibrate
 
-    size = checkpoint.read_meta(args.run)["config"]["image_size"]
-    entries = recalibrate(args.run, load_inputs(args.data, size, workers=args.workers))
+    model_cfg = checkpoint.model_config(checkpoint.read_meta(args.run))
+    entries = recalibrate(args.run, load_inputs(args.data, model_cfg, workers=args.workers))
     print(json.dumps({k: entries.get(k) for k in ("platt", "val_calibrated", "lift")}, indent=1))
     return 0
 
@@ -138,7 +141,7 @@ def run_crossval(args) -> int:
 
     from .evaluate import git_commit
 
-    inputs = load_inputs(args.data, configs(args, "tactile_vision")[0].image_size, workers=args.workers)
+    inputs = load_inputs(args.data, configs(args, "tactile_vision")[0], workers=args.workers)
     model_cfg, train_cfg = configs(args, "tactile_vision")
     data = dataset_provenance(args.data, inputs)
     shape = {k: v for k, v in model_cfg.to_dict().items() if k not in ("variant", "pretrained")}
