@@ -121,9 +121,10 @@ class GraspSuccessNet(nn.Module):
         self.fuse_action = nn.Linear(act_dim, config.fusion_hidden, bias=False) if act_dim else None
         self.head = nn.Sequential(nn.ReLU(inplace=True), nn.Linear(config.fusion_hidden, 1))
 
-    def image_features(self, rgb: torch.Tensor | None, gel_left: torch.Tensor | None,
+    def stack_features(self, rgb: torch.Tensor | None, gel_left: torch.Tensor | None,
                        gel_right: torch.Tensor | None) -> torch.Tensor:
-        """The image part of the first fusion layer, (B, fusion_hidden); inputs are normalised images."""
+        """The image stacks' outputs, concatenated (B, image_dim); inputs are normalised images. With the
+        stacks frozen (model/frozen_features.py) these are computed once per image and cached."""
         feats = []
         if self.config.uses_vision:
             feats.append(self.vision(rgb))
@@ -131,7 +132,12 @@ class GraspSuccessNet(nn.Module):
             both = self.tactile(torch.cat([gel_left, gel_right], dim=0))
             left, right = both.chunk(2, dim=0)
             feats += [left, right]
-        return self.fuse_image(torch.cat(feats, dim=1))
+        return torch.cat(feats, dim=1)
+
+    def image_features(self, rgb: torch.Tensor | None, gel_left: torch.Tensor | None,
+                       gel_right: torch.Tensor | None) -> torch.Tensor:
+        """The image part of the first fusion layer, (B, fusion_hidden); inputs are normalised images."""
+        return self.fuse_image(self.stack_features(rgb, gel_left, gel_right))
 
     def score(self, image_part: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         """Logits for actions (N, ACTION_DIM) given the image part of one state (1 or N, fusion_hidden)."""
@@ -140,5 +146,11 @@ class GraspSuccessNet(nn.Module):
             h = h + self.fuse_action(self.action_mlp(actions))
         return self.head(h).squeeze(-1)
 
-    def forward(self, rgb, gel_left, gel_right, actions) -> torch.Tensor:
-        return self.score(self.image_features(rgb, gel_left, gel_right), actions)
+    def forward(self, rgb, gel_left, gel_right, actions, stacks: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits; stacks: the stacks' outputs already computed (frozen stacks), instead of the images."""
+        if stacks is None:
+            stacks = self.stack_features(rgb, gel_left, gel_right)
+        return self.score(self.fuse_image(stacks), actions)
+
+    def image_stacks(self) -> list[nn.Module]:
+        return [m for m in (getattr(self, "vision", None), getattr(self, "tactile", None)) if m is not None]

@@ -19,6 +19,7 @@ from torch import nn
 
 from . import checkpoint, distributed
 from .calibration import fit_platt, metrics, sigmoid
+from .frozen_features import freeze_stacks, stack_feature_table
 from .inputs import Inputs, to_tensor_images
 from .lift_calibration import planner_sweep, reachable_lift
 from .network import GraspSuccessNet, ModelConfig
@@ -35,6 +36,9 @@ class TrainConfig:
     val_fraction: float = 0.15  # of the training objects, held out for Platt scaling and model choice
     lift_quantile: float = 0.5  # the reachable lift threshold: this quantile of keep p on held validation grasps
     checkpoint_every: int = 500
+    # the image stacks keep their initial (ImageNet) weights and each image's features are computed once;
+    # only the action MLP and fusion layers train (model/frozen_features.py: the CPU default for ImageNet stacks)
+    frozen_stacks: bool = False
     seed: int = 0
     device: str = "auto"
     processes: int = 1  # DDP ranks the global batch was split over; recorded by train()
@@ -106,7 +110,10 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
     resuming = resume and (run_dir / "model.json").exists()
     # a resumed run starts from its checkpoint, not from ImageNet again, and keeps its true origin
     model = GraspSuccessNet(replace(model_cfg, pretrained=False) if resuming else model_cfg).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.frozen_stacks:
+        freeze_stacks(model)
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr,
+                                 weight_decay=cfg.weight_decay)
     step, previous_rate = 0, None
     if resuming:
         check_resumable(run_dir, model_cfg, cfg, data)
@@ -124,6 +131,9 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
         run_dir.mkdir(parents=True, exist_ok=True)
         log = open(run_dir / "metrics.jsonl", "a")
     board = TrainLog(run_dir, step, enabled=rank == 0)
+    table = None
+    if cfg.frozen_stacks and step < cfg.iterations:  # after a resume's load: the checkpoint's stacks (the same)
+        table = stack_feature_table(model, tr, device, progress=progress and rank == 0)
     t0, seen, running, window = time.monotonic(), 0, [], []
     model.train()
     with tqdm(total=cfg.iterations, initial=step, desc=f"train {model_cfg.variant}", unit="it",
@@ -133,9 +143,12 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
                 group["lr"] = cfg.lr * (0.1 if step >= cfg.lr_drop_at else 1.0)
             rng = np.random.default_rng([cfg.seed, step])  # the same batch for step k, resumed or not
             idx = rng.integers(0, len(tr), cfg.batch_size)
-            batch = batch_tensors(model, tr, idx, model_cfg.image_size, rng, device, part)
             labels = torch.from_numpy(tr.labels[idx[part]]).to(device)
-            logits = net(*batch)
+            if table is not None:
+                actions = torch.from_numpy(tr.actions[idx[part]]).to(device)
+                logits = net(None, None, None, actions, stacks=table[torch.from_numpy(idx[part])])
+            else:
+                logits = net(*batch_tensors(model, tr, idx, model_cfg.image_size, rng, device, part))
             loss = loss_fn(logits, labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -23,6 +23,10 @@ def add_model_args(p) -> None:
                    help="object: the front image cropped around the grasp point with the dataset's camera model "
                    "(perception/front_view.py); full: the whole frame squashed (the shipped models)")
     p.add_argument("--device", default="auto")
+    p.add_argument("--frozen-stacks", default="auto", choices=("auto", "on", "off"),
+                   help="on: the ImageNet stacks stay frozen, each image's features are computed once and only the "
+                   "action and fusion layers (the paper's widths) train (model/frozen_features.py); off: fine-tune "
+                   "everything (the paper; for a GPU); auto: on for pretrained stacks without a GPU")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2, help="processes decoding the dataset (first use only)")
 
@@ -38,10 +42,18 @@ def configs(args, variant: str):
     model = ModelConfig(variant=variant, backbone=args.backbone, image_size=size, action_hidden=hidden,
                         fusion_hidden=hidden, pretrained=not args.no_pretrained, front_view=args.front_view)
     drop = args.lr_drop_at if args.lr_drop_at is not None else int(round(args.iterations * 7 / 9))
+    frozen = args.frozen_stacks == "on" or (args.frozen_stacks == "auto" and not small and model.pretrained
+                                             and not _gpu(args.device))
     train = TrainConfig(iterations=args.iterations, batch_size=args.batch_size,
                         lr=args.lr or (1e-3 if small else 1e-4), lr_drop_at=drop, seed=args.seed, device=args.device,
-                        checkpoint_every=min(500, max(1, args.iterations // 4)))
+                        checkpoint_every=min(500, max(1, args.iterations // 4)), frozen_stacks=frozen)
     return model, train
+
+
+def _gpu(device: str) -> bool:
+    import torch
+
+    return device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
 
 
 def dataset_provenance(data_dir: str, inputs) -> dict:
