@@ -16,6 +16,7 @@
     vtg bench search             random shooting vs cross-entropy method: best predicted success per evaluations
     vtg bench gelsight           two GelSight nodes at 1280x960, 30 Hz: frames delivered and latency
     vtg bench graph              sensor-to-goal latency through the running grasp graph
+    vtg bench train --backbones efficientnet_lite0   training examples/s: fine-tuning vs frozen stacks
     vtg replay BAG --checkpoint  re-plan a bag's decision points with a model, compare with the recording
 """
 from __future__ import annotations
@@ -208,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .tools.bench import run_bench
 
     bench = verbs.add_parser("bench", help="benchmarks that print figures")
-    bench.add_argument("what", choices=("planner", "search", "gelsight", "graph"))
+    bench.add_argument("what", choices=("planner", "search", "gelsight", "graph", "train"))
     bench.add_argument("--attempts", type=int, default=2, help="graph: grasp attempts to time")
     bench.add_argument("--search", default=SEARCH, choices=SEARCHES, help="graph: planner search")
     bench.add_argument("--seconds", type=float, default=15.0, help="gelsight: measuring time")
