@@ -172,5 +172,5 @@ def test_the_front_camera_of_a_dataset_is_recorded_or_known_or_refused(tmp_path)
     # vtg collect's datasets from before the camera was recorded: the simulated Kinect at the images' size
     h, w = make_record(0).images["rgb_before"].shape[:2]
     assert dataset_camera(dataset("vtg_collect", {"trials": 1, "source": "direct"})) == front_camera_model(w, h)
-    with pytest.raises(ValueError, match="no front camera model"):
+    with pytest.raises(DatasetError, match="no front camera model"):
         dataset_camera(dataset("robot", {"source": "graph"}))  # a collector node's own dataset: unknown camera

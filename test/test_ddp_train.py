@@ -2,6 +2,7 @@
 weights for the same global batch; rank 0 alone writes the run; a rank that dies ends the launch at
 once, and the run resumes from its checkpoint on both ranks; `vtg train --nproc 2` runs end to end."""
 import json
+import shutil
 import os
 import sys
 import time
@@ -150,7 +151,9 @@ def test_a_global_batch_must_split_evenly(tmp_path, monkeypatch):
 
 
 def _dataset(root, n: int):
-    with DatasetWriter(root) as writer:
+    from visuotactile_grasp.sim.cell import front_camera_model
+
+    with DatasetWriter(root, info={"front_camera": front_camera_model(32, 24).to_dict()}) as writer:
         for i in range(n):
             rng = np.random.default_rng(i)
             images = {k: rng.integers(0, 255, (24, 32, 3), dtype=np.uint8) for k in (
@@ -168,6 +171,12 @@ def test_vtg_train_nproc(tmp_path):
     args = ["train", "--data", str(data), "--backbone", "small", "--image-size", "32", "--iterations", "2",
             "--workers", "1"]
     assert main([*args, "--batch-size", "6", "--nproc", "4", "--out", str(tmp_path / "uneven")]) == 2
+    # a dataset that does not say which camera took its front images: refused in one line for the object view
+    unknown = tmp_path / "unknown"
+    shutil.copytree(data, unknown)
+    manifest = json.loads((unknown / "dataset.json").read_text())
+    (unknown / "dataset.json").write_text(json.dumps({**manifest, "info": {}}))
+    assert main(["train", "--data", str(unknown), *args[3:], "--out", str(tmp_path / "unknown_run")]) == 2
     assert main([*args, "--batch-size", "4", "--nproc", "2", "--out", str(tmp_path / "run")]) == 0
     meta = checkpoint.read_meta(tmp_path / "run")
     assert (meta["step"], meta["train"]["processes"], meta["data"]["examples"]) == (2, 2, 24)

@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..data.store import DatasetReader
+from ..data.store import DatasetError, DatasetReader
 from ..perception.camera import CameraModel
 from ..perception.front_view import FRONT_VIEW_EXTENT_M, FRONT_VIEWS, object_view
 from ..perception.tactile import difference_image
@@ -96,11 +96,11 @@ def dataset_camera(reader: DatasetReader) -> CameraModel:
     if recorded is not None:
         return CameraModel.from_dict(recorded)
     if "trials" not in reader.info:
-        raise ValueError(f"{reader.root}: dataset.json records no front camera model (info 'front_camera'), which "
+        raise DatasetError(f"{reader.root}: dataset.json records no front camera model (info 'front_camera'), which "
                          "the object view needs; add it (perception/camera.CameraModel.to_dict) or train with "
                          "--front-view full")
     if not len(reader):
-        raise ValueError(f"{reader.root} has no records and no front camera model")
+        raise DatasetError(f"{reader.root} has no records and no front camera model")
     from ..sim.cell import front_camera_model
 
     h, w = reader.load(0).images["rgb_before"].shape[:2]
