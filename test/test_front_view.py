@@ -65,3 +65,27 @@ def test_camera_model_round_trips_and_matches_the_fitters_calibration():
     points = np.array([[0.6, 0.0, 0.05], [0.5, 0.2, 0.1], [0.8, -0.3, 0.0]])
     np.testing.assert_allclose(ros.project(points), camera.project(points), atol=0.5)
     assert Intrinsics.kinect_like(320, 240) == camera.K
+
+
+def test_the_sim_cameras_model_is_the_camera_mujoco_renders_with():
+    """front_camera_model (what datasets record and the crop uses) against the rendered Kinect's pose and
+    field of view in the MuJoCo model, so the crop and the images cannot drift apart unnoticed."""
+    import math
+
+    import mujoco
+
+    from visuotactile_grasp.sim.cell import CellConfig
+    from visuotactile_grasp.sim.mujoco_cell import MujocoCell
+
+    cell = MujocoCell(CellConfig(camera_width=320, camera_height=240), object_id="train_000")
+    try:
+        m, d = cell.model, cell.data
+        cam = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_CAMERA, "kinect")
+        model = front_camera_model(320, 240)
+        # MuJoCo's camera frame: x right, y up, z backwards; the optical frame: x right, y down, z forward
+        np.testing.assert_allclose(d.cam_xmat[cam].reshape(3, 3) @ np.diag([1.0, -1.0, -1.0]), np.asarray(model.R),
+                                   atol=1e-9)
+        np.testing.assert_allclose(d.cam_xpos[cam], model.eye, atol=1e-9)
+        assert 120.0 / math.tan(math.radians(m.cam_fovy[cam]) / 2) == pytest.approx(model.K.fy, rel=1e-5)
+    finally:
+        cell.close()

@@ -170,3 +170,22 @@ def test_shipped_models_from_before_the_front_crop_load_with_the_whole_frame_vie
         model, _ = checkpoint.load(folder)
         assert model.config.front_view == "full"
     assert ModelConfig().front_view == "object"  # what vtg train makes now
+
+
+def test_a_run_from_before_the_front_view_resumes(tmp_path):
+    """Its model.json names no front_view: it is the whole-frame model it was, not another setup."""
+    import json
+    import shutil
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from visuotactile_grasp.model.train import check_resumable
+
+    run = tmp_path / "run"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "models" / "vision_small", run)
+    meta = json.loads((run / "model.json").read_text())
+    cfg = TrainConfig(**{k: v for k, v in meta["train"].items() if k in asdict(TrainConfig())})
+    check_resumable(run, checkpoint.model_config(meta), cfg, None)
+    with pytest.raises(ValueError, match="another setup"):
+        check_resumable(run, ModelConfig(**{**checkpoint.model_config(meta).to_dict(), "front_view": "object"}),
+                        cfg, None)

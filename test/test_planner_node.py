@@ -151,3 +151,63 @@ def test_learned_planner_reads_the_requests_minimum_force_flag_and_fit(ros_env, 
         node.destroy_node()
         rclpy.try_shutdown()
         assert proc.stop() == 0, proc.output()[-2000:]
+
+
+def test_an_object_view_model_waits_for_the_cameras_model_then_plans(ros_env, tmp_path):
+    """A model that crops the front image around the grasp plans only once the camera's CameraInfo has
+    come (with the extrinsics of config/front_camera.yaml); before, the request is answered INPUTS_MISSING
+    naming it, never planned blind."""
+    import numpy as np
+    from sensor_msgs.msg import CameraInfo
+
+    from test_model import SMALL, synthetic_inputs
+    from visuotactile_grasp.model.network import ModelConfig
+    from visuotactile_grasp.model.train import TrainConfig, train
+    from visuotactile_grasp.ros.image_conversion import numpy_to_image
+    from visuotactile_grasp.sim.cell import front_camera_model
+
+    run = tmp_path / "run"
+    train(synthetic_inputs(), ModelConfig(variant="tactile_vision", **SMALL),
+          TrainConfig(iterations=4, batch_size=8, checkpoint_every=4), run, progress=False)
+    proc = NodeProcess("regrasp_planner_node", "regrasp_planner",
+                       {"policy": "tactile_vision", "checkpoint": str(run), "candidates": 200, "force_sweep": 20,
+                        "lift_rule": "paper", "input_timeout": 2.0}, ros_env, tmp_path / "planner.log")
+    rclpy.init()
+    node = rclpy.create_node("test_camera_client")
+    answers = {}
+    node.create_subscription(GraspGoal, topics.GRASP_GOAL, lambda g: answers.__setitem__(header_key(g.header), g),
+                             qos.ANSWERS)
+    pubs = {"pose": node.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE),
+            "request": node.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE),
+            "rgb": node.create_publisher(Image, topics.KINECT_RGB, qos.IMAGE),
+            "info": node.create_publisher(CameraInfo, topics.KINECT_DEPTH_INFO, qos.IMAGE),
+            **{s: node.create_publisher(Image, topics.gelsight(s, "image_diff"), qos.IMAGE) for s in topics.SIDES}}
+    K = front_camera_model(320, 240).K
+    rng = np.random.default_rng(0)
+
+    def ask(t: float, with_camera: bool) -> GraspGoal:
+        request = _request(t, t)
+        header = Header(stamp=_t(t), frame_id="kinect")
+        if with_camera:
+            pubs["info"].publish(CameraInfo(header=header, width=320, height=240,
+                                            k=[K.fx, 0.0, K.cx, 0.0, K.fy, K.cy, 0.0, 0.0, 1.0]))
+        pubs["request"].publish(request)
+        pubs["pose"].publish(pose_stamped([0.6, 0.0, 0.1, 0.0], _t(t)))
+        pubs["rgb"].publish(numpy_to_image(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8), "rgb8", header))
+        for side in topics.SIDES:
+            pubs[side].publish(numpy_to_image(np.full((240, 320, 3), 128, np.uint8), "rgb8", header))
+        key = header_key(request.header)
+        assert spin_until(node, lambda: key in answers, 60), proc.output()[-2000:]
+        return answers[key]
+    try:
+        assert spin_until(node, lambda: all(p.get_subscription_count() for p in pubs.values())
+                          and node.count_publishers(topics.GRASP_GOAL), 120), proc.output()
+        blind = ask(50.0, with_camera=False)
+        assert blind.status == GraspGoal.STATUS_INPUTS_MISSING and "camera_info" in blind.message, blind.message
+        seen = ask(60.0, with_camera=True)
+        assert seen.status == GraspGoal.STATUS_OK, seen.message
+        assert "front camera model: 320x240" in proc.output()
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+        assert proc.stop() == 0, proc.output()[-2000:]

@@ -27,3 +27,18 @@ def load_imagenet_weights(net, weights_enum) -> str:
     state = torch.load(path, map_location="cpu", weights_only=True)  # tensors only, no code
     net.load_state_dict(state)
     return f"ImageNet init from {path}"
+
+
+def imagenet_available(backbone: str) -> bool:
+    """Whether this machine has the ImageNet weights of backbone (so a 'pretrained' stack really starts
+    from ImageNet rather than from random weights)."""
+    if backbone == "efficientnet_lite0":
+        from .efficientnet_lite import weights_path
+
+        return weights_path() is not None
+    if backbone in ("resnet50", "resnet18"):
+        import torchvision
+
+        enum = {"resnet50": torchvision.models.ResNet50_Weights, "resnet18": torchvision.models.ResNet18_Weights}
+        return weights_file(enum[backbone].IMAGENET1K_V1) is not None
+    return False

@@ -190,7 +190,8 @@ def check_resumable(run_dir: Path, model_cfg: ModelConfig, cfg: TrainConfig, dat
     """A run resumes only with the model, schedule and data it started with (a cross-validation fold
     reused under another configuration would be reported as the new one)."""
     meta = checkpoint.read_meta(run_dir)
-    stored = {k: v for k, v in (meta.get("config") or {}).items() if k != "pretrained"}
+    # fields a run's file may lack are the values it was trained with (checkpoint.model_config)
+    stored = {k: v for k, v in checkpoint.model_config(meta).to_dict().items() if k != "pretrained"}
     wanted = {k: v for k, v in model_cfg.to_dict().items() if k != "pretrained"}
     problems = [f"model {stored} != {wanted}"] if stored != wanted else []
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 from geometry_msgs.msg import PoseStamped
 from sensor_msgs.msg import CameraInfo, Image
@@ -155,6 +156,9 @@ class RegraspPlannerNode(DeclaredNode):
         for request, deadline in waiting:  # each request leaves the list before it is answered: once
             chosen = select_inputs(self.history, self.required_inputs(), stamp_seconds(request.inputs_after),
                                    self.p.max_input_skew)
+            if chosen.final and not chosen.problem and self._waiting_for_camera():
+                chosen = replace(chosen, problem=f"inputs missing: {topics.KINECT_DEPTH_INFO} (none received: the "
+                                 "model crops the front image around the grasp with it)", final=False)
             if chosen.final and not chosen.problem:
                 try:
                     self.answer(request, chosen.messages)
@@ -166,6 +170,12 @@ class RegraspPlannerNode(DeclaredNode):
                 self.refuse(request, GraspGoal.STATUS_INPUTS_MISSING, chosen.problem)
             else:
                 self.pending.append((request, deadline))
+
+    def _waiting_for_camera(self) -> bool:
+        """A model with the object view plans only once the camera's model is known (its CameraInfo)."""
+        return (getattr(self.policy, "camera", "") is None
+                and getattr(getattr(self.policy, "model", None), "config", None) is not None
+                and self.policy.model.config.front_view == "object")
 
     def refuse(self, request: PlanRequest, status: int, why: str) -> None:
         self.get_logger().error(f"plan request {request.regrasp_index} not planned: {why}",

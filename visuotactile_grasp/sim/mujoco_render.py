@@ -26,11 +26,15 @@ MAX_GEOMS = 500
 
 
 def _render_assets(m: mujoco.MjModel) -> tuple:
-    """What MuJoCo's render context copies from a model when it is made: uploaded meshes, textures,
-    height fields, skins and flexes, and the settings it keeps (buffer sizes, primitive resolution,
-    fog and shadow ranges, which scale with the model's extent)."""
+    """What MuJoCo's render context copies from a model when it is made, as far as this cell's models go:
+    uploaded meshes, textures, height fields, skins and flexes, the planes' grids (their sizes and
+    materials), and the settings it keeps (buffer sizes, primitive resolution, fog and shadow ranges,
+    which scale with the model's extent). test_mujoco_render checks the frames against MuJoCo's own
+    Renderer over both object libraries."""
     v = m.vis
-    return (m.nmesh, m.ntex, m.nhfield, m.nskin, m.nflex, float(m.stat.extent),
+    planes = np.flatnonzero(m.geom_type == mujoco.mjtGeom.mjGEOM_PLANE)  # the context keeps a grid per plane
+    plane_key = tuple((tuple(m.geom_size[g]), int(m.geom_matid[g])) for g in planes)
+    return (m.nmesh, m.ntex, m.nhfield, m.nskin, m.nflex, float(m.stat.extent), plane_key, m.nmat,
             v.global_.offwidth, v.global_.offheight, float(v.global_.linewidth),
             v.quality.shadowsize, v.quality.offsamples, v.quality.numslices, v.quality.numstacks,
             v.quality.numquads, float(v.map.fogstart), float(v.map.fogend), float(v.map.shadowclip),
@@ -38,9 +42,9 @@ def _render_assets(m: mujoco.MjModel) -> tuple:
 
 
 def same_render_assets(a: mujoco.MjModel, b: mujoco.MjModel) -> bool:
-    """Whether a render context made for model a draws model b exactly as its own would: neither has
+    """Whether a render context made for model a should draw model b as its own would: neither has
     assets uploaded to the context (the cell's objects are built of primitives) and both have the same
-    kept settings. A new object then costs no new context (45 ms in software GL)."""
+    kept settings and planes. A new object then costs no new context (45 ms in software GL)."""
     ra, rb = _render_assets(a), _render_assets(b)
     return ra[:5] == rb[:5] == (0,) * 5 and ra[5:] == rb[5:]
 
@@ -49,7 +53,9 @@ class SceneRenderer:
     """Colour and depth frames of named cameras, for one model at a time (see `bind`).
 
     GL work happens in the thread that calls `render`; a context to free is only queued by `bind`
-    or `release` (they may run in another thread) and freed at the next render or at `close`.
+    or `release` (they may run in another thread) and freed at the next render or at `close`. The
+    EGL context stays current in the thread that rendered first: render from one thread (the sim node
+    and the bare cells do).
     """
 
     def __init__(self, max_width: int, max_height: int) -> None:

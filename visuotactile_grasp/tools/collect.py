@@ -96,13 +96,12 @@ def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: 
                              init=_worker_init, init_args=(seed, gel_model, config, objects))
 
 
-def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = "legacy",
-           object_library: str = "v1"):
+def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = "legacy"):
     """Yields (trial_id, object_id, label or None, why) as the graph's data_collector records each trial."""
     from .graph_session import GraphSession
 
     overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed},
-                 "sim_cell": {"gel_model": gel_model, "objects": object_library}}
+                 "sim_cell": {"gel_model": gel_model}}
     with GraphSession("collect", sim=True, log_dir=str(log_dir), overrides=overrides, record=record) as session:
         if not session.wait_until_up(90.0):
             raise RuntimeError("not every node of the collect graph came up:\n" + session.monitor.report())
@@ -199,7 +198,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         print("--ray-address runs bare cells: add --direct", file=sys.stderr)
         return 2
     stream = (_direct(todo, seed, workers, gel_model, config, ray_address, object_library) if direct
-              else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model, object_library))
+              else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model))
     try:
         with contextlib.closing(stream), tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
             for trial_id, object_id, result, why in in_trial_order(stream, [i for i, _ in todo]):

@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+from ..perception.front_view import FRONT_VIEWS
+
 SMALL_HIDDEN = 256  # action and fusion width for the CPU-sized small backbone
 
 
@@ -20,14 +22,15 @@ def add_model_args(p) -> None:
     p.add_argument("--lr", type=float, default=None, help="default 1e-4 (ResNets), 1e-3 (small)")
     p.add_argument("--lr-drop-at", type=int, default=None, help="default: 7/9 of the iterations (7,000 of 9,000)")
     p.add_argument("--no-pretrained", action="store_true", help="skip ImageNet weights even if present")
-    p.add_argument("--front-view", default="object", choices=("object", "full"),
+    p.add_argument("--front-view", default="object", choices=FRONT_VIEWS,
                    help="object: the front image cropped around the grasp point with the dataset's camera model "
                    "(perception/front_view.py); full: the whole frame squashed (the shipped models)")
     p.add_argument("--device", default="auto")
     p.add_argument("--frozen-stacks", default="auto", choices=("auto", "on", "off"),
                    help="on: the ImageNet stacks stay frozen, each image's features are computed once and only the "
                    "action and fusion layers (the paper's widths) train (model/frozen_features.py); off: fine-tune "
-                   "everything (the paper; for a GPU); auto: on for pretrained stacks without a GPU")
+                   "everything (the paper; for a GPU); auto: on without a GPU when the backbone's ImageNet weights are "
+                   "on this machine (frozen random stacks would learn nothing)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2, help="processes decoding the dataset (first use only)")
 
@@ -35,6 +38,7 @@ def add_model_args(p) -> None:
 def configs(args, variant: str):
     """(ModelConfig, TrainConfig) from the command line; torch is imported only here, not for --help."""
     from ..model.network import ModelConfig
+    from ..model.pretrained import imagenet_available
     from ..model.train import TrainConfig
 
     small = args.backbone == "small"
@@ -43,8 +47,8 @@ def configs(args, variant: str):
     model = ModelConfig(variant=variant, backbone=args.backbone, image_size=size, action_hidden=hidden,
                         fusion_hidden=hidden, pretrained=not args.no_pretrained, front_view=args.front_view)
     drop = args.lr_drop_at if args.lr_drop_at is not None else int(round(args.iterations * 7 / 9))
-    frozen = args.frozen_stacks == "on" or (args.frozen_stacks == "auto" and not small and model.pretrained
-                                             and not _gpu(args.device))
+    frozen = args.frozen_stacks == "on" or (args.frozen_stacks == "auto" and model.pretrained and not _gpu(args.device)
+                                             and imagenet_available(args.backbone))
     train = TrainConfig(iterations=args.iterations, batch_size=args.batch_size,
                         lr=args.lr or (1e-3 if small else 1e-4), lr_drop_at=drop, seed=args.seed, device=args.device,
                         checkpoint_every=min(500, max(1, args.iterations // 4)), frozen_stacks=frozen)
