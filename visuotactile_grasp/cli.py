@@ -96,7 +96,8 @@ def _cmd_collect(args) -> int:
         return 2
     return run_collect(args.out, args.trials, args.objects, args.resume, args.direct, args.workers, args.seed,
                        record=args.record or "", gel_model=args.gel_model, ray_address=args.ray_address,
-                       gel_change_every=args.gel_change_every, object_library=args.objects_library)
+                       gel_change_every=args.gel_change_every, object_library=args.objects_library,
+                       policy=args.policy or "", explore=args.explore)
 
 
 TOOL_VERBS = (  # verb, module in tools/, its run function, help
@@ -174,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
                          help="--direct: object library (sim/objects.py; v2: materials, fragile objects that crush); "
                          "recorded in dataset.json when not v1")
     collect.add_argument("--record", help="also record every topic of the collect graph to this new bag folder")
+    collect.add_argument("--policy", metavar="RUN", help="--direct: on-policy collection, the regrasp chosen by this "
+                         "trained model (its most probable candidate in the collected region; collection/on_policy.py)")
+    collect.add_argument("--explore", type=float, default=0.1, help="--policy: probability that a trial keeps its "
+                         "random regrasp instead (records say which: chosen_by)")
     collect.set_defaults(func=_cmd_collect)
 
     from .tools.learn import add_model_args, add_train_args, run_calibrate, run_crossval, run_train

@@ -148,8 +148,9 @@ class BareTrialCell:
 
 
 def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,
-              config: CollectConfig | None = None) -> TrialObservations:
-    """procedure/trial.run_trial on a bare cell (config: the data collector's, the data_collector parameters)."""
+              config: CollectConfig | None = None, chooser=None) -> TrialObservations:
+    """procedure/trial.run_trial on a bare cell (config: the data collector's, the data_collector parameters;
+    chooser: on-policy collection's, collection/on_policy.py)."""
     config = config if config is not None else CollectConfig.from_params_file()
-    obs = run_procedure(BareTrialCell(cell, object_id), config, rng, trial_id, object_id)
+    obs = run_procedure(BareTrialCell(cell, object_id), config, rng, trial_id, object_id, chooser)
     return replace(obs, gel_ids=tuple(cell.gel_ids))  # the gels that imaged it (Cell.mount_gels)

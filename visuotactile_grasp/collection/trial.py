@@ -120,6 +120,7 @@ class TrialObservations:
     damaged: bool | None = None  # seen after the trial (None: not inspected); already in the label
     ground_truth_damaged: bool | None = None
     ground_truth_held: bool | None = None  # the simulator's (None: a cell without one)
+    chosen_by: str = "random"  # who chose the regrasp (data/records.CHOOSERS)
 
 
 def plan_trial(center_xy, table_z: float, height: float, rng: np.random.Generator,
@@ -153,7 +154,7 @@ def build_records(obs: TrialObservations) -> list[TrialRecord]:
                   label_source=obs.label_source, ground_truth_success=bool(obs.ground_truth_success),
                   gel_ids=tuple(obs.gel_ids), stamps=dict(obs.stamps), damaged=_flag(obs.damaged),
                   ground_truth_damaged=_flag(obs.ground_truth_damaged),
-                  ground_truth_held=_flag(obs.ground_truth_held))
+                  ground_truth_held=_flag(obs.ground_truth_held), chosen_by=obs.chosen_by)
     first = dict(common, action=plan.action, ee_pose=plan.grasp.copy(),
                  motion_gripper_frame=plan.motion_gripper_frame, grip_force=float(plan.force))
     records = [TrialRecord(kind="grasp", images=_images(obs.first_contact, obs.background, obs.after_lift), **first),

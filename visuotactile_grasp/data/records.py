@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # 2 adds the inspection after the hold and the simulator's held flag (damaged, ground_truth_damaged,
-# ground_truth_held); version-1 records read with them None. An older reader refuses version 2 by name.
-SCHEMA_VERSION = 2
-READABLE_SCHEMAS = (1, 2)
+# ground_truth_held); version-1 records read with them None. 3 adds chosen_by (who chose the regrasp:
+# on-policy collection); older records read with it None. An older reader refuses a newer version by name.
+SCHEMA_VERSION = 3
+READABLE_SCHEMAS = (1, 2, 3)
+CHOOSERS = ("random", "policy", "explore")  # the collection's random regrasp; a learned policy's; exploration
 IMAGE_KEYS = ("rgb_before", "depth_before", "gel_left_before", "gel_right_before", "gel_left_during",
               "gel_right_during", "gel_left_after", "gel_right_after")
 KINDS = ("grasp", "zero_motion", "release")
@@ -40,6 +42,9 @@ class TrialRecord:
     damaged: bool | None = None
     ground_truth_damaged: bool | None = None
     ground_truth_held: bool | None = None  # the simulator's: both pads touching, the object off the table
+    # who chose the regrasp action (CHOOSERS): random collection, a learned policy (on-policy collection),
+    # or exploration (on-policy collection keeping its random regrasp); None: a record from before schema 3
+    chosen_by: str | None = None
 
     def validate(self) -> None:
         if self.kind not in KINDS:
@@ -50,6 +55,8 @@ class TrialRecord:
                 raise ValueError(f"{name} must be {size} finite numbers, got {value}")
         if not np.isfinite(self.grip_force) or self.grip_force < 0:
             raise ValueError(f"grip_force must be a finite non-negative force, got {self.grip_force}")
+        if self.chosen_by is not None and self.chosen_by not in CHOOSERS:
+            raise ValueError(f"chosen_by {self.chosen_by!r} not in {CHOOSERS}")
         unknown = set(self.images) - set(IMAGE_KEYS)
         if unknown:
             raise ValueError(f"unknown image keys {sorted(unknown)}")

@@ -6,7 +6,8 @@ on bare simulated cells (collection/direct.py). The paper's self-supervised tria
 1. fingers open, arm at the observation pose, the cylinder fitted; the gels' background;
 2. the first grasp at the fitted centre plus a random offset, height, yaw and force (state s);
 3. the release sample: the same grasp release_delay later, as the fingers are about to open;
-4. the random regrasp action a (open, move, close at a new random force);
+4. the regrasp action a (open, move, close at a new force): the random one, or on-policy the one a
+   learned model chooses from state s (collection/on_policy.py);
 5. lift, hold, label from the gels; cells that inspect put the object down and look for damage
    (procedure/outcome.py): the label is held and not damaged.
 
@@ -43,8 +44,10 @@ class TrialCell(Protocol):
 
 
 def run_trial(cell: TrialCell, config: CollectConfig, rng: np.random.Generator, trial_id: int,
-              object_id: str) -> TrialObservations:
-    """One trial; a cell's step failure propagates (the caller records nothing and names the reason)."""
+              object_id: str, chooser=None) -> TrialObservations:
+    """One trial; a cell's step failure propagates (the caller records nothing and names the reason).
+    chooser(plan, first, background, fit, rng) -> (plan, chosen_by) picks the regrasp from the state
+    (on-policy collection); None keeps the plan's random one."""
     fit = cell.prepare()
     table_z = float(fit.center[2])
     plan = plan_trial(fit.center[:2], table_z, fit.height, rng, config)
@@ -55,6 +58,9 @@ def run_trial(cell: TrialCell, config: CollectConfig, rng: np.random.Generator, 
     cell.pause(config.release_delay)
     at_release = cell.observe(GELS, settle=False)
     at_release.rgb, at_release.depth = first.rgb, first.depth  # the arm has not moved: same front view
+    chosen_by = "random"
+    if chooser is not None:
+        plan, chosen_by = chooser(plan, first, background, fit, rng)
     cell.regrasp(1, plan.regrasp, plan.regrasp_force)
     second = cell.observe(FULL, settle=True)
     cell.lift_and_hold(config.lift_height, config.hold_time)
@@ -67,4 +73,4 @@ def run_trial(cell: TrialCell, config: CollectConfig, rng: np.random.Generator, 
                              success=grasp_success(held, damaged),
                              ground_truth_success=grasp_success(truth_held, truth_damaged),
                              stamps=stamps, damaged=damaged, ground_truth_damaged=truth_damaged,
-                             ground_truth_held=truth_held)
+                             ground_truth_held=truth_held, chosen_by=chosen_by)

@@ -59,16 +59,36 @@ def in_trial_order(stream, trial_ids: list[int]):
 
 
 # bare-cell workers ---------------------------------------------------------------------------
-_cell = _config = None  # each worker's own cell and the collector's settings, made once
+_cell = _config = _chooser = None  # each worker's own cell, the collector's settings and chooser, made once
 
 
-def _worker_init(seed: int, gel_model: str, config, objects: str = "v1") -> None:
-    global _cell, _config
+def _worker_init(seed: int, gel_model: str, config, objects: str = "v1", policy: str = "",
+                 explore: float = 0.1) -> None:
+    global _cell, _config, _chooser
     from ..sim.cell import CellConfig, deployed_workspace
     from ..sim.mujoco_cell import MujocoCell
 
     _cell = MujocoCell(CellConfig(seed=seed, gel_model=gel_model, objects=objects, workspace=deployed_workspace()))
     _config = config  # the driver's CollectConfig: the data_collector parameters, as the collector node reads it
+    _chooser = on_policy_chooser(policy, explore, _cell, config) if policy else None
+
+
+def on_policy_chooser(run: str, explore: float, cell, config):
+    """The learned planner of run folder `run` choosing regrasps (the planner node's candidate settings)."""
+    from dataclasses import replace
+
+    import torch
+
+    from ..collection.on_policy import OnPolicyChooser
+    from ..model import checkpoint
+    from ..param_files import node_params
+    from ..planning.regrasp import CandidateConfig, LearnedPolicy, planner_candidates
+
+    torch.set_num_threads(1)
+    model, meta = checkpoint.load(run)
+    # collection always regrasps and then lifts: the lift rule is not used, so a model needs no lift calibration
+    cfg = replace(CandidateConfig(**planner_candidates(node_params("regrasp_planner"))), lift_rule="paper")
+    return OnPolicyChooser(LearnedPolicy(model, meta, cfg, camera=cell.front_camera()), config, explore)
 
 
 def _worker_trial(task):
@@ -81,19 +101,20 @@ def _worker_trial(task):
     gels = scheduled_gels(seed, trial_id, _config.gel_change_every)  # None: the cell's own pair
     _cell.start_episode(object_id, (seed, trial_id), gels)  # placement, gels, noise, physics from (seed, i)
     try:
-        obs = run_trial(_cell, object_id, trial_id, keyed_rng((seed, trial_id), "grasp_plan"), _config)
+        obs = run_trial(_cell, object_id, trial_id, keyed_rng((seed, trial_id), "grasp_plan"), _config, _chooser)
     except FitFailed as exc:
         return trial_id, object_id, None, str(exc)
     return trial_id, object_id, [encode_record(r) for r in build_records(obs)], ""  # encoded here, not by the writer
 
 
-def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: str = "", objects: str = "v1"):
+def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: str = "", objects: str = "v1",
+            policy: str = "", explore: float = 0.1):
     """Yields (trial_id, object_id, records or None, why) from bare MuJoCo cells, one per Ray worker
     (scale/ray_pool.py); the records are written here, by the one writer."""
     from ..scale.ray_pool import map_unordered
 
     yield from map_unordered(_worker_trial, [(i, o, seed) for i, o in todo], workers, ray_address,
-                             init=_worker_init, init_args=(seed, gel_model, config, objects))
+                             init=_worker_init, init_args=(seed, gel_model, config, objects, policy, explore))
 
 
 def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = "legacy"):
@@ -125,7 +146,8 @@ def simulated_kinect(direct: bool):
 
 def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool, workers: int, seed: int,
                 record: str = "", gel_model: str = "legacy", ray_address: str = "",
-                gel_change_every: int | None = None, object_library: str = "v1") -> int:
+                gel_change_every: int | None = None, object_library: str = "v1", policy: str = "",
+                explore: float = 0.1) -> int:
     from ..collection.card import write_card
 
     out_dir = Path(out)
@@ -144,8 +166,26 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         return 2
     # bare cells label as sim/cell.label_thresholds says; the graph's gel nodes at their parameter
     thresholds = label_thresholds(gel_model) if direct else "default"
+    chooser = None  # on-policy collection: which model chose the regrasps, as dataset.json records it
+    if policy:
+        if not direct:
+            print("--policy runs on bare cells: add --direct", file=sys.stderr)
+            return 2
+        from ..model import checkpoint
+
+        try:
+            meta = checkpoint.read_meta(policy)
+        except checkpoint.CheckpointError as exc:
+            print(f"--policy: {exc}", file=sys.stderr)
+            return 2
+        chooser = {"run": str(policy), "variant": meta["config"]["variant"],
+                   "weights_sha256": meta.get("weights_sha256"), "explore": float(explore)}
     if resume and (out_dir / "dataset.json").exists():
         before = json.loads((out_dir / "dataset.json").read_text()).get("info", {})
+        if before.get("on_policy") != chooser:
+            print(f"{out_dir} was collected with regrasps chosen by {before.get('on_policy') or 'random'}; resume it "
+                  "with the same --policy and --explore", file=sys.stderr)
+            return 2
         if before.get("label_thresholds", "default") != thresholds:
             print(f"{out_dir} was labelled with {before.get('label_thresholds', 'default')} contact thresholds; "
                   f"this code labels with {thresholds} ones: start a new dataset", file=sys.stderr)
@@ -180,6 +220,8 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         info["object_library"] = object_library
     if thresholds != "default":
         info["label_thresholds"] = thresholds
+    if chooser:
+        info["on_policy"] = chooser
     if change_every:
         from ..sim.gel_inventory import TRAINING_GELS
 
@@ -197,7 +239,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     if ray_address and not direct:
         print("--ray-address runs bare cells: add --direct", file=sys.stderr)
         return 2
-    stream = (_direct(todo, seed, workers, gel_model, config, ray_address, object_library) if direct
+    stream = (_direct(todo, seed, workers, gel_model, config, ray_address, object_library, policy, explore) if direct
               else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model))
     try:
         with contextlib.closing(stream), tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
