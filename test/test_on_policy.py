@@ -74,6 +74,7 @@ def test_vtg_collect_on_policy_records_who_chose_and_refuses_a_mismatched_resume
         by_trial.setdefault(r.trial_id, set()).add(r.chosen_by)
     assert len(by_trial) == 4 and all(len(v) == 1 for v in by_trial.values())  # a trial's records agree
     assert set().union(*by_trial.values()) <= {"policy", "explore"}
+    assert "regrasps chosen by (trials, success rate):" in (out / "card.md").read_text()
     again = subprocess.run([*cmd[:-4], "--explore", "0.2", "--out", str(out), "--resume"], env=ros_env,
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 2 and "--explore" in again.stderr

@@ -49,6 +49,15 @@ def gel_pairs(reader: DatasetReader) -> dict[tuple[int, int], int]:
     return dict(sorted(pairs.items()))
 
 
+def chosen_by(reader: DatasetReader) -> str:
+    """Trials and their success rate per chooser of the regrasp (on-policy collection), from the records."""
+    outcomes: dict[str, list[bool]] = defaultdict(list)
+    for i, e in enumerate(reader.entries):
+        if e["kind"] == "grasp":
+            outcomes[reader.load(i, images=False).chosen_by or "random"].append(bool(e["success"]))
+    return ", ".join(f"{k} {len(v)} ({np.mean(v):.2f})" for k, v in sorted(outcomes.items()))
+
+
 def sample_sheet(reader: DatasetReader, count: int = 4) -> np.ndarray | None:
     """Rows of front RGB | gel left before/during/after, for the first successful and failed trials."""
     import cv2
@@ -85,6 +94,8 @@ def write_card(root: str | Path, extra: dict | None = None) -> Path:
     if reader.manifest.get("info", {}).get("gel_change_every"):  # opening every record costs: only then
         pairs = ", ".join(f"{left}/{right}: {n}" for (left, right), n in gel_pairs(reader).items())
         lines.append(f"- trials per gel pair (left/right id): {pairs}")
+    if reader.manifest.get("info", {}).get("on_policy"):  # who chose the regrasps, and how those trials went
+        lines.append(f"- regrasps chosen by (trials, success rate): {chosen_by(reader)}")
     lines += [f"- {k}: {v}" for k, v in (extra or {}).items()]
     lines += ["", "| object | trials | success rate |", "|---|---|---|"]
     lines += [f"| {o} | {n} | {rate:.2f} |" for o, (n, rate) in s["objects"].items()]
