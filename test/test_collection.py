@@ -51,9 +51,12 @@ def test_three_records_per_trial_with_the_papers_augmentation():
                             success=True, ground_truth_success=True)
     grasp, release, zero = build_records(obs)
     assert [r.kind for r in (grasp, release, zero)] == ["grasp", "release", "zero_motion"]
-    assert all(r.success and r.trial_id == 7 for r in (grasp, release, zero))
+    assert all(r.success and r.trial_id == 7 for r in (grasp, zero))
     np.testing.assert_allclose(grasp.action, plan.action)
-    np.testing.assert_allclose(release.action, plan.action)
+    # the paper's release sample: the gripper opened from the first grasp (force to zero) fails
+    np.testing.assert_allclose(release.action, [0.0, 0.0, 0.0, 0.0, -plan.force])
+    assert not release.success and not release.ground_truth_success and release.label_source == "release"
+    np.testing.assert_allclose(release.ee_pose, plan.grasp)
     np.testing.assert_allclose(zero.action, np.zeros(5))
     np.testing.assert_allclose(zero.ee_pose, plan.regrasp)
     assert grasp.images["gel_left_during"][0, 0, 0] == 2  # first contact

@@ -123,6 +123,9 @@ class TrialObservations:
     chosen_by: str = "random"  # who chose the regrasp (data/records.CHOOSERS)
 
 
+RELEASE_LABEL = "release"  # label_source of the release sample: opening the gripper fails by construction
+
+
 def plan_trial(center_xy, table_z: float, height: float, rng: np.random.Generator,
                config: CollectConfig = CollectConfig()) -> TrialPlan:
     """Sample the first grasp from the cylinder fit and a random regrasp action within the ranges."""
@@ -148,7 +151,8 @@ def _flag(value) -> bool | None:
 
 
 def build_records(obs: TrialObservations) -> list[TrialRecord]:
-    """The three examples of one trial (grasp, release, zero_motion); same label for all."""
+    """The three examples of one trial: grasp (state s, the regrasp, the trial's label), release (state s,
+    the gripper opened: failure) and zero_motion (the second grasp kept: the trial's label)."""
     plan = obs.plan
     common = dict(trial_id=obs.trial_id, object_id=obs.object_id, success=bool(obs.success),
                   label_source=obs.label_source, ground_truth_success=bool(obs.ground_truth_success),
@@ -157,8 +161,15 @@ def build_records(obs: TrialObservations) -> list[TrialRecord]:
                   ground_truth_held=_flag(obs.ground_truth_held), chosen_by=obs.chosen_by)
     first = dict(common, action=plan.action, ee_pose=plan.grasp.copy(),
                  motion_gripper_frame=plan.motion_gripper_frame, grip_force=float(plan.force))
+    # the paper's release sample: from the first grasp, the action that opens the gripper (the force to
+    # zero, no motion) fails whatever the trial did: a negative example for free
+    release = dict(common, action=np.array([0.0, 0.0, 0.0, 0.0, -float(plan.force)]), ee_pose=plan.grasp.copy(),
+                   motion_gripper_frame=np.zeros(3), grip_force=float(plan.force), success=False,
+                   label_source=RELEASE_LABEL, ground_truth_success=False, ground_truth_held=False, damaged=None,
+                   ground_truth_damaged=None)
     records = [TrialRecord(kind="grasp", images=_images(obs.first_contact, obs.background, obs.after_lift), **first),
-               TrialRecord(kind="release", images=_images(obs.at_release, obs.background, obs.after_lift), **first)]
+               TrialRecord(kind="release", images=_images(obs.at_release, obs.background, obs.after_lift),
+                           **release)]
     records.append(TrialRecord(kind="zero_motion", action=np.zeros(5), ee_pose=plan.regrasp.copy(),
                                motion_gripper_frame=np.zeros(3), grip_force=float(plan.regrasp_force),
                                images=_images(obs.second_contact, obs.background, obs.after_lift), **common))
