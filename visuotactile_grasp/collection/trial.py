@@ -35,7 +35,7 @@ class CollectConfig:
     lift_height: float = LIFT_HEIGHT  # m
     hold_time: float = HOLD_TIME  # s
     approach_clearance: float = APPROACH_CLEARANCE  # m above the object's top
-    release_delay: float = 0.2  # s after the first close's frames: the release sample's gels
+    release_delay: float = 0.2  # s after the fingers opened from the first grasp: the release sample's gels
     gel_change_every: int = 0  # bare cells: new gels every this many trials (sim/gel_inventory.py); 0: own pair
 
     @classmethod
@@ -107,7 +107,7 @@ class TrialObservations:
     plan: TrialPlan
     background: Snapshot  # gels open, before contact
     first_contact: Snapshot  # after the first close (state s)
-    at_release: Snapshot  # the first grasp just before the fingers open
+    at_release: Snapshot  # the fingers opened from the first grasp (the regrasp's first step)
     second_contact: Snapshot  # after the regrasp close
     after_lift: Snapshot  # gels after the hold
     success: bool  # the label: held (from the gels) and not seen damaged (procedure/outcome.py)
@@ -121,9 +121,6 @@ class TrialObservations:
     ground_truth_damaged: bool | None = None
     ground_truth_held: bool | None = None  # the simulator's (None: a cell without one)
     chosen_by: str = "random"  # who chose the regrasp (data/records.CHOOSERS)
-
-
-RELEASE_LABEL = "release"  # label_source of the release sample: opening the gripper fails by construction
 
 
 def plan_trial(center_xy, table_z: float, height: float, rng: np.random.Generator,
@@ -151,8 +148,9 @@ def _flag(value) -> bool | None:
 
 
 def build_records(obs: TrialObservations) -> list[TrialRecord]:
-    """The three examples of one trial: grasp (state s, the regrasp, the trial's label), release (state s,
-    the gripper opened: failure) and zero_motion (the second grasp kept: the trial's label)."""
+    """The three examples of one trial, all with the trial's label: grasp (state s, the first grasp, and
+    the regrasp action), release (the gripper opened from that grasp, the gels free again, and the same
+    regrasp action: what the robot really did next) and zero_motion (the second grasp, kept)."""
     plan = obs.plan
     common = dict(trial_id=obs.trial_id, object_id=obs.object_id, success=bool(obs.success),
                   label_source=obs.label_source, ground_truth_success=bool(obs.ground_truth_success),
@@ -161,15 +159,8 @@ def build_records(obs: TrialObservations) -> list[TrialRecord]:
                   ground_truth_held=_flag(obs.ground_truth_held), chosen_by=obs.chosen_by)
     first = dict(common, action=plan.action, ee_pose=plan.grasp.copy(),
                  motion_gripper_frame=plan.motion_gripper_frame, grip_force=float(plan.force))
-    # the paper's release sample: from the first grasp, the action that opens the gripper (the force to
-    # zero, no motion) fails whatever the trial did: a negative example for free
-    release = dict(common, action=np.array([0.0, 0.0, 0.0, 0.0, -float(plan.force)]), ee_pose=plan.grasp.copy(),
-                   motion_gripper_frame=np.zeros(3), grip_force=float(plan.force), success=False,
-                   label_source=RELEASE_LABEL, ground_truth_success=False, ground_truth_held=False, damaged=None,
-                   ground_truth_damaged=None)
     records = [TrialRecord(kind="grasp", images=_images(obs.first_contact, obs.background, obs.after_lift), **first),
-               TrialRecord(kind="release", images=_images(obs.at_release, obs.background, obs.after_lift),
-                           **release)]
+               TrialRecord(kind="release", images=_images(obs.at_release, obs.background, obs.after_lift), **first)]
     records.append(TrialRecord(kind="zero_motion", action=np.zeros(5), ee_pose=plan.regrasp.copy(),
                                motion_gripper_frame=np.zeros(3), grip_force=float(plan.regrasp_force),
                                images=_images(obs.second_contact, obs.background, obs.after_lift), **common))

@@ -13,9 +13,9 @@ import numpy as np
 
 # 2 adds the inspection after the hold and the simulator's held flag (damaged, ground_truth_damaged,
 # ground_truth_held); version-1 records read with them None. 3 adds chosen_by (who chose the regrasp:
-# on-policy collection) and makes the release sample the paper's: the gripper opened from the first grasp
-# (force to zero), labelled failed (before: the first grasp 0.2 s later with the trial's label, a near
-# duplicate of the grasp record); older records read with chosen_by None and keep their release records.
+# on-policy collection), and its release sample is the paper's "gripper opened": the gels after the fingers
+# opened from the first grasp (before: the first grasp 0.2 s later, fingers still closed, a near duplicate
+# of the grasp record); older records read with chosen_by None and keep their release records.
 # An older reader refuses a newer version by name.
 SCHEMA_VERSION = 3
 READABLE_SCHEMAS = (1, 2, 3)
@@ -30,8 +30,8 @@ class TrialRecord:
     trial_id: int
     object_id: str
     kind: str  # grasp | zero_motion | release
-    success: bool  # the label (from the GelSight contact after the hold; a release sample's is False)
-    label_source: str  # "tactile", "ground_truth", or "release" (opening the gripper fails by construction)
+    success: bool  # the label (from the GelSight contact after the hold)
+    label_source: str  # "tactile" or "ground_truth"
     ground_truth_success: bool
     action: np.ndarray  # 5: dx, dy, dz (m, base frame), dyaw (rad), dforce (N)
     ee_pose: np.ndarray  # 4: x, y, z, yaw before the action

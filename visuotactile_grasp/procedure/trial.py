@@ -5,7 +5,8 @@ on bare simulated cells (collection/direct.py). The paper's self-supervised tria
 
 1. fingers open, arm at the observation pose, the cylinder fitted; the gels' background;
 2. the first grasp at the fitted centre plus a random offset, height, yaw and force (state s);
-3. the release sample: the same grasp release_delay later, as the fingers are about to open;
+3. the release sample: the fingers opened from that grasp (the regrasp's first step), release_delay
+   later, the gels free again (the paper's "gripper opened");
 4. the regrasp action a (open, move, close at a new force): the random one, or on-policy the one a
    learned model chooses from state s (collection/on_policy.py);
 5. lift, hold, label from the gels; cells that inspect put the object down and look for damage
@@ -36,6 +37,7 @@ class TrialCell(Protocol):
     def close(self, force: float, what: str) -> None: ...  # grasp (closing on nothing is a result)
     def observe(self, keys: tuple[str, ...], settle: bool) -> Snapshot: ...  # settle: after a motion
     def pause(self, seconds: float) -> None: ...  # let the robot's clock run, nothing commanded
+    def release(self) -> None: ...  # open the fingers where they are
     def regrasp(self, index: int, target: np.ndarray, force: float) -> None: ...  # open, move, close
     def lift_and_hold(self, height: float, seconds: float) -> None: ...
     def label_trial(self, background: Snapshot, after: Snapshot) -> tuple[bool, bool]: ...  # tactile, truth
@@ -55,8 +57,9 @@ def run_trial(cell: TrialCell, config: CollectConfig, rng: np.random.Generator, 
     cell.approach(plan.grasp, table_z + fit.height + config.approach_clearance)
     cell.close(plan.force, "close")
     first = cell.observe(FULL, settle=True)
+    cell.release()
     cell.pause(config.release_delay)
-    at_release = cell.observe(GELS, settle=False)
+    at_release = cell.observe(GELS, settle=True)
     at_release.rgb, at_release.depth = first.rgb, first.depth  # the arm has not moved: same front view
     chosen_by = "random"
     if chooser is not None:

@@ -177,9 +177,12 @@ class RobotSteps:
         self.move(above, what="pre-grasp")
         self.move(np.asarray(grasp, float), what="descend")
 
+    def open_for_regrasp(self, what: str = "open for regrasp") -> None:
+        self.grip(GripperCommand.Goal.RELEASE, width=self.p.open_width, what=what)
+
     def regrasp_to(self, target, force: float, index: int) -> None:
         """Release, move to target, close at force (closing on nothing is a result)."""
-        self.grip(GripperCommand.Goal.RELEASE, width=self.p.open_width, what="open for regrasp")
+        self.open_for_regrasp()
         self.move(np.asarray(target, float), what="regrasp move")
         self.close_fingers(force, f"regrasp {index} close")
 

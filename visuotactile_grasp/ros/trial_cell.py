@@ -41,6 +41,9 @@ class RosTrialCell:
     def pause(self, seconds: float) -> None:
         self.node.sleep_sim(seconds)
 
+    def release(self) -> None:
+        self.node.open_for_regrasp("release sample: open")
+
     def regrasp(self, index: int, target, force: float) -> None:
         self.node.regrasp_to(target, force, index)
 

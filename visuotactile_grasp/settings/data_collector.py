@@ -22,7 +22,7 @@ PARAMS = [
           (0.01, 0.3)),
     Param("hold_time", HOLD_TIME, "Hold after lifting before labelling (sim s; config/lift_test.yaml).", (0.0, 30.0)),
     Param("release_delay", CollectConfig.release_delay,
-          "The release sample's gels are taken this long after the first grasp's frames "
+          "The release sample's gels are taken this long after the fingers opened from the first grasp "
           "(sim s).", (0.0, 2.0)),
     Param("gel_change_every", 0, "Bare-cell collection (vtg collect --direct): both gels change every this many "
           "trials, drawn from the training inventory (sim/gel_inventory.py); 0: the cell's own pair. The graph's "
