@@ -77,6 +77,7 @@ STAMP_NOT_USED = {
     ("sim_cell", t.ROBOT_EE_COMMAND): "a command acts when it arrives",
     ("cylinder_fitter", t.KINECT_DEPTH_INFO): "intrinsics do not expire",
     ("regrasp_planner", t.KINECT_DEPTH_INFO): "intrinsics do not expire",
+    ("data_collector", t.KINECT_DEPTH_INFO): "intrinsics do not expire",
     ("regrasp_planner", t.GRIPPER_STATUS): "only the force limit is read",
     ("regrasp_planner", t.PLAN_REQUEST): "the header names the request; inputs_after is the time",
     ("grasp_executive", t.GRASP_GOAL): "the header names the request answered",

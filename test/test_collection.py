@@ -189,3 +189,36 @@ def test_gels_change_every_n_trials_and_records_name_the_gels_that_imaged_them(r
     def differ(a, b):
         return np.abs(background[a] - background[b]).mean()
     assert min(differ(1, 3), differ(3, 5), differ(1, 5)) > 2 * max(differ(1, 2), differ(3, 4), differ(5, 6))
+
+
+def test_a_collector_node_records_the_kinects_model_in_the_dataset_it_starts(ros_env, tmp_path):
+    """On the robot the node starts the dataset itself (dataset_dir): it records the front camera's model
+    from the Kinect's CameraInfo and the extrinsics (config/front_camera.yaml), so the object view can crop."""
+    import rclpy
+    from sensor_msgs.msg import CameraInfo
+    from std_msgs.msg import Header
+
+    from node_harness import NodeProcess, spin_until
+    from visuotactile_grasp import topics
+    from visuotactile_grasp.param_files import node_params
+    from visuotactile_grasp.perception.camera import camera_from_calibration
+    from visuotactile_grasp.ros import qos
+
+    out = tmp_path / "robot_ds"
+    proc = NodeProcess("data_collector_node", "data_collector", {"dataset_dir": str(out)}, ros_env,
+                       tmp_path / "collector.log")
+    rclpy.init()
+    node = rclpy.create_node("test_camera_info")
+    info = node.create_publisher(CameraInfo, topics.KINECT_DEPTH_INFO, qos.IMAGE)
+    k = [500.0, 0.0, 319.5, 0.0, 500.0, 239.5, 0.0, 0.0, 1.0]
+    try:
+        assert spin_until(node, lambda: info.get_subscription_count(), 60), proc.output()[-2000:]
+        info.publish(CameraInfo(header=Header(frame_id="kinect"), width=640, height=480, k=k))
+        assert spin_until(node, lambda: (out / "dataset.json").exists(), 30), proc.output()[-2000:]
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+        assert proc.stop() == 0, proc.output()[-2000:]
+    p = node_params("data_collector")
+    recorded = DatasetReader(out).info["front_camera"]
+    assert recorded == camera_from_calibration(k, 640, 480, p["camera_position"], p["camera_orientation"]).to_dict()

@@ -164,7 +164,7 @@ def data_collector_node() -> Interface:
     return ROBOT_STEPS + Interface(
         publishes=((t.GRASP_OUTCOME, MSG + "GraspOutcome"),),
         subscribes=((t.CYLINDER_FIT, MSG + "CylinderFit"), (t.SIM_OBJECT_HELD, BOOL), (t.KINECT_RGB, IMAGE),
-                    (t.KINECT_DEPTH, IMAGE))
+                    (t.KINECT_DEPTH, IMAGE), (t.KINECT_DEPTH_INFO, INFO))
         + tuple((t.gelsight(s, leaf), MSG + "TactileContact" if leaf == "contact" else IMAGE)
                 for s in t.SIDES for leaf in ("contact", "image_raw")),
         action_servers=((t.COLLECT_TRIAL_ACTION, ACTION + "ExecuteGrasp"),))

@@ -45,7 +45,8 @@ def _planner() -> NodeSpec:
 
 def _collector() -> NodeSpec:
     return NodeSpec("data_collector", "data_collector_node",
-                    ("data_collector.yaml", "action_space.yaml", "lift_test.yaml", "grasp_approach.yaml"),
+                    ("data_collector.yaml", "action_space.yaml", "lift_test.yaml", "grasp_approach.yaml",
+                     "front_camera.yaml"),
                     stop_first=True, interface=i.data_collector_node())
 
 

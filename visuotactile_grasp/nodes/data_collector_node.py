@@ -8,9 +8,11 @@ dataset (data/store.py) that survives the process being killed.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Bool
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspOutcome, TactileContact
 
@@ -26,8 +28,9 @@ from ..ros.declared_node import DeclaredNode
 from ..ros.frame_cache import FrameCache
 from ..perception.depth import DEPTH_ENCODINGS, depth_to_meters
 from ..ros.image_conversion import image_to_numpy
-from ..ros.input_checks import (COLOUR_ENCODINGS, CauseLog, cylinder_fit_problem, image_problem,
-                                stamp_ahead, tactile_contact_problem)
+from ..ros.input_checks import (COLOUR_ENCODINGS, CauseLog, camera_info_problem, cylinder_fit_problem,
+                                image_problem, stamp_ahead, tactile_contact_problem)
+from ..perception.camera import camera_from_calibration
 from ..ros.node_main import run_node
 from ..ros.params import declare_params
 from ..settings.data_collector import PARAMS
@@ -43,8 +46,11 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
         super().__init__("data_collector", interfaces.data_collector_node())
         self.p = declare_params(self, PARAMS)
         self.config = CollectConfig.from_params(vars(self.p))  # the settings bulk collection reads too
-        self.writer = DatasetWriter(self.p.dataset_dir, resume=True,
-                                    info={"source": "graph", "seed": self.p.seed}) if self.p.dataset_dir else None
+        # made when the Kinect's CameraInfo first gives the camera model a new dataset records (at the latest at
+        # the first trial, then without it); an existing dataset is continued with its own info
+        self.writer: DatasetWriter | None = None
+        self.camera = None
+        self._writer_lock = threading.Lock()
         group = ReentrantCallbackGroup()
         self.frames = FrameCache(wait=self.wait_or_stop)  # on the robot's clock, ends on a stop
         sensors = MutuallyExclusiveCallbackGroup()  # one thread for the sensor streams keeps their order
@@ -59,6 +65,8 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
                                      qos.RELIABLE, callback_group=sensors)
         self.create_subscription(CylinderFit, topics.CYLINDER_FIT, self._checked("fit", cylinder_fit_problem),
                                  qos.LATCHED, callback_group=sensors)
+        self.create_subscription(CameraInfo, topics.KINECT_DEPTH_INFO, self.on_camera_info, qos.IMAGE,
+                                 callback_group=sensors)
         self.sim_held: bool | None = None
         self.create_subscription(Bool, topics.SIM_OBJECT_HELD, lambda m: setattr(self, "sim_held", m.data),
                                  qos.RELIABLE, callback_group=sensors)
@@ -116,8 +124,8 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
             outcome.success, outcome.ground_truth_success = obs.success, obs.ground_truth_success
             outcome.grip_force = obs.plan.regrasp_force
             self.move(np.array([0.0, 0.0, -self.config.lift_height, 0.0]), relative=True, what="put down")
-            if self.writer is not None:
-                self.writer.append_trial(build_records(obs))
+            if self.p.dataset_dir:
+                self._dataset().append_trial(build_records(obs))
             if not outcome.success:
                 outcome.failure_reason = "no contact after hold"
         except AttemptStopped as exc:  # nothing of this trial was written: a resume runs it again
@@ -136,6 +144,35 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
         outcome.header.stamp = self.get_clock().now().to_msg()
         self.outcome_pub.publish(outcome)
         return outcome
+
+    def _dataset(self) -> DatasetWriter:
+        with self._writer_lock:  # the sensor thread (camera_info) and a trial's thread may both get here first
+            return self._open_dataset()
+
+    def _open_dataset(self) -> DatasetWriter:
+        if self.writer is None:
+            info = {"source": "graph", "seed": self.p.seed}
+            if self.camera is not None:
+                info["front_camera"] = self.camera.to_dict()
+            else:
+                self.get_logger().warning("no camera_info yet: a new dataset records no front camera model "
+                                          "(models with the object view will refuse it)")
+            self.writer = DatasetWriter(self.p.dataset_dir, resume=True, info=info)  # an existing one keeps its own
+        return self.writer
+
+    def on_camera_info(self, msg) -> None:
+        problem = camera_info_problem(msg)
+        if problem is not None:
+            self.bad_input.problem(problem, "camera_info ignored")
+            return
+        try:
+            self.camera = camera_from_calibration(msg.k, msg.width, msg.height, self.p.camera_position,
+                                                  self.p.camera_orientation)
+        except ValueError as exc:
+            self.bad_input("camera_model", f"camera_info ignored: {exc}")
+            return
+        if self.p.dataset_dir and self.writer is None:
+            self._dataset()
 
     def on_shutdown(self) -> None:
         if self.writer is not None:

@@ -8,6 +8,7 @@ from ..planning.approach import YAW_RANGE
 from .trial_steps import TRIAL_PARAMS
 from ..collection.trial import CollectConfig
 from . import Param
+from .front_camera import FRONT_CAMERA_PARAMS
 
 PARAMS = [
     Param("dataset_dir", "", "Write the trials' records here (append, resumable); empty: outcomes only."),
@@ -33,4 +34,5 @@ PARAMS = [
     Param("reset_object", True, "After each trial, ask the simulator to put the object at a random place."),
     Param("seed", 0, "Seed of the random grasps and actions (trial seeds derive from it).", (0, 2**31 - 1)),
     *TRIAL_PARAMS,
+    *FRONT_CAMERA_PARAMS,  # a new dataset records the Kinect's model (its CameraInfo and these extrinsics)
 ]
