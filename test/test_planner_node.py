@@ -98,6 +98,20 @@ def test_non_finite_pose_is_rejected_not_planned(planner):
     assert goal.status == GraspGoal.STATUS_REJECTED and "not finite" in goal.message
 
 
+def _planner_client(name: str):
+    """(node, answers by request header, publishers of every input and of requests) for a learned planner."""
+    rclpy.init()
+    node = rclpy.create_node(name)
+    answers = {}
+    node.create_subscription(GraspGoal, topics.GRASP_GOAL, lambda g: answers.__setitem__(header_key(g.header), g),
+                             qos.ANSWERS)
+    pubs = {"pose": node.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE),
+            "request": node.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE),
+            "rgb": node.create_publisher(Image, topics.KINECT_RGB, qos.IMAGE),
+            **{s: node.create_publisher(Image, topics.gelsight(s, "image_diff"), qos.IMAGE) for s in topics.SIDES}}
+    return node, answers, pubs
+
+
 def test_learned_planner_reads_the_requests_minimum_force_flag_and_fit(ros_env, tmp_path):
     """The request's minimum_force is honoured (it used to be sent and never read), and its cylinder
     fit keeps the regrasp inside the region the data was collected in around it."""
@@ -109,15 +123,7 @@ def test_learned_planner_reads_the_requests_minimum_force_flag_and_fit(ros_env, 
     proc = NodeProcess("regrasp_planner_node", "regrasp_planner",
                        {"policy": "tactile_vision", "checkpoint": str(checkpoint), "candidates": 200,
                         "force_sweep": 20}, ros_env, tmp_path / "planner.log")
-    rclpy.init()
-    node = rclpy.create_node("test_min_force_client")
-    answers = {}
-    node.create_subscription(GraspGoal, topics.GRASP_GOAL, lambda g: answers.__setitem__(header_key(g.header), g),
-                             qos.ANSWERS)
-    pubs = {"pose": node.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE),
-            "request": node.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE),
-            "rgb": node.create_publisher(Image, topics.KINECT_RGB, qos.IMAGE),
-            **{s: node.create_publisher(Image, topics.gelsight(s, "image_diff"), qos.IMAGE) for s in topics.SIDES}}
+    node, answers, pubs = _planner_client("test_min_force_client")
     rng = np.random.default_rng(0)
     try:
         assert spin_until(node, lambda: all(p.get_subscription_count() for p in pubs.values())
@@ -172,16 +178,8 @@ def test_an_object_view_model_waits_for_the_cameras_model_then_plans(ros_env, tm
     proc = NodeProcess("regrasp_planner_node", "regrasp_planner",
                        {"policy": "tactile_vision", "checkpoint": str(run), "candidates": 200, "force_sweep": 20,
                         "lift_rule": "paper", "input_timeout": 2.0}, ros_env, tmp_path / "planner.log")
-    rclpy.init()
-    node = rclpy.create_node("test_camera_client")
-    answers = {}
-    node.create_subscription(GraspGoal, topics.GRASP_GOAL, lambda g: answers.__setitem__(header_key(g.header), g),
-                             qos.ANSWERS)
-    pubs = {"pose": node.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE),
-            "request": node.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE),
-            "rgb": node.create_publisher(Image, topics.KINECT_RGB, qos.IMAGE),
-            "info": node.create_publisher(CameraInfo, topics.KINECT_DEPTH_INFO, qos.IMAGE),
-            **{s: node.create_publisher(Image, topics.gelsight(s, "image_diff"), qos.IMAGE) for s in topics.SIDES}}
+    node, answers, pubs = _planner_client("test_camera_client")
+    pubs["info"] = node.create_publisher(CameraInfo, topics.KINECT_DEPTH_INFO, qos.IMAGE)
     K = front_camera_model(320, 240).K
     rng = np.random.default_rng(0)
 
