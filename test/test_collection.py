@@ -53,7 +53,9 @@ def test_three_records_per_trial_with_the_papers_augmentation():
     assert [r.kind for r in (grasp, release, zero)] == ["grasp", "release", "zero_motion"]
     assert all(r.success and r.trial_id == 7 for r in (grasp, release, zero))
     np.testing.assert_allclose(grasp.action, plan.action)
-    np.testing.assert_allclose(release.action, plan.action)  # from the opened gripper, the same regrasp
+    # from the opened gripper (no grip force) the same motion, closing at the same new force
+    np.testing.assert_allclose(release.action, [*plan.action[:4], plan.regrasp_force])
+    assert release.grip_force == 0.0 and grasp.grip_force == plan.force
     np.testing.assert_allclose(zero.action, np.zeros(5))
     np.testing.assert_allclose(zero.ee_pose, plan.regrasp)
     assert grasp.images["gel_left_during"][0, 0, 0] == 2  # first contact

@@ -174,3 +174,16 @@ def test_the_front_camera_of_a_dataset_is_recorded_or_known_or_refused(tmp_path)
     assert dataset_camera(dataset("vtg_collect", {"trials": 1, "source": "direct"})) == front_camera_model(w, h)
     with pytest.raises(DatasetError, match="no front camera model"):
         dataset_camera(dataset("robot", {"source": "graph"}))  # a collector node's own dataset: unknown camera
+
+
+def test_a_dataset_of_another_schema_is_not_continued(tmp_path, monkeypatch):
+    """Records of two schemas mean different things (schema 3's release sample): a resume refuses to mix them."""
+    from visuotactile_grasp.data import store
+
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 2)
+    with DatasetWriter(tmp_path / "old") as writer:
+        writer.append_trial([make_record(0)])
+    monkeypatch.undo()
+    with pytest.raises(DatasetError, match="schema-2 records"):
+        DatasetWriter(tmp_path / "old", resume=True)
+    assert len(DatasetReader(tmp_path / "old")) == 1  # still readable

@@ -78,6 +78,44 @@ def test_vtg_collect_on_policy_records_who_chose_and_refuses_a_mismatched_resume
     again = subprocess.run([*cmd[:-4], "--explore", "0.2", "--out", str(out), "--resume"], env=ros_env,
                            capture_output=True, text=True, timeout=120)
     assert again.returncode == 2 and "--explore" in again.stderr
-    random = subprocess.run([VTG, "collect", "--sim", "--policy", str(run), "--out", str(tmp_path / "g")],
-                            env=ros_env, capture_output=True, text=True, timeout=60)
-    assert random.returncode == 2 and "--direct" in random.stderr
+    # paired with random collection: the same trial up to the regrasp; an exploring trial is the random trial
+    random_out = tmp_path / "random"
+    plain = [c for c in cmd[:-6]] + ["--out", str(random_out)]
+    result = subprocess.run(plain, env=ros_env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    mine, theirs = _grasps(out), _grasps(random_out)
+    for k, r in mine.items():
+        np.testing.assert_allclose(r.ee_pose, theirs[k].ee_pose)
+        assert r.grip_force == theirs[k].grip_force and r.object_id == theirs[k].object_id
+        if r.chosen_by == "explore":
+            np.testing.assert_allclose(r.action, theirs[k].action)
+            assert r.success == theirs[k].success
+    graph = subprocess.run([VTG, "collect", "--sim", "--policy", str(run), "--out", str(tmp_path / "g")],
+                           env=ros_env, capture_output=True, text=True, timeout=60)
+    assert graph.returncode == 2 and "--direct" in graph.stderr
+    for bad, why in ((["--policy", str(run), "--explore", "1.5"], "probability"), (["--explore", "0.3"], "--policy")):
+        refused = subprocess.run([VTG, "collect", "--sim", "--direct", *bad, "--out", str(tmp_path / "bad")],
+                                 env=ros_env, capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 2 and why in refused.stderr and not (tmp_path / "bad").exists()
+
+
+def _grasps(root):
+    from visuotactile_grasp.data.store import DatasetReader
+
+    reader = DatasetReader(root)
+    return {e["trial_id"]: reader.load(i, images=False) for i, e in enumerate(reader.entries) if e["kind"] == "grasp"}
+
+
+def test_evaluation_reads_the_gels_of_a_model_trained_on_several_datasets(monkeypatch):
+    """vtg train --data A --data B lists each dataset's collection; evaluation renders their gels, and refuses
+    a model whose datasets disagree."""
+    from visuotactile_grasp.evaluation.experiments import trained_gel_model
+    from visuotactile_grasp.model import checkpoint
+
+    metas = {"both_calibrated": {"data": {"collection": [{"gel_model": "calibrated"}, {"gel_model": "calibrated"}]}},
+             "mixed": {"data": {"collection": [{"gel_model": "calibrated"}, {}]}},
+             "one": {"data": {"collection": {"gel_model": "calibrated"}}}}
+    monkeypatch.setattr(checkpoint, "read_meta", lambda run, name="model": metas[run])
+    assert trained_gel_model({"tactile_vision": "both_calibrated", "vision": "one"}) == "calibrated"
+    with pytest.raises(ValueError, match="different simulated gels"):
+        trained_gel_model({"tactile_vision": "mixed"})

@@ -88,16 +88,20 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_collect(args) -> int:
+    from .collection.on_policy import EXPLORE
     from .tools.collect import run_collect
 
     if not args.sim:
         print("vtg collect runs on the simulated cell (--sim); on the robot use "
               "`ros2 launch visuotactile_grasp collect.launch.py dataset_dir:=DIR`", file=sys.stderr)
         return 2
+    if args.explore is not None and not args.policy:
+        print("--explore applies to --policy collection only", file=sys.stderr)
+        return 2
     return run_collect(args.out, args.trials, args.objects, args.resume, args.direct, args.workers, args.seed,
                        record=args.record or "", gel_model=args.gel_model, ray_address=args.ray_address,
                        gel_change_every=args.gel_change_every, object_library=args.objects_library,
-                       policy=args.policy or "", explore=args.explore)
+                       policy=args.policy or "", explore=EXPLORE if args.explore is None else args.explore)
 
 
 TOOL_VERBS = (  # verb, module in tools/, its run function, help
@@ -118,6 +122,7 @@ TOOL_VERBS = (  # verb, module in tools/, its run function, help
 
 def build_parser() -> argparse.ArgumentParser:
     from .planning.planner_defaults import SEARCH, SEARCHES
+    from .collection.on_policy import EXPLORE
     from .sim.cell import GEL_MODELS
     from .sim.objects import LIBRARIES
 
@@ -177,8 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--record", help="also record every topic of the collect graph to this new bag folder")
     collect.add_argument("--policy", metavar="RUN", help="--direct: on-policy collection, the regrasp chosen by this "
                          "trained model (its most probable candidate in the collected region; collection/on_policy.py)")
-    collect.add_argument("--explore", type=float, default=0.1, help="--policy: probability that a trial keeps its "
-                         "random regrasp instead (records say which: chosen_by)")
+    collect.add_argument("--explore", type=float, default=None, help="--policy: probability that a trial keeps its "
+                         f"random regrasp instead (default {EXPLORE}; records say which: chosen_by)")
     collect.set_defaults(func=_cmd_collect)
 
     from .tools.learn import add_model_args, add_train_args, run_calibrate, run_crossval, run_train

@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 
 STREAMS = {"placement": 1, "gel_left": 2, "gel_right": 3, "grasp_plan": 4, "attempt": 5, "planner": 6,
-           "gel_left_schedule": 7, "gel_right_schedule": 8}
+           "gel_left_schedule": 7, "gel_right_schedule": 8, "on_policy": 9}
 
 
 def attempt_key(seed: int, object_id: str, k: int) -> tuple[int, int, int]:

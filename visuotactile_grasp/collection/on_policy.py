@@ -16,18 +16,22 @@ import numpy as np
 from ..perception.tactile import difference_image
 from .trial import CollectConfig, TrialPlan, collected_region
 
+EXPLORE = 0.1  # probability that an on-policy trial keeps its random regrasp (vtg collect --explore)
+
 
 @dataclass
 class OnPolicyChooser:
     policy: object  # planning.regrasp.LearnedPolicy (with the cell's camera model)
     config: CollectConfig
-    explore: float = 0.1  # probability of keeping the trial's random regrasp
+    explore: float = EXPLORE  # probability of keeping the trial's random regrasp
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.explore <= 1.0:
             raise ValueError(f"explore must be a probability, got {self.explore}")
 
     def __call__(self, plan: TrialPlan, first, background, fit, rng: np.random.Generator) -> tuple[TrialPlan, str]:
+        """rng: the chooser's own stream for this trial (bound by the caller), so that exploring or not
+        leaves everything else of the trial as the random trial would have it."""
         if rng.uniform() < self.explore:
             return plan, "explore"
         region = collected_region(fit.center, fit.height, self.config)

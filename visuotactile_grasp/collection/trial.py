@@ -5,7 +5,8 @@ apply a random regrasp action a (open, move by up to +/-2 cm and +/-17 degrees, 
 random force); lift, hold, label from the GelSight contacts. It yields three training examples:
 
 - ``grasp``: state s (in contact after the first close), action a, label;
-- ``release``: state s as the fingers start to open (the paper's sample at release), same a, label;
+- ``release``: the fingers opened from that grasp (the paper's "gripper opened"), no grip force, then the
+  same motion and closing at the same new force: what the robot really did next; label;
 - ``zero_motion``: the state after the regrasp, zero motion and zero force change, label (the grasp
   that was actually lifted, lifted as it is).
 """
@@ -149,8 +150,9 @@ def _flag(value) -> bool | None:
 
 def build_records(obs: TrialObservations) -> list[TrialRecord]:
     """The three examples of one trial, all with the trial's label: grasp (state s, the first grasp, and
-    the regrasp action), release (the gripper opened from that grasp, the gels free again, and the same
-    regrasp action: what the robot really did next) and zero_motion (the second grasp, kept)."""
+    the regrasp action), release (the gripper opened from that grasp, the gels free again, no grip force,
+    and the same motion closing at the same force: what the robot really did next) and zero_motion (the
+    second grasp, kept)."""
     plan = obs.plan
     common = dict(trial_id=obs.trial_id, object_id=obs.object_id, success=bool(obs.success),
                   label_source=obs.label_source, ground_truth_success=bool(obs.ground_truth_success),
@@ -159,8 +161,11 @@ def build_records(obs: TrialObservations) -> list[TrialRecord]:
                   ground_truth_held=_flag(obs.ground_truth_held), chosen_by=obs.chosen_by)
     first = dict(common, action=plan.action, ee_pose=plan.grasp.copy(),
                  motion_gripper_frame=plan.motion_gripper_frame, grip_force=float(plan.force))
+    # from the opened gripper the regrasp closes at regrasp_force from no force: the action's force change says so
+    release = dict(first, grip_force=0.0, action=np.concatenate([plan.action[:4], [float(plan.regrasp_force)]]))
     records = [TrialRecord(kind="grasp", images=_images(obs.first_contact, obs.background, obs.after_lift), **first),
-               TrialRecord(kind="release", images=_images(obs.at_release, obs.background, obs.after_lift), **first)]
+               TrialRecord(kind="release", images=_images(obs.at_release, obs.background, obs.after_lift),
+                           **release)]
     records.append(TrialRecord(kind="zero_motion", action=np.zeros(5), ee_pose=plan.regrasp.copy(),
                                motion_gripper_frame=np.zeros(3), grip_force=float(plan.regrasp_force),
                                images=_images(obs.second_contact, obs.background, obs.after_lift), **common))

@@ -1,4 +1,4 @@
-"""One grasp trial as recorded by self-supervised collection (schema version 2).
+"""One grasp trial as recorded by self-supervised collection (schema version 3).
 
 A record is self-contained: the images (PNG-encoded), the action and poses, the label and its
 provenance, and timestamps. The paper's augmentation adds records derived from a trial (a

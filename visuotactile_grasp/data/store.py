@@ -102,7 +102,11 @@ class DatasetWriter:
         if manifest.exists():
             if not resume:
                 raise DatasetError(f"{self.root} already holds a dataset; pass resume to continue it")
-            DatasetReader.check_manifest(manifest)
+            existing = DatasetReader.check_manifest(manifest)
+            if existing.get("schema_version") != SCHEMA_VERSION:  # records of two meanings must not mix
+                raise DatasetError(f"{self.root} holds schema-{existing.get('schema_version')} records; this code "
+                                   f"writes schema {SCHEMA_VERSION} (data/records.py says what changed): "
+                                   "start a new dataset")
         else:
             self.records_dir.mkdir(parents=True, exist_ok=True)
             tmp = manifest.with_suffix(".tmp")

@@ -41,8 +41,14 @@ def trained_gel_model(checkpoints: dict) -> str:
     renders the same, and refuses models trained on different ones."""
     from ..model import checkpoint
 
-    seen = {name: ((checkpoint.read_meta(run).get("data") or {}).get("collection") or {}).get("gel_model", "legacy")
-            for name, run in checkpoints.items()}
+    def gels(run) -> str:
+        collection = (checkpoint.read_meta(run).get("data") or {}).get("collection") or {}
+        each = {c.get("gel_model", "legacy") for c in collection} if isinstance(collection, list) else \
+            {collection.get("gel_model", "legacy")}  # a model trained on several datasets lists each one's
+        if len(each) > 1:
+            raise ValueError(f"{run} was trained on datasets with different simulated gels: {sorted(each)}")
+        return each.pop()
+    seen = {name: gels(run) for name, run in checkpoints.items()}
     if len(set(seen.values())) > 1:
         raise ValueError(f"the checkpoints were trained on different simulated gels: {seen}")
     return next(iter(seen.values()), "legacy")

@@ -9,6 +9,7 @@ dataset (data/store.py) that survives the process being killed.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
@@ -20,7 +21,7 @@ from ..streams import keyed_rng
 from .. import topics
 from ..graph import interfaces
 from ..collection.trial import NOT_RECORDED, CollectConfig, Snapshot, build_records
-from ..data.store import DatasetWriter
+from ..data.store import MANIFEST, DatasetError, DatasetWriter
 from ..procedure.trial import run_trial
 from ..ros import qos
 from ..ros.clocks import node_now
@@ -46,11 +47,14 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
         super().__init__("data_collector", interfaces.data_collector_node())
         self.p = declare_params(self, PARAMS)
         self.config = CollectConfig.from_params(vars(self.p))  # the settings bulk collection reads too
-        # made when the Kinect's CameraInfo first gives the camera model a new dataset records (at the latest at
-        # the first trial, then without it); an existing dataset is continued with its own info
+        # an existing dataset is continued at once, with its own info (a bad one fails here, at start-up); a new
+        # one is made when the Kinect's CameraInfo first gives the camera model it records (at the latest at the
+        # first trial, then without it)
         self.writer: DatasetWriter | None = None
         self.camera = None
         self._writer_lock = threading.Lock()
+        if self.p.dataset_dir and (Path(self.p.dataset_dir) / MANIFEST).exists():
+            self.writer = DatasetWriter(self.p.dataset_dir, resume=True)
         group = ReentrantCallbackGroup()
         self.frames = FrameCache(wait=self.wait_or_stop)  # on the robot's clock, ends on a stop
         sensors = MutuallyExclusiveCallbackGroup()  # one thread for the sensor streams keeps their order
@@ -132,7 +136,7 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
             stopped = True
             self.stopped(exc, outcome)
             outcome.failure_reason = NOT_RECORDED + outcome.failure_reason
-        except StepFailed as exc:
+        except (StepFailed, DatasetError) as exc:  # a step failed, or the dataset cannot be written: not recorded
             outcome.success = False
             outcome.failure_reason = NOT_RECORDED + str(exc)
             self.get_logger().warning(f"trial {trial_id} {outcome.failure_reason}")
@@ -172,7 +176,10 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
             self.bad_input("camera_model", f"camera_info ignored: {exc}")
             return
         if self.p.dataset_dir and self.writer is None:
-            self._dataset()
+            try:
+                self._dataset()
+            except DatasetError as exc:  # a trial reports it again; the node stays up
+                self.get_logger().error(f"dataset {self.p.dataset_dir}: {exc}")
 
     def on_shutdown(self) -> None:
         if self.writer is not None:

@@ -48,8 +48,8 @@ class TrialCell(Protocol):
 def run_trial(cell: TrialCell, config: CollectConfig, rng: np.random.Generator, trial_id: int,
               object_id: str, chooser=None) -> TrialObservations:
     """One trial; a cell's step failure propagates (the caller records nothing and names the reason).
-    chooser(plan, first, background, fit, rng) -> (plan, chosen_by) picks the regrasp from the state
-    (on-policy collection); None keeps the plan's random one."""
+    chooser(plan, first, background, fit) -> (plan, chosen_by) picks the regrasp from the state
+    (on-policy collection; it draws from a stream of its own); None keeps the plan's random one."""
     fit = cell.prepare()
     table_z = float(fit.center[2])
     plan = plan_trial(fit.center[:2], table_z, fit.height, rng, config)
@@ -59,11 +59,10 @@ def run_trial(cell: TrialCell, config: CollectConfig, rng: np.random.Generator, 
     first = cell.observe(FULL, settle=True)
     cell.release()
     cell.pause(config.release_delay)
-    at_release = cell.observe(GELS, settle=True)
-    at_release.rgb, at_release.depth = first.rgb, first.depth  # the arm has not moved: same front view
+    at_release = cell.observe(FULL, settle=True)  # the fingers open, in the gels and the front camera
     chosen_by = "random"
     if chooser is not None:
-        plan, chosen_by = chooser(plan, first, background, fit, rng)
+        plan, chosen_by = chooser(plan, first, background, fit)
     cell.regrasp(1, plan.regrasp, plan.regrasp_force)
     second = cell.observe(FULL, settle=True)
     cell.lift_and_hold(config.lift_height, config.hold_time)

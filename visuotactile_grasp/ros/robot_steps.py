@@ -180,9 +180,11 @@ class RobotSteps:
     def open_for_regrasp(self, what: str = "open for regrasp") -> None:
         self.grip(GripperCommand.Goal.RELEASE, width=self.p.open_width, what=what)
 
-    def regrasp_to(self, target, force: float, index: int) -> None:
-        """Release, move to target, close at force (closing on nothing is a result)."""
-        self.open_for_regrasp()
+    def regrasp_to(self, target, force: float, index: int, open_first: bool = True) -> None:
+        """Release (unless the fingers were just opened: a WSG-50 RELEASE expects a grasped part), move to
+        target, close at force (closing on nothing is a result)."""
+        if open_first:
+            self.open_for_regrasp()
         self.move(np.asarray(target, float), what="regrasp move")
         self.close_fingers(force, f"regrasp {index} close")
 

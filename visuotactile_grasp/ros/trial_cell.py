@@ -17,6 +17,7 @@ class RosTrialCell:
 
     def __init__(self, node) -> None:
         self.node = node
+        self._released = False  # the fingers were opened by release(): the regrasp need not open them again
 
     def prepare(self) -> Fit:
         node = self.node
@@ -43,9 +44,11 @@ class RosTrialCell:
 
     def release(self) -> None:
         self.node.open_for_regrasp("release sample: open")
+        self._released = True
 
     def regrasp(self, index: int, target, force: float) -> None:
-        self.node.regrasp_to(target, force, index)
+        self.node.regrasp_to(target, force, index, open_first=not self._released)
+        self._released = False
 
     def lift_and_hold(self, height: float, seconds: float) -> None:
         self.node.lift_and_hold(height, seconds)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from functools import partial
 import sys
 import time
 from dataclasses import replace
@@ -63,7 +64,7 @@ _cell = _config = _chooser = None  # each worker's own cell, the collector's set
 
 
 def _worker_init(seed: int, gel_model: str, config, objects: str = "v1", policy: str = "",
-                 explore: float = 0.1) -> None:
+                 explore: float = 0.0) -> None:
     global _cell, _config, _chooser
     from ..sim.cell import CellConfig, deployed_workspace
     from ..sim.mujoco_cell import MujocoCell
@@ -86,8 +87,10 @@ def on_policy_chooser(run: str, explore: float, cell, config):
 
     torch.set_num_threads(1)
     model, meta = checkpoint.load(run)
-    # collection always regrasps and then lifts: the lift rule is not used, so a model needs no lift calibration
-    cfg = replace(CandidateConfig(**planner_candidates(node_params("regrasp_planner"))), lift_rule="paper")
+    # collection always regrasps and then lifts: the lift rule is not used, so a model needs no lift calibration;
+    # no force-only sweep: random collection never keeps the grasp, so the model never saw such actions
+    planner = CandidateConfig(**planner_candidates(node_params("regrasp_planner")))
+    cfg = replace(planner, n_random=planner.n_random + planner.n_force_sweep, n_force_sweep=0, lift_rule="paper")
     return OnPolicyChooser(LearnedPolicy(model, meta, cfg, camera=cell.front_camera()), config, explore)
 
 
@@ -101,14 +104,16 @@ def _worker_trial(task):
     gels = scheduled_gels(seed, trial_id, _config.gel_change_every)  # None: the cell's own pair
     _cell.start_episode(object_id, (seed, trial_id), gels)  # placement, gels, noise, physics from (seed, i)
     try:
-        obs = run_trial(_cell, object_id, trial_id, keyed_rng((seed, trial_id), "grasp_plan"), _config, _chooser)
+        # the chooser draws from its own stream: a trial is the random one up to the regrasp, whatever it draws
+        chooser = partial(_chooser, rng=keyed_rng((seed, trial_id), "on_policy")) if _chooser else None
+        obs = run_trial(_cell, object_id, trial_id, keyed_rng((seed, trial_id), "grasp_plan"), _config, chooser)
     except FitFailed as exc:
         return trial_id, object_id, None, str(exc)
     return trial_id, object_id, [encode_record(r) for r in build_records(obs)], ""  # encoded here, not by the writer
 
 
 def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: str = "", objects: str = "v1",
-            policy: str = "", explore: float = 0.1):
+            policy: str = "", explore: float = 0.0):
     """Yields (trial_id, object_id, records or None, why) from bare MuJoCo cells, one per Ray worker
     (scale/ray_pool.py); the records are written here, by the one writer."""
     from ..scale.ray_pool import map_unordered
@@ -147,7 +152,7 @@ def simulated_kinect(direct: bool):
 def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool, workers: int, seed: int,
                 record: str = "", gel_model: str = "legacy", ray_address: str = "",
                 gel_change_every: int | None = None, object_library: str = "v1", policy: str = "",
-                explore: float = 0.1) -> int:
+                explore: float = 0.0) -> int:
     from ..collection.card import write_card
 
     out_dir = Path(out)
@@ -167,6 +172,9 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     # bare cells label as sim/cell.label_thresholds says; the graph's gel nodes at their parameter
     thresholds = label_thresholds(gel_model) if direct else "default"
     chooser = None  # on-policy collection: which model chose the regrasps, as dataset.json records it
+    if not 0.0 <= explore <= 1.0:
+        print(f"--explore must be a probability, got {explore}", file=sys.stderr)
+        return 2
     if policy:
         if not direct:
             print("--policy runs on bare cells: add --direct", file=sys.stderr)
