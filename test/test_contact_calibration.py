@@ -73,3 +73,22 @@ def test_a_dataset_labelled_at_the_old_threshold_is_not_resumed_at_the_new_ones(
                              "train_000", "--gel-model", "calibrated", "--resume", "--out", str(out)],
                             env=ros_env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "labelled with default contact thresholds" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_a_graph_on_calibrated_gels_gives_each_gelsight_node_its_gels_threshold(seed):
+    """The graph's label comes from the GelSight nodes: with calibrated gels each reads the gel on its finger
+    (the sim cell's own pair at its seed) at that gel's threshold, as the bare cells' label does."""
+    from visuotactile_grasp.sim.cell import CellConfig, graph_sim_overrides
+    from visuotactile_grasp.sim.mujoco_cell import MujocoCell
+
+    overrides = graph_sim_overrides("calibrated", seed)
+    cell = MujocoCell(CellConfig(gel_model="calibrated", seed=seed, camera_width=64, camera_height=48,
+                                 gel_width=64, gel_height=48), object_id="train_000")
+    try:
+        assert (overrides["gelsight_left"]["contact_threshold"],
+                overrides["gelsight_right"]["contact_threshold"]) == cell.contact_thresholds()
+    finally:
+        cell.close()
+    assert overrides["sim_cell"] == {"seed": seed, "gel_model": "calibrated"}
+    assert set(graph_sim_overrides("legacy", seed)) == {"sim_cell"}  # legacy gels: the nodes' own threshold

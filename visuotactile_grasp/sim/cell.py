@@ -33,6 +33,19 @@ def label_thresholds(gel_model: str) -> str:
     threshold, sim/mujoco_gels.contact_threshold) or "default" (CONTACT_THRESHOLD for every gel)."""
     return "per_gel" if gel_model == "calibrated" else "default"
 
+def graph_sim_overrides(gel_model: str, seed: int) -> dict:
+    """Parameter overrides for a graph on the simulated cell with these gels: the sim cell's, and with
+    calibrated gels each GelSight node's contact threshold calibrated for the gel on its finger (the cell's
+    own pair at this seed), as a robot's sensors are calibrated one by one; the bare cells' per-gel label."""
+    out = {"sim_cell": {"seed": int(seed), "gel_model": gel_model}}
+    if label_thresholds(gel_model) == "per_gel":
+        from .mujoco_gels import contact_threshold  # no MuJoCo: the gel's optics and its reference press
+
+        for side, gel in zip(("left", "right"), (2 * int(seed), 2 * int(seed) + 1), strict=True):
+            out[f"gelsight_{side}"] = {"contact_threshold": float(contact_threshold(gel))}
+    return out
+
+
 START_EE = (0.6, 0.0, 0.35, 0.0)  # x, y, z, yaw: where the hand starts
 CAMERA_EYE = (1.35, 0.0, 0.55)  # the Kinect in front of the table, looking at its centre
 CAMERA_TARGET = (0.6, 0.0, 0.05)

@@ -126,8 +126,11 @@ def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_mode
     """Yields (trial_id, object_id, label or None, why) as the graph's data_collector records each trial."""
     from .graph_session import GraphSession
 
+    from ..param_files import node_params
+    from ..sim.cell import graph_sim_overrides
+
     overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed},
-                 "sim_cell": {"gel_model": gel_model}}
+                 **graph_sim_overrides(gel_model, int(node_params("sim_cell")["seed"]))}
     with GraphSession("collect", sim=True, log_dir=str(log_dir), overrides=overrides, record=record) as session:
         if not session.wait_until_up(90.0):
             raise RuntimeError("not every node of the collect graph came up:\n" + session.monitor.report())
@@ -169,8 +172,8 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     if change_every < 0:
         print(f"gel_change_every must be >= 0, got {change_every}", file=sys.stderr)
         return 2
-    # bare cells label as sim/cell.label_thresholds says; the graph's gel nodes at their parameter
-    thresholds = label_thresholds(gel_model) if direct else "default"
+    # bare cells label as sim/cell.label_thresholds says, and so do the graph's gel nodes (graph_sim_overrides)
+    thresholds = label_thresholds(gel_model)
     chooser = None  # on-policy collection: which model chose the regrasps, as dataset.json records it
     if not 0.0 <= explore <= 1.0:
         print(f"--explore must be a probability, got {explore}", file=sys.stderr)

@@ -30,8 +30,10 @@ def graph_rows(policy: str, checkpoint: str, objects: list[str], attempts: list[
     """One row per attempt through the grasp graph, in evaluation's row format (policy + '@graph')."""
     from ..streams import attempt_key
 
+    from ..sim.cell import graph_sim_overrides
+
     overrides = {"grasp_executive": {"seed": seed, "first_grasp": "centroid" if not checkpoint else "initial"},
-                 "sim_cell": {"seed": seed, "gel_model": gel_model}}
+                 **graph_sim_overrides(gel_model, seed)}
     if checkpoint:
         overrides["regrasp_planner"] = {"policy": policy, "checkpoint": str(Path(checkpoint).resolve())}
     rows = []
