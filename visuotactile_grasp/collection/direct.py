@@ -65,8 +65,7 @@ def refit_after_put_down(cell, grasp) -> float | None:
     its radius, or None when nothing is fitted (the object fell out of view)."""
     cell.command_ee(grasp)
     run_for(cell, 0.8)
-    cell.gripper.start_motion("move", OPEN_WIDTH, 0.3)
-    run_for(cell, 0.5)
+    open_fingers(cell)
     cell.command_ee(np.asarray(grasp, float) + np.array([0.0, 0.0, 0.15, 0.0]))  # straight up, clear of it
     run_for(cell, 0.4)
     cell.command_ee(OBSERVE_POSE)
@@ -92,9 +91,14 @@ def close(cell, force: float) -> None:
     run_for(cell, 0.8)
 
 
-def regrasp(cell, target, force: float) -> None:
+def open_fingers(cell) -> None:
+    """Open the fingers where the hand is and let them get there (0.5 s)."""
     cell.gripper.start_motion("move", OPEN_WIDTH, 0.3)
     run_for(cell, 0.5)
+
+
+def regrasp(cell, target, force: float) -> None:
+    open_fingers(cell)
     cell.command_ee(target)
     run_for(cell, 0.5)
     close(cell, force)
@@ -128,8 +132,7 @@ class BareTrialCell:
         run_for(self.cell, seconds)
 
     def release(self) -> None:
-        self.cell.gripper.start_motion("move", OPEN_WIDTH, 0.3)
-        run_for(self.cell, 0.5)
+        open_fingers(self.cell)
 
     def regrasp(self, index: int, target, force: float) -> None:
         self._grasp = np.asarray(target, float)

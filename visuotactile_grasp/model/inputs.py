@@ -105,6 +105,8 @@ def dataset_camera(reader: DatasetReader) -> CameraModel:
 
     h, w = reader.load(0).images["rgb_before"].shape[:2]
     return front_camera_model(w, h)
+
+
 @dataclass
 class Inputs:
     rgb: np.ndarray  # N, S, S, 3 uint8

@@ -29,9 +29,8 @@ from ..ros.declared_node import DeclaredNode
 from ..ros.frame_cache import FrameCache
 from ..perception.depth import DEPTH_ENCODINGS, depth_to_meters
 from ..ros.image_conversion import image_to_numpy
-from ..ros.input_checks import (COLOUR_ENCODINGS, CauseLog, camera_info_problem, cylinder_fit_problem,
+from ..ros.input_checks import (COLOUR_ENCODINGS, CauseLog, Problem, checked_camera_model, cylinder_fit_problem,
                                 image_problem, stamp_ahead, tactile_contact_problem)
-from ..perception.camera import camera_from_calibration
 from ..ros.node_main import run_node
 from ..ros.params import declare_params
 from ..settings.data_collector import PARAMS
@@ -165,16 +164,11 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
         return self.writer
 
     def on_camera_info(self, msg) -> None:
-        problem = camera_info_problem(msg)
-        if problem is not None:
-            self.bad_input.problem(problem, "camera_info ignored")
+        camera = checked_camera_model(msg, self.p.camera_position, self.p.camera_orientation)
+        if isinstance(camera, Problem):
+            self.bad_input.problem(camera, "camera_info ignored")
             return
-        try:
-            self.camera = camera_from_calibration(msg.k, msg.width, msg.height, self.p.camera_position,
-                                                  self.p.camera_orientation)
-        except ValueError as exc:
-            self.bad_input("camera_model", f"camera_info ignored: {exc}")
-            return
+        self.camera = camera
         if self.p.dataset_dir and self.writer is None:
             try:
                 self._dataset()

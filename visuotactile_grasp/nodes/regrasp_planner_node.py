@@ -32,9 +32,8 @@ from ..ros.declared_node import DeclaredNode
 from ..ros.diagnostics import OK, WARN, Diagnostics
 from ..image_decoding import ImageConversionError
 from ..ros.image_conversion import image_to_numpy
-from ..ros.input_checks import (COLOUR_ENCODINGS, GRIPPER_FORCE_RANGE, CauseLog, camera_info_problem,
+from ..ros.input_checks import (COLOUR_ENCODINGS, GRIPPER_FORCE_RANGE, CauseLog, Problem, checked_camera_model,
                                cylinder_fit_problem, force_problem, image_problem, pose_problem, stamp_ahead)
-from ..perception.camera import camera_from_calibration
 from ..ros.node_main import run_node
 from ..ros.clocks import node_now, steady_timer
 from ..planning.action_space import force_range
@@ -90,15 +89,9 @@ class RegraspPlannerNode(DeclaredNode):
         return policy
 
     def on_camera_info(self, msg: CameraInfo) -> None:
-        problem = camera_info_problem(msg)
-        if problem is not None:
-            self.bad_input.problem(problem, "camera_info ignored (the camera model received before stays)")
-            return
-        try:
-            camera = camera_from_calibration(msg.k, msg.width, msg.height, self.p.camera_position,
-                                             self.p.camera_orientation)
-        except ValueError as exc:
-            self.bad_input("camera_model", f"camera_info ignored: {exc}")
+        camera = checked_camera_model(msg, self.p.camera_position, self.p.camera_orientation)
+        if isinstance(camera, Problem):
+            self.bad_input.problem(camera, "camera_info ignored (the camera model received before stays)")
             return
         if hasattr(self.policy, "camera") and camera != self.policy.camera:  # the baseline plans without images
             self.policy.camera = camera
@@ -156,7 +149,8 @@ class RegraspPlannerNode(DeclaredNode):
         for request, deadline in waiting:  # each request leaves the list before it is answered: once
             chosen = select_inputs(self.history, self.required_inputs(), stamp_seconds(request.inputs_after),
                                    self.p.max_input_skew)
-            if chosen.final and not chosen.problem and self._waiting_for_camera():
+            # a model with the object view plans only once the camera's model is known (its CameraInfo)
+            if chosen.final and not chosen.problem and getattr(self.policy, "needs_camera", False):
                 chosen = replace(chosen, problem=f"inputs missing: {topics.KINECT_DEPTH_INFO} (none received: the "
                                  "model crops the front image around the grasp with it)", final=False)
             if chosen.final and not chosen.problem:
@@ -170,12 +164,6 @@ class RegraspPlannerNode(DeclaredNode):
                 self.refuse(request, GraspGoal.STATUS_INPUTS_MISSING, chosen.problem)
             else:
                 self.pending.append((request, deadline))
-
-    def _waiting_for_camera(self) -> bool:
-        """A model with the object view plans only once the camera's model is known (its CameraInfo)."""
-        return (getattr(self.policy, "camera", "") is None
-                and getattr(getattr(self.policy, "model", None), "config", None) is not None
-                and self.policy.model.config.front_view == "object")
 
     def refuse(self, request: PlanRequest, status: int, why: str) -> None:
         self.get_logger().error(f"plan request {request.regrasp_index} not planned: {why}",

@@ -116,12 +116,17 @@ class LearnedPolicy:
         self.cfg = replace(cfg, lift_threshold=lift_threshold_for(meta, cfg))
         self.device = torch.device(device)
 
+    @property
+    def needs_camera(self) -> bool:
+        """Whether the model crops its front image around the grasp and no camera model has come yet."""
+        return self.model.config.front_view == "object" and self.camera is None
+
     @torch.inference_mode()
     def scorer(self, rgb, diff_left, diff_right, pose, force: float, calibrated: bool = True):
         """score(actions (N, 5)) -> calibrated probabilities (or raw logits) for one state; the image
         features are computed once."""
         config = self.model.config
-        if config.front_view == "object" and self.camera is None:
+        if self.needs_camera:
             raise ValueError("this model sees the front image cropped around the grasp: the planner has no "
                              "camera model for it yet")
         front = FrontView.of(config, self.camera)

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from ..devices.wsg50.model import WSG50_FORCE_RANGE
 from ..image_decoding import ENCODINGS, ImageConversionError, check_image
+from ..perception.camera import camera_from_calibration
 from ..stamps import stamp_seconds
 
 # A stamp further ahead of the node's own clock than this is not from this run (a far-future stamp
@@ -81,6 +82,18 @@ def camera_info_problem(info) -> Problem | None:
     if k[0] <= 0 or k[4] <= 0:
         return Problem("no intrinsics", f"camera_info has no valid intrinsics (fx {k[0]:.4g}, fy {k[4]:.4g} <= 0)")
     return None
+
+
+def checked_camera_model(info, position, orientation_xyzw):
+    """The front camera's model (perception/camera.CameraModel) from a CameraInfo and the extrinsics
+    parameters, or the Problem that makes the message unusable (the model received before then stays)."""
+    problem = camera_info_problem(info)
+    if problem is not None:
+        return problem
+    try:
+        return camera_from_calibration(info.k, info.width, info.height, position, orientation_xyzw)
+    except ValueError as exc:
+        return Problem("camera_model", str(exc))
 
 
 def cylinder_fit_problem(fit) -> Problem | None:

@@ -26,9 +26,8 @@ import mujoco  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ..devices.wsg50.protocol import GraspingState, Status  # noqa: E402
-from ..perception.camera import Intrinsics  # noqa: E402
+from ..perception.camera import CameraModel  # noqa: E402
 from ..streams import keyed_rng  # noqa: E402
-from .camera import look_at  # noqa: E402
 from .crush import Crush  # noqa: E402
 from .cell import (CAMERA_EYE, CAMERA_TARGET, GEL_MODELS, START_EE, Cell, CellConfig, label_thresholds,  # noqa: E402
                    placement_xy)
@@ -46,12 +45,13 @@ GEL_PX_PER_M = 20000.0  # height-map scale handed to the image formation (sets t
 
 
 class _Camera:
-    """What the ROS node needs of the camera: intrinsics and its pose in the base frame."""
+    """What the ROS node and the cylinder fit need of the camera, as arrays: intrinsics and its pose in
+    the base frame (the cell's front_camera model, sim/cell.front_camera_model)."""
 
-    def __init__(self, K: Intrinsics) -> None:
-        self.K = K
-        self.eye = np.asarray(CAMERA_EYE, float)
-        self.R = look_at(self.eye, np.asarray(CAMERA_TARGET, float))
+    def __init__(self, model: CameraModel) -> None:
+        self.K = model.K
+        self.eye = np.asarray(model.eye, float)
+        self.R = np.asarray(model.R, float)
 
 
 class MujocoGripper(SimulatedGripper):
@@ -142,7 +142,7 @@ class MujocoCell(Cell):
         if self.config.gel_model not in GEL_MODELS:
             raise ValueError(f"gel_model must be one of {GEL_MODELS}, got {self.config.gel_model!r}")
         self.mount_gels()
-        self.camera = _Camera(self.kinect_intrinsics())
+        self.camera = _Camera(self.front_camera())
         self.fovy_deg = math.degrees(2 * math.atan(self.config.camera_height / 2 / self.camera.K.fy))
         self.model = None
         self._crush: Crush | None = None  # a fragile object's yield state (object library v2)

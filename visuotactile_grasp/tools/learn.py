@@ -69,10 +69,9 @@ def dataset_provenance(data_dirs, inputs) -> dict:
         manifest = Path(d) / "dataset.json"
         return json.loads(manifest.read_text()).get("info", {}) if manifest.exists() else {}
     kinds = {k: int((inputs.kinds == k).sum()) for k in sorted(set(inputs.kinds.tolist()))}
-    out = {"dir": " + ".join(str(d) for d in dirs), "collection": info(dirs[0]) if len(dirs) == 1 else
-           [info(d) for d in dirs], "examples": len(inputs), "examples_by_kind": kinds,
-           "objects": len(set(inputs.object_ids.tolist()))}
-    return out
+    return {"dir": " + ".join(str(d) for d in dirs), "collection": info(dirs[0]) if len(dirs) == 1 else
+            [info(d) for d in dirs], "examples": len(inputs), "examples_by_kind": kinds,
+            "objects": len(set(inputs.object_ids.tolist()))}
 
 
 def add_train_args(p) -> None:
