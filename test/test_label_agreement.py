@@ -121,6 +121,21 @@ def test_label_report_recomputes_the_labels_contact_from_the_recorded_gels(ros_e
             assert (areas < 0.01).any(), r
     assert "Disagreements by cause" in (out / "label_agreement.md").read_text()
 
+    # the same images read with another rule: the label recomputed, and the report says so
+    relabelled = subprocess.run([VTG, "label-report", str(data), "--relabel", "default", "--out", str(out / "at18")],
+                                env=ros_env, capture_output=True, text=True, timeout=300)
+    assert relabelled.returncode == 0, relabelled.stderr[-2000:]
+    assert "- relabelled: the dataset's labels were read with noise thresholds" in (out / "at18" / "label_agreement.md").read_text()
+    for r in (json.loads(line) for line in (out / "at18" / "rows.jsonl").read_text().splitlines()):
+        assert r["label"] == (min(r["contact_area"]) >= 0.01 and not r["damaged"]), r
+    # a dataset labelled by a rule this code no longer computes is not read as if it were a current one
+    manifest = json.loads((data / "dataset.json").read_text())
+    manifest["info"]["label_thresholds"] = "per_gel"
+    (data / "dataset.json").write_text(json.dumps(manifest))
+    refused = subprocess.run([VTG, "label-report", str(data), "--out", str(out / "old")], env=ros_env,
+                             capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "--relabel noise or default" in refused.stderr, refused.stderr
+
 
 def test_contact_area_is_the_labels_own_measure():
     """row_from_record measures with the label's detector: a blank pair has no area, a pressed patch does."""
@@ -135,6 +150,26 @@ def test_contact_area_is_the_labels_own_measure():
     row = row_from_record(record, "foam")
     assert row.contact_area[1] == 0.0
     assert row.contact_area[0] == pytest.approx(detect_contact(pressed, background).area) and row.contact_area[0] > 0.01
+
+
+def test_relabel_reads_the_images_at_the_given_thresholds_and_keeps_the_seen_crush():
+    from visuotactile_grasp.evaluation.label_agreement import row_from_record
+
+    record = make_record(3, images=False)
+    background = np.full((60, 80, 3), 100, np.uint8)
+    faint = background.copy()
+    faint[10:50, 20:60] = 110  # a change of 10 grey levels over a third of the pad
+    record.images = {f"gel_{s}_{when}": image for s in ("left", "right")
+                     for when, image in (("before", background), ("after", faint))}
+    record.success, record.damaged = False, False
+    assert row_from_record(record, thresholds=(5.0, 5.0)).label is False  # not relabelled: the recorded label
+    assert row_from_record(record, thresholds=(5.0, 5.0), relabel=True).label is True
+    assert row_from_record(record, thresholds=(18.0, 18.0), relabel=True).label is False
+    record.damaged = True
+    assert row_from_record(record, thresholds=(5.0, 5.0), relabel=True).label is False
+    del record.images["gel_right_after"]
+    with pytest.raises(ValueError, match="no right gel images"):
+        row_from_record(record, thresholds=(5.0, 5.0), relabel=True)
 
 
 def test_a_folder_that_is_no_dataset_is_refused_in_one_line(ros_env, tmp_path):

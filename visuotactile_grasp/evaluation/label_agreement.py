@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ..perception.tactile import CONTACT_MIN_AREA, CONTACT_THRESHOLD, detect_contact
+from ..procedure.outcome import grasp_success
 from .stats import cluster_interval, wilson_interval
 
 AGREE = "agree"
@@ -80,15 +81,26 @@ def cause(label: bool, truth: bool, damaged: bool | None, truth_damaged: bool | 
 
 
 def row_from_record(record, material: str = "", crushable: bool = True,
-                    thresholds: tuple[float, float] = (CONTACT_THRESHOLD, CONTACT_THRESHOLD)) -> LabelRow:
+                    thresholds: tuple[float, float] = (CONTACT_THRESHOLD, CONTACT_THRESHOLD),
+                    relabel: bool = False) -> LabelRow:
     """A trial's row from one of its records (its after-hold gel images against the open-gel ones, each
-    at the contact threshold its label used)."""
-    areas = []
+    at the contact threshold its label used). relabel: the label these thresholds give (both gels in
+    contact, and no crush seen by the record's inspection) instead of the recorded one: how another
+    threshold rule would have labelled the same trials."""
+    areas, contact = [], []
     for side, threshold in zip(("left", "right"), thresholds, strict=True):
         after, before = record.images.get(f"gel_{side}_after"), record.images.get(f"gel_{side}_before")
-        areas.append(float("nan") if after is None or before is None else detect_contact(after, before, threshold).area)
+        if after is None or before is None:
+            if relabel:
+                raise ValueError(f"trial {record.trial_id} has no {side} gel images to relabel it from")
+            areas.append(float("nan"))
+            continue
+        c = detect_contact(after, before, threshold)
+        areas.append(c.area)
+        contact.append(c.in_contact)
+    label = grasp_success(all(contact), record.damaged) if relabel else bool(record.success)
     return LabelRow(int(record.trial_id), record.object_id, material, tuple(int(g) for g in record.gel_ids),
-                    bool(record.success), bool(record.ground_truth_success), record.damaged,
+                    label, bool(record.ground_truth_success), record.damaged,
                     record.ground_truth_damaged, (areas[0], areas[1]), record.ground_truth_held, crushable)
 
 

@@ -29,17 +29,18 @@ GEL_MODELS = ("legacy", "calibrated")
 
 
 def label_thresholds(gel_model: str) -> str:
-    """How a bare cell's label reads gels of this model: "per_gel" (each calibrated gel at its own
-    threshold, sim/mujoco_gels.contact_threshold) or "default" (CONTACT_THRESHOLD for every gel)."""
-    return "per_gel" if gel_model == "calibrated" else "default"
+    """How a bare cell's label reads gels of this model: "noise" (each calibrated gel at a threshold over its
+    own noise floor, sim/mujoco_gels.contact_threshold) or "default" (CONTACT_THRESHOLD for every gel).
+    "per_gel" (each gel at a share of its response to a reference press) labelled datasets until 2026-12."""
+    return "noise" if gel_model == "calibrated" else "default"
 
 def graph_sim_overrides(gel_model: str, seed: int) -> dict:
     """Parameter overrides for a graph on the simulated cell with these gels: the sim cell's, and with
     calibrated gels each GelSight node's contact threshold calibrated for the gel on its finger (the cell's
     own pair at this seed), as a robot's sensors are calibrated one by one; the bare cells' per-gel label."""
     out = {"sim_cell": {"seed": int(seed), "gel_model": gel_model}}
-    if label_thresholds(gel_model) == "per_gel":
-        from .mujoco_gels import contact_threshold  # no MuJoCo: the gel's optics and its reference press
+    if label_thresholds(gel_model) == "noise":
+        from .mujoco_gels import contact_threshold  # no MuJoCo: the gel's optics and its noise
 
         for side, gel in zip(("left", "right"), (2 * int(seed), 2 * int(seed) + 1), strict=True):
             out[f"gelsight_{side}"] = {"contact_threshold": float(contact_threshold(gel))}

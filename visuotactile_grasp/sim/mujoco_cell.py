@@ -371,10 +371,11 @@ class MujocoCell(Cell):
         return (surface, *load)
 
     def contact_thresholds(self) -> tuple[float, float]:
-        """Calibrated gels: each mounted gel's own threshold from its reference press (mujoco_gels)."""
-        if label_thresholds(self.config.gel_model) != "per_gel":
+        """Calibrated gels: each mounted gel's own threshold over its noise at this cell's gel image size."""
+        if label_thresholds(self.config.gel_model) != "noise":
             return super().contact_thresholds()
-        return contact_threshold(self.gel_ids[0]), contact_threshold(self.gel_ids[1])
+        size = (self.config.gel_width, self.config.gel_height)
+        return contact_threshold(self.gel_ids[0], *size), contact_threshold(self.gel_ids[1], *size)
 
     def render_gel(self, side: str) -> np.ndarray:
         if self.config.gel_model == "calibrated":

@@ -16,7 +16,7 @@ import numpy as np
 
 from functools import cache
 
-from ..perception.tactile import calibrated_threshold
+from ..perception.tactile import noise_threshold
 from .gel_mechanics import GelMechanics, indentation, marker_shift
 from .gel_optics import CALIBRATIONS, GelLook, GelOptics
 
@@ -98,8 +98,20 @@ def reference_press(gel: CalibratedGel) -> tuple[np.ndarray, np.ndarray]:
     return gel.render(surface, REFERENCE_FORCE_N), gel.render(None)
 
 
+# noise keys of the empty frames a gel's noise floor is measured from: three, as the gelsight nodes average
+# three into their background (settings/gelsight.py background_frames)
+NOISE_FLOOR_KEYS = ([0x0F, 0], [0x0F, 1], [0x0F, 2])
+
+
 @cache
-def contact_threshold(gel_id: int) -> float:
-    """Gel gel_id's contact threshold, calibrated on its reference press (perception/tactile.CONTACT_FRACTION
-    of its peak response): every gel then detects a contact at the same share of its own sensitivity."""
-    return calibrated_threshold(*reference_press(CalibratedGel(CALIBRATION_WIDTH, gel_id, CALIBRATION_HEIGHT)))
+def contact_threshold(gel_id: int, width: int = CALIBRATION_WIDTH, height: int = CALIBRATION_HEIGHT) -> float:
+    """Gel gel_id's contact threshold at this image size: perception/tactile.NOISE_MULTIPLE times its noise
+    floor, from three of its frames with nothing touching, as the robot measures it from its background
+    frames. Every gel then reads contact at the same margin over its own noise, whatever its optics'
+    strength (the reference press shows the `gelsight`-calibration gels answering about half as strongly)."""
+    gel = CalibratedGel(width, gel_id, height)
+    frames = []
+    for key in NOISE_FLOOR_KEYS:
+        gel.reseed_noise([int(gel_id), *key])
+        frames.append(gel.render(None))
+    return noise_threshold(frames)

@@ -17,6 +17,8 @@ from ..sim.mujoco_gels import contact_threshold, gel_look
 from ..sim.objects import make_object
 from .evaluate import git_commit
 
+RULES = ("noise", "default")  # the threshold rules this code computes (sim/cell.label_thresholds)
+
 
 def _gel_properties(gel_id: int) -> dict:
     look = gel_look(gel_id)
@@ -32,13 +34,19 @@ def run_label_report(args) -> int:
         print(f"{args.data} holds no trials", file=sys.stderr)
         return 2
     specs = {o: make_object(o, library) for o in reader.object_ids()}
-    per_gel = info.get("label_thresholds") == "per_gel"  # the thresholds its labels were read with
+    recorded = info.get("label_thresholds", "default")  # the thresholds its labels were read with
+    rule = args.relabel or recorded
+    if rule not in RULES:
+        print(f"{args.data} was labelled with {recorded} contact thresholds, which this code no longer "
+              f"computes: report it with --relabel {' or '.join(RULES)}", file=sys.stderr)
+        return 2
+    relabel = rule != recorded
 
     def thresholds(record) -> tuple[float, float]:
-        return tuple(contact_threshold(g) for g in record.gel_ids) if per_gel else (CONTACT_THRESHOLD,) * 2
+        return tuple(contact_threshold(g) for g in record.gel_ids) if rule == "noise" else (CONTACT_THRESHOLD,) * 2
 
     rows = [row_from_record(r := reader.load(i), specs[r.object_id].material, specs[r.object_id].fragile,
-                            thresholds(r))
+                            thresholds(r), relabel)
             for i in tqdm(grasp, desc="trials", unit="trial", disable=not sys.stderr.isatty())]
     calibrated = info.get("sim_cell", {}).get("gel_model", info.get("gel_model")) == "calibrated"
     summary = summarize(rows, _gel_properties if calibrated else None)
@@ -49,9 +57,12 @@ def run_label_report(args) -> int:
     header = [f"- command: `vtg {shlex.join(sys.argv[1:])}`", f"- commit: `{git_commit()}`",
               f"- dataset: `{args.data}` ({len(rows)} trials); collection: `{json.dumps(info)}`",
               "- label: both gels in contact after the hold (perception/tactile.detect_contact at "
-              + ("each gel's calibrated threshold, sim/mujoco_gels.contact_threshold" if per_gel else
+              + ("each gel's threshold over its noise, sim/mujoco_gels.contact_threshold" if rule == "noise" else
                  "the gelsight nodes' default threshold") + ", 1% of the pad) and no crush seen by the refit "
               "(procedure/outcome.py); truth: both pads touching with the object off the table, not crushed"]
+    if relabel:
+        header.append(f"- relabelled: the dataset's labels were read with {recorded} thresholds; this report "
+                      f"reads the same images with {rule} ones (the refit's verdicts as recorded)")
     if "note" in summary:
         header.append(f"- note: {summary['note']}")
     if info.get("source") != "direct":
@@ -70,3 +81,6 @@ def run_label_report(args) -> int:
 def add_args(p) -> None:
     p.add_argument("data", help="dataset folder (vtg collect)")
     p.add_argument("--out", required=True, help="folder for label_agreement.md/.json and rows.jsonl")
+    p.add_argument("--relabel", choices=RULES, default=None,
+                   help="read the images with these contact thresholds instead of the ones the dataset was "
+                        "labelled with (noise: each calibrated gel over its own noise floor; default: 18 for all)")
