@@ -66,8 +66,11 @@ def test_the_outcome_rule():
     assert grasp_success(True, None) and grasp_success(True, False)
     assert not grasp_success(True, True) and not grasp_success(False, False)
     assert grasp_success(None, True) is None
-    assert observed_damage(0.03, None) is None
-    assert not observed_damage(0.03, 0.0295) and observed_damage(0.03, 0.02)
+    standing = (0.03, 0.15)  # radius, height of the fit before
+    assert observed_damage(standing, None) is None
+    assert not observed_damage(standing, (0.0295, 0.15)) and observed_damage(standing, (0.02, 0.15))
+    # fallen over: it fits wide and low; its fitted height is its width
+    assert not observed_damage(standing, (0.09, 0.061)) and observed_damage(standing, (0.09, 0.035))
 
 
 class _Cell:
@@ -131,6 +134,27 @@ def test_a_fragile_object_crushes_past_its_crush_force_and_the_refit_sees_it(v2_
     assert grasp_success(held, damaged) == (not crushed)
     v2_cell.reset_object()  # the same object again is a fresh, intact one
     assert not v2_cell.ground_truth_damaged()
+
+
+def test_a_crushed_object_that_falls_over_when_put_down_is_seen_crushed(v2_cell):
+    """hard_03 in v2: a tall cardboard capsule (3 cm wide, 13.5 cm tall) crushing at 18.6 N, gripped at
+    30 N. Crushed to 59% of its width it falls over when put down: it fits wide and low, so comparing
+    radii alone would call it intact; its fitted height, now its width, shows the crush."""
+    import visuotactile_grasp.collection.direct as direct
+
+    v2_cell.start_episode("hard_03", (5, 0))
+    bare = direct.BareTrialCell(v2_cell, "hard_03")
+    fit = bare.prepare()
+    before = bare._fitted
+    z = float(fit.center[2]) + fit.height / 2
+    bare.approach(np.array([fit.center[0], fit.center[1], z, 0.0]), float(fit.center[2]) + fit.height + 0.05)
+    bare.close(30.0, "close")
+    bare.lift_and_hold(0.1, 1.0)
+    assert v2_cell.ground_truth_held() and v2_cell.ground_truth_damaged()
+    after = direct.refit_after_put_down(v2_cell, bare._grasp)
+    assert after is not None and after[1] < 0.5 * before[1], (before, after)  # it lies
+    assert after[0] > before[0]  # and fits wider than it stood
+    assert observed_damage(before, after)
 
 
 def test_sim_cell_node_serves_the_library_it_is_given(ros_env, tmp_path):

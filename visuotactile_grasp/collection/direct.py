@@ -60,9 +60,9 @@ def place_and_fit(cell, object_id: str):
     return fit
 
 
-def refit_after_put_down(cell, grasp) -> float | None:
+def refit_after_put_down(cell, grasp) -> tuple[float, float] | None:
     """Put the object down where it was lifted from, open, move out of view and fit the cylinder again:
-    its radius, or None when nothing is fitted (the object fell out of view)."""
+    its (radius, height), or None when nothing is fitted (the object fell out of view)."""
     cell.command_ee(grasp)
     run_for(cell, 0.8)
     open_fingers(cell)
@@ -73,7 +73,7 @@ def refit_after_put_down(cell, grasp) -> float | None:
     _, depth = cell.render_camera()
     K = cell.camera.K
     fit = fit_cylinder(depth, Intrinsics(K.fx, K.fy, K.cx, K.cy), cell.camera.R, cell.camera.eye)
-    return float(fit.radius) if fit.valid else None
+    return (float(fit.radius), float(fit.height)) if fit.valid else None
 
 
 def approach(cell, grasp, above_z: float) -> None:
@@ -111,11 +111,11 @@ class BareTrialCell:
     def __init__(self, cell, object_id: str) -> None:
         self.cell, self.object_id = cell, object_id
         self._grasp = None
-        self._radius = float("nan")  # the fitted radius before the trial
+        self._fitted = (float("nan"), float("nan"))  # the fit's (radius, height) before the trial
 
     def prepare(self) -> Fit:
         fit = place_and_fit(self.cell, self.object_id)  # raises FitFailed
-        self._radius = float(fit.radius)
+        self._fitted = (float(fit.radius), float(fit.height))
         return Fit(np.asarray(fit.center, float), float(fit.height))
 
     def approach(self, grasp, above_z: float) -> None:
@@ -150,8 +150,8 @@ class BareTrialCell:
         objects cannot be damaged), so v1 trials run exactly as before."""
         if getattr(self.cell.config, "objects", "v1") == "v1":
             return None, None
-        radius = refit_after_put_down(self.cell, self._grasp)
-        return observed_damage(self._radius, radius), self.cell.ground_truth_damaged()
+        return observed_damage(self._fitted, refit_after_put_down(self.cell, self._grasp)), \
+            self.cell.ground_truth_damaged()
 
 
 def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,

@@ -11,14 +11,24 @@ from __future__ import annotations
 # The lift test that labels every grasp, collected or evaluated (config/lift_test.yaml is the deployment's).
 LIFT_HEIGHT = 0.10  # m
 HOLD_TIME = 4.0  # s, after lifting, before the gels are read
-CRUSHED_RADIUS_RATIO = 0.8  # fitted radius after / before below this: crushed (fit noise is ~1%, crushed 20-60%)
+CRUSHED_WIDTH_RATIO = 0.8  # width seen after / before below this: crushed (fit noise is ~1%, crushed 25-60%)
 
 
-def observed_damage(radius_before: float, radius_after: float | None) -> bool | None:
-    """Whether the refit shows a crushed object; None when there is no refit (the object is out of view)."""
-    if radius_after is None:
+def observed_damage(before: tuple[float, float], after: tuple[float, float] | None) -> bool | None:
+    """Whether the refit shows a crushed object, from the cylinder fits (radius, height) before the trial
+    and after the put-down; None when there is no refit (the object is out of view).
+
+    Crushed when the width the camera sees has narrowed: standing, the fitted diameter; fallen over
+    (a crushed tall object often falls when put down; a crush never shortens an object, so a fit that
+    lost height lies), the fitted height, which is then its width. Comparing radii alone missed the
+    fallen ones (a lying object fits wide); chosen on the training objects' trials
+    (docs/results/label_agreement_v2_noise/)."""
+    if after is None:
         return None
-    return bool(radius_after < CRUSHED_RADIUS_RATIO * radius_before)
+    (radius0, height0), (radius1, height1) = before, after
+    limit = CRUSHED_WIDTH_RATIO * 2.0 * radius0
+    lying = height1 < CRUSHED_WIDTH_RATIO * height0
+    return bool(2.0 * radius1 < limit or (lying and height1 < limit))
 
 
 def grasp_success(held: bool | None, damaged: bool | None) -> bool | None:
