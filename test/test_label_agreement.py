@@ -125,7 +125,8 @@ def test_label_report_recomputes_the_labels_contact_from_the_recorded_gels(ros_e
     relabelled = subprocess.run([VTG, "label-report", str(data), "--relabel", "default", "--out", str(out / "at18")],
                                 env=ros_env, capture_output=True, text=True, timeout=300)
     assert relabelled.returncode == 0, relabelled.stderr[-2000:]
-    assert "- relabelled: the dataset's labels were read with noise thresholds" in (out / "at18" / "label_agreement.md").read_text()
+    report_text = (out / "at18" / "label_agreement.md").read_text()
+    assert "- relabelled: the dataset's labels were read with noise thresholds" in report_text
     for r in (json.loads(line) for line in (out / "at18" / "rows.jsonl").read_text().splitlines()):
         assert r["label"] == (min(r["contact_area"]) >= 0.01 and not r["damaged"]), r
     # a dataset labelled by a rule this code no longer computes is not read as if it were a current one

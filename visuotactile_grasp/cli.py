@@ -177,8 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="--direct: new gels every N trials from the training inventory (sim/gel_inventory.py); "
                          "0: the cell's own pair; default: the data_collector parameters; recorded in dataset.json")
     collect.add_argument("--objects-library", default="v1", choices=LIBRARIES,
-                         help="--direct: object library (sim/objects.py; v2: materials, fragile objects that crush); "
-                         "recorded in dataset.json when not v1")
+                         help="object library (sim/objects.py; v2: materials, fragile objects that crush, each trial "
+                         "inspected for damage after the hold); recorded in dataset.json when not v1")
     collect.add_argument("--record", help="also record every topic of the collect graph to this new bag folder")
     collect.add_argument("--policy", metavar="RUN", help="--direct: on-policy collection, the regrasp chosen by this "
                          "trained model (its most probable candidate in the collected region; collection/on_policy.py)")

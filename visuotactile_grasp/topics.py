@@ -47,6 +47,7 @@ GRASP_OUTCOME = "/grasp_executive/outcome"
 SIM_RESET_OBJECT = "/sim/reset_object"
 SIM_INJECT_FAULT = "/sim/inject_fault"  # simulator only: hardware faults on demand, for tests
 SIM_OBJECT_HELD = "/sim/ground_truth/object_held"  # simulator only: is the object really held?
+SIM_OBJECT_DAMAGED = "/sim/ground_truth/object_damaged"  # simulator only: has the object been crushed?
 SIDES = ("left", "right")
 
 COLLECT_TRIAL_ACTION = "/data_collector/collect_trial"

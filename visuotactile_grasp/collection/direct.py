@@ -16,7 +16,7 @@ from ..perception.tactile import CONTACT_THRESHOLD, detect_contact
 from ..planning.approach import OBSERVE_POSE
 from ..sim.scripted_trial import run_for
 from ..procedure.attempt import Fit
-from ..procedure.outcome import observed_damage
+from ..procedure.outcome import PUT_DOWN_CLEARANCE, observed_damage
 from ..procedure.trial import run_trial as run_procedure
 from .trial import CollectConfig, Snapshot, TrialObservations
 
@@ -66,7 +66,7 @@ def refit_after_put_down(cell, grasp) -> tuple[float, float] | None:
     cell.command_ee(grasp)
     run_for(cell, 0.8)
     open_fingers(cell)
-    cell.command_ee(np.asarray(grasp, float) + np.array([0.0, 0.0, 0.15, 0.0]))  # straight up, clear of it
+    cell.command_ee(np.asarray(grasp, float) + np.array([0.0, 0.0, PUT_DOWN_CLEARANCE, 0.0]))  # straight up
     run_for(cell, 0.4)
     cell.command_ee(OBSERVE_POSE)
     run_for(cell, 0.8)

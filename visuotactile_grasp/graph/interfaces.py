@@ -102,7 +102,7 @@ def undeclared(interface: Interface, node: str, found: Iterable[tuple[str, str, 
 def sim_cell_node() -> Interface:
     return Interface(
         publishes=((t.CLOCK, CLOCK), (t.KINECT_RGB, IMAGE), (t.KINECT_DEPTH, IMAGE), (t.KINECT_DEPTH_INFO, INFO),
-                   (t.ROBOT_EE_STATE, POSE), (t.SIM_OBJECT_HELD, BOOL))
+                   (t.ROBOT_EE_STATE, POSE), (t.SIM_OBJECT_HELD, BOOL), (t.SIM_OBJECT_DAMAGED, BOOL))
         + tuple((t.gelsight_raw_source(s), IMAGE) for s in t.SIDES),
         subscribes=((t.ROBOT_EE_COMMAND, POSE), (t.ARM_EE_POSE, POSE)),
         services=((t.SIM_RESET_OBJECT, SRV + "ResetObject"), (t.SIM_INJECT_FAULT, SRV + "InjectFault")))
@@ -145,7 +145,8 @@ def regrasp_planner_node() -> Interface:
 
 
 # what ros/robot_steps.RobotSteps commands and reads, in the nodes that run trials
-ROBOT_STEPS = Interface(subscribes=((t.GRIPPER_STATUS, MSG + "GripperStatus"),),
+ROBOT_STEPS = Interface(subscribes=((t.GRIPPER_STATUS, MSG + "GripperStatus"), (t.SIM_OBJECT_HELD, BOOL),
+                                    (t.SIM_OBJECT_DAMAGED, BOOL)),
                         clients=tuple((t.gelsight(s, "capture_background"), SRV + "CaptureBackground")
                                       for s in t.SIDES) + ((t.SIM_RESET_OBJECT, SRV + "ResetObject"),),
                         action_clients=((t.ARM_MOVE_ACTION, ACTION + "MoveToPose"),
@@ -155,7 +156,7 @@ ROBOT_STEPS = Interface(subscribes=((t.GRIPPER_STATUS, MSG + "GripperStatus"),),
 def grasp_executive_node() -> Interface:
     return ROBOT_STEPS + Interface(
         publishes=((t.PLAN_REQUEST, MSG + "PlanRequest"), (t.GRASP_OUTCOME, MSG + "GraspOutcome")),
-        subscribes=((t.CYLINDER_FIT, MSG + "CylinderFit"), (t.GRASP_GOAL, MSG + "GraspGoal"), (t.SIM_OBJECT_HELD, BOOL))
+        subscribes=((t.CYLINDER_FIT, MSG + "CylinderFit"), (t.GRASP_GOAL, MSG + "GraspGoal"))
         + tuple((t.gelsight(s, "contact"), MSG + "TactileContact") for s in t.SIDES),
         action_servers=((t.EXECUTE_GRASP_ACTION, ACTION + "ExecuteGrasp"),))
 
@@ -163,7 +164,7 @@ def grasp_executive_node() -> Interface:
 def data_collector_node() -> Interface:
     return ROBOT_STEPS + Interface(
         publishes=((t.GRASP_OUTCOME, MSG + "GraspOutcome"),),
-        subscribes=((t.CYLINDER_FIT, MSG + "CylinderFit"), (t.SIM_OBJECT_HELD, BOOL), (t.KINECT_RGB, IMAGE),
+        subscribes=((t.CYLINDER_FIT, MSG + "CylinderFit"), (t.KINECT_RGB, IMAGE),
                     (t.KINECT_DEPTH, IMAGE), (t.KINECT_DEPTH_INFO, INFO))
         + tuple((t.gelsight(s, leaf), MSG + "TactileContact" if leaf == "contact" else IMAGE)
                 for s in t.SIDES for leaf in ("contact", "image_raw")),

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from sensor_msgs.msg import CameraInfo, Image
-from std_msgs.msg import Bool
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspOutcome, TactileContact
 
 from ..streams import keyed_rng
@@ -70,9 +69,6 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
                                  qos.LATCHED, callback_group=sensors)
         self.create_subscription(CameraInfo, topics.KINECT_DEPTH_INFO, self.on_camera_info, qos.IMAGE,
                                  callback_group=sensors)
-        self.sim_held: bool | None = None
-        self.create_subscription(Bool, topics.SIM_OBJECT_HELD, lambda m: setattr(self, "sim_held", m.data),
-                                 qos.RELIABLE, callback_group=sensors)
         self.outcome_pub = self.create_publisher(GraspOutcome, topics.GRASP_OUTCOME, qos.RELIABLE)
         self.connect_robot_clients(group)
         self.trials_done = 0
@@ -122,15 +118,17 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
                                final_probability=float("nan"), label_source="tactile")
         rng = keyed_rng((self.p.seed, trial_id), "grasp_plan")
         stopped = False
+        cell = RosTrialCell(self)
         try:
-            obs = run_trial(RosTrialCell(self), self.config, rng, trial_id, request.object_id)
+            obs = run_trial(cell, self.config, rng, trial_id, request.object_id)
             outcome.success, outcome.ground_truth_success = obs.success, obs.ground_truth_success
             outcome.grip_force = obs.plan.regrasp_force
-            self.move(np.array([0.0, 0.0, -self.config.lift_height, 0.0]), relative=True, what="put down")
+            if not cell.put_down:  # the damage inspection put it down already
+                self.move(np.array([0.0, 0.0, -self.config.lift_height, 0.0]), relative=True, what="put down")
             if self.p.dataset_dir:
                 self._dataset().append_trial(build_records(obs))
             if not outcome.success:
-                outcome.failure_reason = "no contact after hold"
+                outcome.failure_reason = "crushed (seen after the put-down)" if obs.damaged else "no contact after hold"
         except AttemptStopped as exc:  # nothing of this trial was written: a resume runs it again
             stopped = True
             self.stopped(exc, outcome)
@@ -141,7 +139,8 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
             self.get_logger().warning(f"trial {trial_id} {outcome.failure_reason}")
         finally:
             if not stopped:
-                self.retreat()
+                if not cell.put_down:  # else the fingers are open and the arm at the observation pose
+                    self.retreat()
                 if self.p.reset_object:
                     self.reset_sim_object(self.reset_client)
         outcome.header.stamp = self.get_clock().now().to_msg()

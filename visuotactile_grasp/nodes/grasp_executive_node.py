@@ -16,7 +16,7 @@ import math
 import numpy as np
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.duration import Duration
-from std_msgs.msg import Bool, Header
+from std_msgs.msg import Header
 from visuotactile_grasp_msgs.action import ExecuteGrasp
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, PlanRequest, TactileContact
 
@@ -49,7 +49,6 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
         self.fit: CylinderFit | None = None
         self.contacts: dict[str, TactileContact] = {}
         self.goals: dict[str, GraspGoal] = {}
-        self.sim_held: bool | None = None
         self.trial_id = 0
         self.bad_input = CauseLog(self.get_logger())
         self.create_subscription(CylinderFit, topics.CYLINDER_FIT, self._on_fit, qos.LATCHED, callback_group=group)
@@ -58,8 +57,6 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
                                      lambda m, s=side: self._on_contact(s, m), qos.RELIABLE,
                                      callback_group=group)
         self.create_subscription(GraspGoal, topics.GRASP_GOAL, self._on_goal, qos.ANSWERS, callback_group=group)
-        self.create_subscription(Bool, topics.SIM_OBJECT_HELD, lambda m: setattr(self, "sim_held", m.data),
-                                 qos.RELIABLE, callback_group=group)
         self.request_pub = self.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE)
         self.outcome_pub = self.create_publisher(GraspOutcome, topics.GRASP_OUTCOME, qos.RELIABLE)
         self.connect_robot_clients(group)
@@ -109,9 +106,11 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
             outcome.label_source = "tactile"
             outcome.ground_truth_success = result.success if result.ground_truth is None else result.ground_truth
             if not outcome.success:
-                outcome.failure_reason = "no contact after hold"
-            self.feedback(goal_handle, "release")
-            self.move(np.array([0.0, 0.0, -self.p.lift_height, 0.0]), relative=True, what="put down")
+                outcome.failure_reason = ("crushed (seen after the put-down)" if result.damaged
+                                          else "no contact after hold")
+            if not cell.put_down:  # the damage inspection put it down already
+                self.feedback(goal_handle, "release")
+                self.move(np.array([0.0, 0.0, -self.p.lift_height, 0.0]), relative=True, what="put down")
         except AttemptStopped as exc:
             stopped = True
             self.stopped(exc, outcome)
@@ -121,7 +120,7 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
             self.get_logger().warning(f"attempt {self.trial_id} failed: {exc}")
         finally:
             if not stopped:
-                self.finish_attempt()
+                self.finish_attempt(retreat=not cell.put_down)
         outcome.num_regrasps = result.regrasps
         outcome.first_grasp = [float(v) for v in result.first_grasp] if result.first_grasp else [math.nan] * 4
         outcome.grip_force = float(result.force)
@@ -157,9 +156,11 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
             raise StepFailed(f"planner could not plan: {goal.message}")
         return goal
 
-    def finish_attempt(self) -> None:
-        """Open the fingers, back away, and put the object at a new place (sim)."""
-        self.retreat()
+    def finish_attempt(self, retreat: bool = True) -> None:
+        """Open the fingers and back away (unless the damage inspection left them open at the observation
+        pose), and put the object at a new place (sim)."""
+        if retreat:
+            self.retreat()
         if self.p.reset_object:
             self.reset_sim_object(self.reset_client)
         self.fit = None

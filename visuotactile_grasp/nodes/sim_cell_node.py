@@ -69,6 +69,7 @@ class SimCellNode(DeclaredNode):
                                                      qos.IMAGE) for side in topics.SIDES}
         self.ee_pub = self.create_publisher(PoseStamped, topics.ROBOT_EE_STATE, qos.RELIABLE)
         self.held_pub = self.create_publisher(Bool, topics.SIM_OBJECT_HELD, qos.RELIABLE)
+        self.damaged_pub = self.create_publisher(Bool, topics.SIM_OBJECT_DAMAGED, qos.RELIABLE)
         self.bad_command = CauseLog(self.get_logger())
         self.create_subscription(PoseStamped, topics.ROBOT_EE_COMMAND, self.on_ee_command, qos.RELIABLE)
         self.controller_seen = -1.0  # sim time of the newest state the arm node echoed
@@ -213,6 +214,7 @@ class SimCellNode(DeclaredNode):
                 ee = self.cell.ee.copy()
             self.ee_pub.publish(pose_stamped(ee, stamp, fid))
             self.held_pub.publish(Bool(data=self.cell.ground_truth_held()))
+            self.damaged_pub.publish(Bool(data=self.cell.ground_truth_damaged()))
         elif what == "camera":
             if "kinect" in self.stopped_streams:
                 return

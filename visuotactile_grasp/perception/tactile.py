@@ -80,7 +80,7 @@ def noise_floor(frames: Sequence[np.ndarray], max_width: int = 320) -> float:
     varies by about a fifth from draw to draw."""
     if len(frames) < 2:
         raise ValueError(f"the noise floor needs at least two frames without contact, got {len(frames)}")
-    peaks = [float(_blurred_difference(b, a, max_width)[0].max()) for a, b in zip(frames[:-1], frames[1:])]
+    peaks = [float(_blurred_difference(b, a, max_width)[0].max()) for a, b in zip(frames[:-1], frames[1:], strict=True)]
     floor = float(np.mean(peaks))
     if not np.isfinite(floor) or floor <= 0:
         raise ValueError("frames without contact are identical: the sensor's noise cannot be measured "

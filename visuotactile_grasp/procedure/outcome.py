@@ -3,14 +3,18 @@
 A grasp succeeds when the object is held after the hold and not damaged. Damage is what the robot
 observes after the trial: the object put down and fitted again from the front camera, narrower than
 before (a crushed cup; sim/crush.py). The simulator's truth is kept apart (ground_truth_*), as for
-holding. Cells that do not inspect (the ROS cells so far; bare cells with object library v1, whose
-objects cannot be damaged) observe nothing: damaged is None and the rule is holding alone.
+holding. Cells that do not inspect (graph nodes with inspect_damage off; bare cells with object library v1, whose
+objects cannot be damaged) observe nothing: damaged is None and the rule is holding alone. The inspection
+(put down where lifted, open, up PUT_DOWN_CLEARANCE, back to the observation pose, fit again) runs on
+bare cells (collection/direct.refit_after_put_down) and through the graph (ros/robot_steps.put_down_and_refit)
+with the same steps.
 """
 from __future__ import annotations
 
 # The lift test that labels every grasp, collected or evaluated (config/lift_test.yaml is the deployment's).
 LIFT_HEIGHT = 0.10  # m
 HOLD_TIME = 4.0  # s, after lifting, before the gels are read
+PUT_DOWN_CLEARANCE = 0.15  # m: after putting the object down and opening, straight up this far, clear of it
 CRUSHED_WIDTH_RATIO = 0.8  # width seen after / before below this: crushed (fit noise is ~1%, crushed 25-60%)
 
 
@@ -40,6 +44,6 @@ def grasp_success(held: bool | None, damaged: bool | None) -> bool | None:
 
 def inspect(cell) -> tuple[bool | None, bool | None]:
     """(observed damage, ground-truth damage) from the cell's inspection after the hold; (None, None) for
-    a cell that does not inspect (the ROS cells do not yet implement the step)."""
+    a cell that does not inspect (bare cells with object library v1; graph nodes with inspect_damage off)."""
     step = getattr(cell, "inspect", None)
     return step() if step is not None else (None, None)

@@ -12,6 +12,7 @@ import numpy as np
 from visuotactile_grasp_msgs.action import GripperCommand
 
 from ..procedure.attempt import Choice, Fit
+from ..procedure.outcome import observed_damage
 from .clocks import node_now
 from .conversions import pose_to_xyzyaw
 from .robot_steps import StepFailed
@@ -24,6 +25,8 @@ class RosGraspCell:
     def __init__(self, node, goal_handle, minimum_force: bool, outcome) -> None:
         self.node, self.goal_handle, self.minimum_force, self.outcome = node, goal_handle, minimum_force, outcome
         self.fit_msg = None
+        self._grasp = None  # where the fingers hold the object now
+        self.put_down = False  # inspect() put the object down, opened and went to the observation pose
 
     def prepare(self) -> Fit:
         node = self.node
@@ -44,6 +47,7 @@ class RosGraspCell:
         return Fit(np.array([fit.center.x, fit.center.y, fit.center.z]), float(fit.height))
 
     def approach(self, grasp, above_z: float) -> None:
+        self._grasp = np.asarray(grasp, float)
         self.node.approach_grasp(grasp, above_z)
 
     def close(self, force: float, what: str) -> None:
@@ -64,6 +68,7 @@ class RosGraspCell:
                       float(goal.success_probability), np.asarray(goal.action, float))
 
     def regrasp(self, index: int, target, force: float) -> None:
+        self._grasp = np.asarray(target, float)
         self.node.regrasp_to(target, force, index)
 
     def lift_and_hold(self, height: float, seconds: float) -> None:
@@ -73,6 +78,17 @@ class RosGraspCell:
         contacts = self.node.fresh_contacts(after=node_now(self.node))
         success = all(c.in_contact for c in contacts)
         return success, (None if self.node.sim_held is None else bool(self.node.sim_held))
+
+    def inspect(self) -> tuple[bool | None, bool | None]:
+        """With inspect_damage: put down, look again (ros/robot_steps.put_down_and_refit); (seen damaged,
+        the simulator's truth). Without: (None, None), holding alone decides."""
+        node = self.node
+        if not node.p.inspect_damage:
+            return None, None
+        self.phase("inspect")
+        after = node.put_down_and_refit(self._grasp, lambda: node.fit)
+        self.put_down = True
+        return observed_damage((float(self.fit_msg.radius), float(self.fit_msg.height)), after), node.sim_damaged
 
     def phase(self, name: str, index: int = 0, probability: float = math.nan) -> None:
         self.node.feedback(self.goal_handle, name, index, probability)

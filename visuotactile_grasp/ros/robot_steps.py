@@ -13,11 +13,13 @@ import threading
 import numpy as np
 from rclpy.action import CancelResponse, GoalResponse
 from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand, MoveToPose
+from std_msgs.msg import Bool
 from visuotactile_grasp_msgs.msg import GripperStatus
 from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
 from ..devices.wsg50.protocol import GraspingState
+from ..procedure.outcome import PUT_DOWN_CLEARANCE
 from . import qos
 from .clocks import ClockProgress, node_now, wait_for, wait_for_clock
 from .conversions import pose_stamped
@@ -100,6 +102,13 @@ class RobotSteps:
         self.gripper_status_count = 0
         self.create_subscription(GripperStatus, topics.GRIPPER_STATUS, self._on_gripper_status, qos.RELIABLE,
                                  callback_group=group)
+        # the simulator's truth, kept apart from what the robot senses (None on a robot: nobody publishes it)
+        self.sim_held: bool | None = None
+        self.sim_damaged: bool | None = None
+        self.create_subscription(Bool, topics.SIM_OBJECT_HELD, lambda m: setattr(self, "sim_held", m.data),
+                                 qos.RELIABLE, callback_group=group)
+        self.create_subscription(Bool, topics.SIM_OBJECT_DAMAGED, lambda m: setattr(self, "sim_damaged", m.data),
+                                 qos.RELIABLE, callback_group=group)
 
     def _on_gripper_status(self, msg: GripperStatus) -> None:
         # the planner's checks (a far-future stamp would count as read after every check)
@@ -205,6 +214,26 @@ class RobotSteps:
             return result
         raise StepFailed(f"{what}: gripper failed: {result.message or 'no reason given'} "
                          f"(status {result.status_code})")
+
+    def put_down_and_refit(self, grasp, latest_fit) -> tuple[float, float] | None:
+        """procedure/outcome's inspection through the graph: put the object down where it was lifted from,
+        open, straight up PUT_DOWN_CLEARANCE, back to the observation pose, and the cylinder fit of a depth
+        image taken there: (radius, height), or None when the fitter finds no object (it fell out of view).
+        latest_fit() gives the node's newest CylinderFit, or None."""
+        self.move(np.asarray(grasp, float), what="put down")
+        self.open_fingers("open over the put-down object")
+        self.move(np.array([0.0, 0.0, PUT_DOWN_CLEARANCE, 0.0]), relative=True, what="clear the put-down object")
+        self.move(np.asarray(self.p.observe_pose, float), what="observe for damage")
+        since = node_now(self)
+
+        def fresh() -> bool:
+            fit = latest_fit()
+            return fit is not None and stamp_seconds(fit.header.stamp) >= since
+        if not self.wait_or_stop(fresh, self.p.step_timeout):
+            raise StepFailed("no cylinder fit after the put-down (Kinect or fitter stream stopped): "
+                             "the damage inspection cannot look")
+        fit = latest_fit()
+        return (float(fit.radius), float(fit.height)) if fit.valid else None
 
     def wait_or_stop(self, predicate, timeout_s: float) -> bool:
         """wait_for_clock that also ends (AttemptStopped) when the attempt is stopped."""

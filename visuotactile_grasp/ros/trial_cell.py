@@ -8,6 +8,7 @@ import numpy as np
 
 from ..collection.trial import Snapshot
 from ..procedure.attempt import Fit
+from ..procedure.outcome import observed_damage
 from .clocks import node_now
 from .robot_steps import StepFailed
 
@@ -18,6 +19,9 @@ class RosTrialCell:
     def __init__(self, node) -> None:
         self.node = node
         self._released = False  # the fingers were opened by release(): the regrasp need not open them again
+        self._grasp = None  # where the fingers hold the object now
+        self._fitted = (float("nan"), float("nan"))  # the first fit's (radius, height)
+        self.put_down = False  # inspect() put the object down, opened and went to the observation pose
 
     def prepare(self) -> Fit:
         node = self.node
@@ -28,9 +32,11 @@ class RosTrialCell:
         fit = node.frames.fresh("fit", node_now(node), node.p.step_timeout)
         if fit is None or not fit.valid:
             raise StepFailed("no valid cylinder fit (is there an object on the table?)")
+        self._fitted = (float(fit.radius), float(fit.height))
         return Fit(np.array([fit.center.x, fit.center.y, fit.center.z]), float(fit.height))
 
     def approach(self, grasp, above_z: float) -> None:
+        self._grasp = np.asarray(grasp, float)
         self.node.approach_grasp(grasp, above_z)
 
     def close(self, force: float, what: str) -> None:
@@ -47,6 +53,7 @@ class RosTrialCell:
         self._released = True
 
     def regrasp(self, index: int, target, force: float) -> None:
+        self._grasp = np.asarray(target, float)
         self.node.regrasp_to(target, force, index, open_first=not self._released)
         self._released = False
 
@@ -57,3 +64,13 @@ class RosTrialCell:
         """The gel nodes' contact estimates, fresh after the hold (the images are the records')."""
         success = self.node.tactile_label()
         return success, (success if self.node.sim_held is None else bool(self.node.sim_held))
+
+    def inspect(self) -> tuple[bool | None, bool | None]:
+        """With inspect_damage: put down, look again (ros/robot_steps.put_down_and_refit); (seen damaged,
+        the simulator's truth). Without: (None, None), holding alone decides."""
+        node = self.node
+        if not node.p.inspect_damage:
+            return None, None
+        after = node.put_down_and_refit(self._grasp, lambda: node.frames.latest("fit"))
+        self.put_down = True
+        return observed_damage(self._fitted, after), node.sim_damaged

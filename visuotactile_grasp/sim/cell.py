@@ -234,6 +234,10 @@ class Cell(ABC):
         """(left, right) contact thresholds the label reads the mounted gels with (label_thresholds)."""
         return CONTACT_THRESHOLD, CONTACT_THRESHOLD
 
+    def ground_truth_damaged(self) -> bool:
+        """Whether the object has been crushed (the simulator's truth); objects that cannot be: never."""
+        return False
+
     @abstractmethod
     def ground_truth_held(self) -> bool:
         """Whether the object is lifted in the hand (the label the simulator knows)."""

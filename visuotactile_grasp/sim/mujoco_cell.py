@@ -384,7 +384,7 @@ class MujocoCell(Cell):
 
     def ground_truth_damaged(self) -> bool:
         """Whether the object has been crushed (the simulator's truth; sensing sees only its shape)."""
-        return self._crush is not None and self._crush.damaged
+        return bool(self._crush is not None and self._crush.damaged)  # a plain bool for rclpy
 
     def ground_truth_held(self) -> bool:
         with self.lock:

@@ -122,15 +122,19 @@ def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: 
                              init=_worker_init, init_args=(seed, gel_model, config, objects, policy, explore))
 
 
-def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = "legacy"):
-    """Yields (trial_id, object_id, label or None, why) as the graph's data_collector records each trial."""
+def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = "legacy",
+           objects: str = "v1"):
+    """Yields (trial_id, object_id, label or None, why) as the graph's data_collector records each trial.
+    Object library v2's fragile objects are inspected for damage (put down, refit), as on bare cells."""
     from .graph_session import GraphSession
 
     from ..param_files import node_params
     from ..sim.cell import graph_sim_overrides
 
-    overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed},
+    overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed,
+                                    "inspect_damage": objects != "v1"},
                  **graph_sim_overrides(gel_model, int(node_params("sim_cell")["seed"]))}
+    overrides["sim_cell"]["objects"] = objects
     with GraphSession("collect", sim=True, log_dir=str(log_dir), overrides=overrides, record=record) as session:
         if not session.wait_until_up(90.0):
             raise RuntimeError("not every node of the collect graph came up:\n" + session.monitor.report())
@@ -218,10 +222,6 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         print("gel_change_every (the data_collector parameters) changes gels on bare cells only: add --direct "
               "(the graph's sim cell keeps its pair)", file=sys.stderr)
         return 2
-    if object_library != "v1" and not direct:
-        print("--objects-library v2 needs --direct: its fragile objects are labelled by putting the object down "
-              "and looking again (procedure/outcome.inspect), which the graph's cells do not do yet", file=sys.stderr)
-        return 2
     ids = resolve_objects(objects)
     todo = pending_trials(out_dir, trials, ids)
     info = {"objects": objects, "trials": trials, "seed": seed, "source": "direct" if direct else "graph",
@@ -251,7 +251,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         print("--ray-address runs bare cells: add --direct", file=sys.stderr)
         return 2
     stream = (_direct(todo, seed, workers, gel_model, config, ray_address, object_library, policy, explore) if direct
-              else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model))
+              else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model, object_library))
     try:
         with contextlib.closing(stream), tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
             for trial_id, object_id, result, why in in_trial_order(stream, [i for i, _ in todo]):
