@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from visuotactile_grasp.collection.direct import BareTrialCell
 from visuotactile_grasp.procedure.attempt import AttemptConfig, Choice, Fit, run_attempt
 from visuotactile_grasp.procedure.outcome import grasp_success, observed_damage
 from visuotactile_grasp.sim.objects import make_object, object_ids
@@ -155,6 +156,22 @@ def test_a_crushed_object_that_falls_over_when_put_down_is_seen_crushed(v2_cell)
     assert after is not None and after[1] < 0.5 * before[1], (before, after)  # it lies
     assert after[0] > before[0]  # and fits wider than it stood
     assert observed_damage(before, after)
+
+
+def test_the_damage_truth_is_the_grasps_not_the_put_downs(v2_cell):
+    """hard_04 in v2 (cardboard, crushing at 16 N) held at 15 N comes through the hold intact; putting it
+    down where it was grasped, after it slipped in the fingers, presses it into the table and dents it
+    (0.4% of its width). The truth is what the grasp did: intact, as the refit sees it."""
+    v2_cell.start_episode("hard_04", (7, 0))
+    bare = BareTrialCell(v2_cell, "hard_04")
+    fit = bare.prepare()
+    z = float(fit.center[2]) + fit.height / 2
+    bare.approach(np.array([fit.center[0], fit.center[1], z, 0.0]), float(fit.center[2]) + fit.height + 0.05)
+    bare.close(15.0, "close")
+    bare.lift_and_hold(0.1, 4.0)
+    assert v2_cell.ground_truth_held() and not v2_cell.ground_truth_damaged()
+    assert bare.inspect() == (False, False)
+    assert v2_cell.ground_truth_damaged()  # the put-down's dent, which no grasp made
 
 
 def test_sim_cell_node_serves_the_library_it_is_given(ros_env, tmp_path):

@@ -150,8 +150,8 @@ class BareTrialCell:
         objects cannot be damaged), so v1 trials run exactly as before."""
         if getattr(self.cell.config, "objects", "v1") == "v1":
             return None, None
-        return observed_damage(self._fitted, refit_after_put_down(self.cell, self._grasp)), \
-            self.cell.ground_truth_damaged()
+        truth = self.cell.ground_truth_damaged()  # what the grasp did (procedure/outcome.inspect)
+        return observed_damage(self._fitted, refit_after_put_down(self.cell, self._grasp)), truth
 
 
 def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,

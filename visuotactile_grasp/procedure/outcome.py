@@ -43,7 +43,10 @@ def grasp_success(held: bool | None, damaged: bool | None) -> bool | None:
 
 
 def inspect(cell) -> tuple[bool | None, bool | None]:
-    """(observed damage, ground-truth damage) from the cell's inspection after the hold; (None, None) for
+    """(observed damage, ground-truth damage) from the cell's inspection after the hold; the truth is the
+    object's state at the end of the hold, before the put-down: the grasp's damage, not the measurement's
+    (putting a slipped object down where it was grasped can press it into the table and dent it by
+    half a percent, which no refit can see and no grasp did). (None, None) for
     a cell that does not inspect (bare cells with object library v1; graph nodes with inspect_damage off)."""
     step = getattr(cell, "inspect", None)
     return step() if step is not None else (None, None)

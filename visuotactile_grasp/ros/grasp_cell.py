@@ -86,9 +86,10 @@ class RosGraspCell:
         if not node.p.inspect_damage:
             return None, None
         self.phase("inspect")
+        truth = node.sim_damaged  # what the grasp did (procedure/outcome.inspect)
         after = node.put_down_and_refit(self._grasp, lambda: node.fit)
         self.put_down = True
-        return observed_damage((float(self.fit_msg.radius), float(self.fit_msg.height)), after), node.sim_damaged
+        return observed_damage((float(self.fit_msg.radius), float(self.fit_msg.height)), after), truth
 
     def phase(self, name: str, index: int = 0, probability: float = math.nan) -> None:
         self.node.feedback(self.goal_handle, name, index, probability)

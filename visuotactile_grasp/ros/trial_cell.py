@@ -71,6 +71,7 @@ class RosTrialCell:
         node = self.node
         if not node.p.inspect_damage:
             return None, None
+        truth = node.sim_damaged  # what the grasp did (procedure/outcome.inspect)
         after = node.put_down_and_refit(self._grasp, lambda: node.frames.latest("fit"))
         self.put_down = True
-        return observed_damage(self._fitted, after), node.sim_damaged
+        return observed_damage(self._fitted, after), truth
