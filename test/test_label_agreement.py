@@ -55,6 +55,7 @@ def test_summary_counts_by_cause_gel_material_and_contact_area():
     assert {k: v["n"] for k, v in s["by_gel"].items()} == {"0": 2, "1": 2, "2": 2, "3": 2}
     assert s["by_gel"]["2"]["gel"] == {"calibration": "c2"}
     assert {k: (v["agree"], v["n"]) for k, v in s["by_material"].items()} == {"foam": (1, 2), "glass": (1, 2)}
+    assert {k: v["n"] for k, v in s["by_object_set"].items()} == {"a": 2, "b": 2}  # the id up to its "_"
     assert {k: v["n"] for k, v in s["by_weaker_contact_area"].items()} == \
         {"0.00-0.01": 1, "0.01-0.03": 1, "0.10-1.00": 1, "no images": 1}
     assert [d["trial_id"] for d in s["disagreements"]] == [2, 3]
@@ -109,6 +110,7 @@ def test_label_report_recomputes_the_labels_contact_from_the_recorded_gels(ros_e
     summary = json.loads((out / "label_agreement.json").read_text())
     assert (summary["overall"]["agree"], summary["overall"]["n"]) == label_agreement(DatasetReader(data))
     assert set(summary["by_material"]) == {"thin_wall", "glass"}
+    assert set(summary["by_object_set"]) == {"easy", "hard"}
     assert all("calibration" in g["gel"] for g in summary["by_gel"].values())
     rows = [json.loads(line) for line in (out / "rows.jsonl").read_text().splitlines()]
     assert len(rows) == 4

@@ -127,13 +127,16 @@ def _area_bin(row: LabelRow) -> str:
 
 
 def summarize(rows: list[LabelRow], gel_properties=None) -> dict:
-    """Agreement overall and by cause, gel, material and contact area; the confusion of label and truth.
+    """Agreement overall and by cause, object set (train, easy, hard: a label rule chosen on the training
+    objects is checked on the others), gel, material and contact area; the confusion of label and truth.
     gel_properties(gel_id) -> dict adds each gel's look (calibration, light gain) to its row."""
     if not rows:
         raise ValueError("no trials to compare")
     confusion = Counter((r.label, r.truth) for r in rows)
-    groups = {"gel": defaultdict(list), "material": defaultdict(list), "weaker_contact_area": defaultdict(list)}
+    groups = {"object_set": defaultdict(list), "gel": defaultdict(list), "material": defaultdict(list),
+              "weaker_contact_area": defaultdict(list)}
     for r in rows:
+        groups["object_set"][r.object_id.split("_")[0]].append(r)
         for g in r.gel_ids:
             groups["gel"][g].append(r)
         groups["material"][r.material or "-"].append(r)
@@ -173,8 +176,8 @@ def markdown(summary: dict, header: list[str]) -> str:
              f"{summary['confusion']['label failed, truth failed']} |", "",
              "Disagreements by cause:", "", "| cause | trials |", "|---|---|"]
     lines += [f"| {c} | {o['causes'].get(c, 0)} |" for c in CAUSES[1:]]
-    for name, title in (("by_gel", "gel"), ("by_material", "material"), ("by_weaker_contact_area",
-                                                                         "weaker gel's contact area after the hold")):
+    for name, title in (("by_object_set", "object set"), ("by_gel", "gel"), ("by_material", "material"),
+                        ("by_weaker_contact_area", "weaker gel's contact area after the hold")):
         lines += ["", f"By {title}:", "", f"| {title} | agreement | disagreements |", "|---|---|---|"]
         for key, rate in summary[name].items():
             look = rate.get("gel")

@@ -23,8 +23,9 @@ SEED = 98
 
 class RefitBothWays(direct.BareTrialCell):
     def inspect(self):
+        truth = self.cell.ground_truth_damaged()  # the grasp's damage, before the put-down (as the cells read it)
         self.before, self.after = self._fitted, direct.refit_after_put_down(self.cell, self._grasp)
-        return observed_damage(self.before, self.after), self.cell.ground_truth_damaged()
+        return observed_damage(self.before, self.after), truth
 
 
 def radius_rule(before, after):
