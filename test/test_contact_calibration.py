@@ -7,7 +7,8 @@ a threshold at a share of each gel's response to a reference press still missed 
 import numpy as np
 import pytest
 
-from visuotactile_grasp.perception.tactile import CONTACT_MIN_AREA, CONTACT_THRESHOLD, detect_contact, noise_floor
+from visuotactile_grasp.perception.tactile import (CONTACT_DETECTOR, CONTACT_MIN_AREA, CONTACT_THRESHOLD,
+                                                   detect_contact, noise_floor)
 from visuotactile_grasp.sim.gel_inventory import HELD_OUT_GELS, TRAINING_GELS
 from visuotactile_grasp.sim.mujoco_gels import CalibratedGel, contact_threshold, gel_look, reference_press
 
@@ -95,12 +96,21 @@ def test_a_dataset_labelled_at_the_old_threshold_is_not_resumed_at_the_new_ones(
 
     out = tmp_path / "ds"
     DatasetWriter(out, info={"objects": "train_000", "trials": 2, "seed": 0, "source": "direct",
-                             "gel_model": "calibrated", "gel_change_every": 0}).close()
+                             "gel_model": "calibrated", "gel_change_every": 0,
+                             "contact_detector": CONTACT_DETECTOR}).close()
     vtg = str(Path(sys.executable).parent / "vtg")
     result = subprocess.run([vtg, "collect", "--sim", "--direct", "--workers", "1", "--trials", "2", "--objects",
                              "train_000", "--gel-model", "calibrated", "--resume", "--out", str(out)],
                             env=ros_env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "labelled with default contact thresholds" in result.stderr, result.stderr
+    # a dataset read by the earlier detector (no contact_detector recorded) is not resumed either
+    older = tmp_path / "older"
+    DatasetWriter(older, info={"objects": "train_000", "trials": 2, "seed": 0, "source": "direct",
+                               "gel_model": "calibrated", "gel_change_every": 0, "label_thresholds": "noise"}).close()
+    result = subprocess.run([vtg, "collect", "--sim", "--direct", "--workers", "1", "--trials", "2", "--objects",
+                             "train_000", "--gel-model", "calibrated", "--resume", "--out", str(older)],
+                            env=ros_env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "labelled by the rectified contact detector" in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("seed", [0, 3])

@@ -72,6 +72,12 @@ def test_the_outcome_rule():
     assert not observed_damage(standing, (0.0295, 0.15)) and observed_damage(standing, (0.02, 0.15))
     # fallen over: it fits wide and low; its fitted height is its width
     assert not observed_damage(standing, (0.09, 0.061)) and observed_damage(standing, (0.09, 0.035))
+    # a squat object (lower than wide) is judged by its diameter alone: lying or standing, a low fit says little
+    squat = (0.04, 0.05)
+    assert not observed_damage(squat, squat) and not observed_damage(squat, (0.04, 0.039))
+    assert not observed_damage(squat, (0.05, 0.03)) and observed_damage(squat, (0.025, 0.05))
+    # a tall one that fits lower but not wider did not fall: its diameter decides
+    assert not observed_damage(standing, (0.03, 0.1))
 
 
 class _Cell:

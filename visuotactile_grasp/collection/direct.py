@@ -16,7 +16,7 @@ from ..perception.tactile import CONTACT_THRESHOLD, detect_contact
 from ..planning.approach import OBSERVE_POSE
 from ..sim.scripted_trial import run_for
 from ..procedure.attempt import Fit
-from ..procedure.outcome import PUT_DOWN_CLEARANCE, observed_damage
+from ..procedure.outcome import PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, observed_damage
 from ..procedure.trial import run_trial as run_procedure
 from .trial import CollectConfig, Snapshot, TrialObservations
 
@@ -61,9 +61,9 @@ def place_and_fit(cell, object_id: str):
 
 
 def refit_after_put_down(cell, grasp) -> tuple[float, float] | None:
-    """Put the object down where it was lifted from, open, move out of view and fit the cylinder again:
-    its (radius, height), or None when nothing is fitted (the object fell out of view)."""
-    cell.command_ee(grasp)
+    """Put the object down where it was lifted from (PUT_DOWN_MARGIN above), open, move out of view and fit
+    the cylinder again: its (radius, height), or None when nothing is fitted (the object fell out of view)."""
+    cell.command_ee(np.asarray(grasp, float) + np.array([0.0, 0.0, PUT_DOWN_MARGIN, 0.0]))
     run_for(cell, 0.8)
     open_fingers(cell)
     cell.command_ee(np.asarray(grasp, float) + np.array([0.0, 0.0, PUT_DOWN_CLEARANCE, 0.0]))  # straight up

@@ -27,6 +27,7 @@ from ..ros.clocks import node_now
 from ..ros.declared_node import DeclaredNode
 from ..ros.frame_cache import FrameCache
 from ..perception.depth import DEPTH_ENCODINGS, depth_to_meters
+from ..perception.tactile import CONTACT_DETECTOR
 from ..ros.image_conversion import image_to_numpy
 from ..ros.input_checks import (COLOUR_ENCODINGS, CauseLog, Problem, checked_camera_model, cylinder_fit_problem,
                                 image_problem, stamp_ahead, tactile_contact_problem)
@@ -153,7 +154,7 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
 
     def _open_dataset(self) -> DatasetWriter:
         if self.writer is None:
-            info = {"source": "graph", "seed": self.p.seed}
+            info = {"source": "graph", "seed": self.p.seed, "contact_detector": CONTACT_DETECTOR}
             if self.camera is not None:
                 info["front_camera"] = self.camera.to_dict()
             else:

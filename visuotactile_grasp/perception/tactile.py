@@ -29,6 +29,10 @@ def difference_image(frame: np.ndarray, background: np.ndarray) -> np.ndarray:
     return np.clip(diff + 128, 0, 255).astype(np.uint8)
 
 
+# How detect_contact reads a change, recorded with every dataset: a dataset labelled by another detector
+# ("rectified": the magnitude taken before the blur, until 2026-12; datasets without the key) is not resumed
+# with this one, and a report that re-reads its images says so. Thresholds mean different things in each.
+CONTACT_DETECTOR = "signed_blur"
 CONTACT_THRESHOLD = 18.0  # the gelsight nodes' default (settings/gelsight.py): tuned on the first gel model
 CONTACT_MIN_AREA = 0.01  # share of the pad that must change: the gelsight nodes' default
 # A calibrated sensor detects contact at this multiple of its own noise floor (noise_floor: the peak

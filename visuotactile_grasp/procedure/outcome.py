@@ -5,7 +5,8 @@ observes after the trial: the object put down and fitted again from the front ca
 before (a crushed cup; sim/crush.py). The simulator's truth is kept apart (ground_truth_*), as for
 holding. Cells that do not inspect (graph nodes with inspect_damage off; bare cells with object library v1, whose
 objects cannot be damaged) observe nothing: damaged is None and the rule is holding alone. The inspection
-(put down where lifted, open, up PUT_DOWN_CLEARANCE, back to the observation pose, fit again) runs on
+(put down PUT_DOWN_MARGIN above where it was grasped, open, up PUT_DOWN_CLEARANCE, back to the observation
+pose, fit again) runs on
 bare cells (collection/direct.refit_after_put_down) and through the graph (ros/robot_steps.put_down_and_refit)
 with the same steps.
 """
@@ -15,6 +16,9 @@ from __future__ import annotations
 LIFT_HEIGHT = 0.10  # m
 HOLD_TIME = 4.0  # s, after lifting, before the gels are read
 PUT_DOWN_CLEARANCE = 0.15  # m: after putting the object down and opening, straight up this far, clear of it
+# m: the object is let go this far above where it was grasped: one that slipped in the fingers during the
+# hold is not driven into the table (on a real arm, a collision; in the simulator it dented fragile ones)
+PUT_DOWN_MARGIN = 0.01
 CRUSHED_WIDTH_RATIO = 0.8  # width seen after / before below this: crushed (fit noise is ~1%, crushed 25-60%)
 
 
@@ -23,15 +27,16 @@ def observed_damage(before: tuple[float, float], after: tuple[float, float] | No
     and after the put-down; None when there is no refit (the object is out of view).
 
     Crushed when the width the camera sees has narrowed: standing, the fitted diameter; fallen over
-    (a crushed tall object often falls when put down; a crush never shortens an object, so a fit that
-    lost height lies), the fitted height, which is then its width. Comparing radii alone missed the
-    fallen ones (a lying object fits wide); chosen on the training objects' trials
+    (a crushed tall object often falls when put down), the fitted height, which is then its width. A tall
+    object lies when its refit is lower and wider than it stood (a crush never shortens an object); a
+    squat one is judged standing only (lying or standing, its low fit says little). Comparing radii
+    alone missed the fallen ones (a lying object fits wide); checked on the training objects' trials
     (docs/results/label_agreement_v2_noise/)."""
     if after is None:
         return None
     (radius0, height0), (radius1, height1) = before, after
     limit = CRUSHED_WIDTH_RATIO * 2.0 * radius0
-    lying = height1 < CRUSHED_WIDTH_RATIO * height0
+    lying = height0 > 2.0 * radius0 and height1 < CRUSHED_WIDTH_RATIO * height0 and radius1 > radius0
     return bool(2.0 * radius1 < limit or (lying and height1 < limit))
 
 

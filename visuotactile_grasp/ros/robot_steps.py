@@ -19,7 +19,7 @@ from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
 from ..devices.wsg50.protocol import GraspingState
-from ..procedure.outcome import PUT_DOWN_CLEARANCE
+from ..procedure.outcome import PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN
 from . import qos
 from .clocks import ClockProgress, node_now, wait_for, wait_for_clock
 from .conversions import pose_stamped
@@ -216,12 +216,14 @@ class RobotSteps:
                          f"(status {result.status_code})")
 
     def put_down_and_refit(self, grasp, latest_fit) -> tuple[float, float] | None:
-        """procedure/outcome's inspection through the graph: put the object down where it was lifted from,
-        open, straight up PUT_DOWN_CLEARANCE, back to the observation pose, and the cylinder fit of a depth
-        image taken there: (radius, height), or None when the fitter finds no object (it fell out of view).
-        latest_fit() gives the node's newest CylinderFit, or None."""
-        self.move(np.asarray(grasp, float), what="put down")
-        self.open_fingers("open over the put-down object")
+        """procedure/outcome's inspection through the graph: put the object down where it was lifted from
+        (PUT_DOWN_MARGIN above), release it, straight up PUT_DOWN_CLEARANCE, back to the observation pose,
+        and the cylinder fit of a depth image taken there: (radius, height), or None when the fitter finds
+        no object (it fell out of view). latest_fit() gives the node's newest CylinderFit, or None.
+        A step that fails raises StepFailed; the caller's retreat (release, up, observe) then recovers
+        from wherever it stopped, as after any failed step of a trial."""
+        self.move(np.asarray(grasp, float) + np.array([0.0, 0.0, PUT_DOWN_MARGIN, 0.0]), what="put down")
+        self.release_with_retries()  # a grasped part is released, as retreat does
         self.move(np.array([0.0, 0.0, PUT_DOWN_CLEARANCE, 0.0]), relative=True, what="clear the put-down object")
         self.move(np.asarray(self.p.observe_pose, float), what="observe for damage")
         since = node_now(self)

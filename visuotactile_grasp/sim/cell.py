@@ -40,10 +40,13 @@ def graph_sim_overrides(gel_model: str, seed: int) -> dict:
     own pair at this seed), as a robot's sensors are calibrated one by one; the bare cells' per-gel label."""
     out = {"sim_cell": {"seed": int(seed), "gel_model": gel_model}}
     if label_thresholds(gel_model) == "noise":
+        from ..param_files import node_params
         from .mujoco_gels import contact_threshold  # no MuJoCo: the gel's optics and its noise
 
+        p = node_params("sim_cell")  # the gel images' size the nodes read contact at
+        size = (int(p["gelsight_width"]), int(p["gelsight_height"]))
         for side, gel in zip(("left", "right"), (2 * int(seed), 2 * int(seed) + 1), strict=True):
-            out[f"gelsight_{side}"] = {"contact_threshold": float(contact_threshold(gel))}
+            out[f"gelsight_{side}"] = {"contact_threshold": float(contact_threshold(gel, *size))}
     return out
 
 

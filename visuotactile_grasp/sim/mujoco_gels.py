@@ -22,7 +22,8 @@ from .gel_optics import CALIBRATIONS, GelLook, GelOptics
 
 GEL_SIDE_MM = 24.0  # the sensing area images 24 x 18 mm (sim/mjcf.py: GEL_VIEW_HEIGHT is the 18)
 SURFACE_RANGE_MM = 3.0  # object surface further than this in front of the gel is not near it
-# The reference press a gel's contact threshold is calibrated with: a 20 mm-radius cap at 10 N, centred
+# A reference press (reference_press): a 20 mm-radius cap at 10 N, centred; how strongly each gel answers
+# (the contact threshold itself is set by the gel's noise: contact_threshold)
 REFERENCE_RADIUS_MM, REFERENCE_FORCE_N = 20.0, 10.0
 CALIBRATION_WIDTH, CALIBRATION_HEIGHT = 320, 240  # detect_contact reads contact at 320 px at most
 

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from ..data.store import DatasetReader, DatasetWriter
 from ..collection.trial import NOT_RECORDED
+from ..perception.tactile import CONTACT_DETECTOR
 from ..sim.cell import label_thresholds
 from ..sim.objects import object_ids
 from ..streams import keyed_rng
@@ -201,6 +202,10 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
             print(f"{out_dir} was collected with regrasps chosen by {before.get('on_policy') or 'random'}; resume it "
                   "with the same --policy and --explore", file=sys.stderr)
             return 2
+        if before.get("contact_detector", "rectified") != CONTACT_DETECTOR:
+            print(f"{out_dir} was labelled by the {before.get('contact_detector', 'rectified')} contact detector; this "
+                  f"code reads contact with the {CONTACT_DETECTOR} one: start a new dataset", file=sys.stderr)
+            return 2
         if before.get("label_thresholds", "default") != thresholds:
             print(f"{out_dir} was labelled with {before.get('label_thresholds', 'default')} contact thresholds; "
                   f"this code labels with {thresholds} ones: start a new dataset", file=sys.stderr)
@@ -225,7 +230,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     ids = resolve_objects(objects)
     todo = pending_trials(out_dir, trials, ids)
     info = {"objects": objects, "trials": trials, "seed": seed, "source": "direct" if direct else "graph",
-            "gel_model": gel_model, "gel_change_every": change_every,
+            "gel_model": gel_model, "gel_change_every": change_every, "contact_detector": CONTACT_DETECTOR,
             "front_camera": simulated_kinect(direct).to_dict()}
     if object_library != "v1":  # v1 datasets keep the info they always had
         info["object_library"] = object_library

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from ..data.store import DatasetReader
 from ..evaluation.label_agreement import markdown, row_from_record, summarize
-from ..perception.tactile import CONTACT_THRESHOLD
+from ..perception.tactile import CONTACT_DETECTOR, CONTACT_THRESHOLD
 from ..sim.mujoco_gels import contact_threshold, gel_look
 from ..sim.objects import make_object
 from .evaluate import git_commit
@@ -43,7 +43,10 @@ def run_label_report(args) -> int:
     relabel = rule != recorded
 
     def thresholds(record) -> tuple[float, float]:
-        return tuple(contact_threshold(g) for g in record.gel_ids) if rule == "noise" else (CONTACT_THRESHOLD,) * 2
+        if rule != "noise":
+            return (CONTACT_THRESHOLD,) * 2
+        height, width = record.images["gel_left_after"].shape[:2]  # thresholds at the size the gels were read at
+        return tuple(contact_threshold(g, width, height) for g in record.gel_ids)
 
     rows = [row_from_record(r := reader.load(i), specs[r.object_id].material, specs[r.object_id].fragile,
                             thresholds(r), relabel)
@@ -60,6 +63,10 @@ def run_label_report(args) -> int:
               + ("each gel's threshold over its noise, sim/mujoco_gels.contact_threshold" if rule == "noise" else
                  "the gelsight nodes' default threshold") + ", 1% of the pad) and no crush seen by the refit "
               "(procedure/outcome.py); truth: both pads touching with the object off the table, not crushed"]
+    detector = info.get("contact_detector", "rectified")
+    if detector != CONTACT_DETECTOR:
+        header.append(f"- note: the dataset was labelled by the {detector} contact detector; the contact areas "
+                      f"(and, relabelled, the labels) are read here with the {CONTACT_DETECTOR} one")
     if relabel:
         header.append(f"- relabelled: the dataset's labels were read with {recorded} thresholds; this report "
                       f"reads the same images with {rule} ones (the refit's verdicts as recorded)")
