@@ -39,3 +39,40 @@ def test_calibration_pass_fail():
     h = calibration(rows, ["cylinder_baseline", "oracle"], {"hard": hard})["hard"]["checks"]
     assert h["baseline_within_6_points"] is False and h["oracle_at_least_95"] is False
     assert h["spread_some_near_100_some_below_30"] is False
+
+
+def test_a_resume_with_rows_read_by_another_label_is_refused(ros_env, tmp_path):
+    """Rows made with other gels, another label rule or detector, or before runs recorded them, would mix
+    two yardsticks in one table: object-calibration and evaluate refuse to resume them."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    vtg = str(Path(sys.executable).parent / "vtg")
+    out = tmp_path / "cal"
+    out.mkdir()
+    (out / "attempts.jsonl").write_text('{"policy": "cylinder_baseline", "object_id": "easy_00", "trial": 0}\n')
+    cmd = [vtg, "object-calibration", "--objects-library", "v2", "--gel-model", "calibrated", "--trials", "1",
+           "--workers", "1", "--resume", "--out", str(out)]
+    result = subprocess.run(cmd, env=ros_env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "did not record them" in result.stderr, result.stderr
+    (out / "provenance.json").write_text(json.dumps({"object_library": "v2", "gel_model": "legacy",
+                                                     "label_thresholds": "default", "contact_detector": "signed_blur",
+                                                     "seed": 0}))
+    result = subprocess.run(cmd, env=ros_env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "(gel_model, label_thresholds;" in result.stderr, result.stderr
+
+    from visuotactile_grasp.paths import models_dir
+
+    ev = tmp_path / "ev"
+    cmd = [vtg, "evaluate", "--sim", "--tactile-vision", str(models_dir() / "tactile_vision_small"), "--sets", "easy",
+           "--objects-per-set", "1", "--trials", "1", "--constant-forces", "", "--no-force-only",
+           "--min-force-trials", "0", "--candidates", "100", "--out", str(ev)]
+    assert subprocess.run(cmd, env=ros_env, capture_output=True, text=True, timeout=300).returncode == 0
+    provenance = json.loads((ev / "provenance.json").read_text())
+    assert provenance["label"] == {"thresholds": "default", "contact_detector": "signed_blur"}
+    del provenance["label"]  # a run from before the label was recorded: the rectified detector
+    (ev / "provenance.json").write_text(json.dumps(provenance))
+    result = subprocess.run(cmd + ["--resume"], env=ros_env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "other settings (label)" in result.stderr, result.stderr

@@ -25,6 +25,16 @@ def git_commit() -> str:
     return commit + (" (with uncommitted changes)" if dirty else "")
 
 
+def label_rule(gel_model: str, detector: str = "") -> dict:
+    """How a run's tactile label reads the gels: the threshold rule (sim/cell.label_thresholds) and the
+    contact detector (perception/tactile.CONTACT_DETECTOR; runs that did not record it used "rectified").
+    A resumed run must read them as the rows already there were read."""
+    from ..perception.tactile import CONTACT_DETECTOR
+    from ..sim.cell import label_thresholds
+
+    return {"thresholds": label_thresholds(gel_model), "contact_detector": detector or CONTACT_DETECTOR}
+
+
 def provenance(args, checkpoints: dict) -> tuple[str, dict]:
     """The command, the git commit and what each checkpoint is (from its model.json)."""
     models = {}
@@ -78,6 +88,7 @@ def run_evaluate(args) -> int:
     info["attempt_config"] = asdict(AttemptConfig.from_params_file())
     info["candidates"] = candidates
     info["gels"] = "held_out" if args.held_out_gels else "own pair"  # sim/gel_inventory.py
+    info["label"] = label_rule(info["gel_model"])  # how the attempts' success is read from the gels
     if args.objects_library != "v1":  # v1 provenance stays as it was
         info["object_library"] = args.objects_library
         header = header.rstrip("\n") + f"\n- object library: {args.objects_library}\n\n"
@@ -86,7 +97,8 @@ def run_evaluate(args) -> int:
     if args.resume and earlier.exists():  # the rows already there were made by the earlier run
         first = json.loads(earlier.read_text())
         first.setdefault("gels", "own pair")  # rows made before gels could be held out
-        changed = [k for k in ("candidates", "attempt_config", "gels", "object_library")
+        first.setdefault("label", label_rule(first.get("gel_model", "legacy"), "rectified"))  # before it was recorded
+        changed = [k for k in ("candidates", "attempt_config", "gels", "object_library", "gel_model", "label")
                    if json.dumps(first.get(k), default=str, sort_keys=True)
                    != json.dumps(info.get(k), default=str, sort_keys=True)]
         changed += [f"model {name}" for name, m in info["models"].items()

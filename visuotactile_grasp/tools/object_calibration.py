@@ -7,8 +7,12 @@ import sys
 import time
 from pathlib import Path
 
+from ..perception.tactile import CONTACT_DETECTOR
 from ..sim.cell import GEL_MODELS, label_thresholds
 from ..sim.objects import LIBRARIES, object_ids
+
+# what an attempt's row depends on besides its (policy, object, attempt): a resume must match them
+RESUME_KEYS = ("object_library", "gel_model", "label_thresholds", "contact_detector", "seed")
 
 NOTE = """Baseline: the paper's cylinder-fit baseline (fitted centroid, 10 N). Best constant force: the
 centroid policy of the sweep that held most often on the set, chosen on the set itself. Oracle
@@ -31,9 +35,19 @@ def run_object_calibration(args) -> int:
             "attempts_per_object": args.trials, "forces": [10.0] + forces, "seed": args.seed, "workers": args.workers,
             "gel_model": args.gel_model,
             # how the label reads the gels (sim/mujoco_gels.contact_threshold for calibrated ones)
-            "label_thresholds": label_thresholds(args.gel_model)}
+            "label_thresholds": label_thresholds(args.gel_model), "contact_detector": CONTACT_DETECTOR}
     tasks = [(p, o, k, False, args.seed) for objs in sets.values() for o in objs for k in range(args.trials)
              for p in policies]
+    earlier = out / "provenance.json"  # a resumed run's rows must have been made as this run makes them
+    if args.resume and (out / "attempts.jsonl").exists():
+        first = json.loads(earlier.read_text()) if earlier.exists() else {}
+        changed = [k for k in RESUME_KEYS if first.get(k) != info[k]]
+        if changed:
+            print(f"vtg object-calibration --resume: the rows in {out} were made with other settings "
+                  f"({', '.join(changed)}; runs before 2026-12 did not record them): use a new --out",
+                  file=sys.stderr)
+            return 2
+    earlier.write_text(json.dumps(info, indent=1))
     rows = load_rows(out / "attempts.jsonl") if args.resume else []
     todo = missing_tasks(tasks, rows)
     t0 = time.monotonic()
