@@ -20,6 +20,13 @@ SPIN_POLL_S = 0.1  # how often the spin loop looks at the stop flags
 STOP_GRACE_S = 5.0  # time request_stop gets to leave the hardware safe (SIGINT/SIGTERM from the runner)
 ORPHAN_EXIT_S = 2.0  # after the parent died: the process is gone this long after noticing, whatever hangs
 EXIT_JOIN_S = 2.0  # callbacks still running after shutdown get this long before the process exits anyway
+# After a stop signal, a process still running this long after its stop (request_stop's grace, where it
+# has one) is ended by a watchdog thread. Once seen on CI: a gel node sent SIGINT ignored it and the
+# runner's SIGTERM for 11 s and was SIGKILLed: its main thread was held in C code that never returned to
+# the interpreter (the teardown of rclpy and Fast DDS, or a wait in them), where no Python signal handler
+# can run. The watchdog learns of the signal from the interpreter's wakeup fd, which the C-level handler
+# writes whatever the main thread is doing.
+TEARDOWN_S = 5.0
 
 
 def watch_parent(orphaned: threading.Event, poll_s: float = PARENT_POLL_S,
@@ -81,8 +88,10 @@ def run_node(node_cls, args=None) -> int:
     _install_stop_handlers(signals, orphaned)
     watch_parent(orphaned)
     node = executor = None
+    safe = threading.Event()  # on_shutdown has left the hardware safe
     try:
         node = node_cls()
+        _watch_stop(TEARDOWN_S + (STOP_GRACE_S + 1.0 if hasattr(node, "request_stop") else 0.0), safe)
         executor = PoolExecutor(num_threads=4)
         executor.add_node(node)
         # A node that can be done with its job (the bag player at the end of a bag) completes its
@@ -105,6 +114,7 @@ def run_node(node_cls, args=None) -> int:
             shutdown = getattr(node, "on_shutdown", None)
             if shutdown is not None:
                 shutdown()  # leave the hardware safe before the node goes away
+            safe.set()
             node.destroy_node()
         if executor is not None:
             executor.shutdown(timeout_sec=EXIT_JOIN_S)
@@ -112,6 +122,25 @@ def run_node(node_cls, args=None) -> int:
             rclpy.try_shutdown()
     _exit_even_if_threads_hang()
     return 0
+
+
+def _watch_stop(bound_s: float, safe: threading.Event) -> None:
+    """From the first stop signal on, give the process bound_s to end; then end it (exit 0 when the
+    hardware had been left safe and only the teardown hung, 1 when not), saying so on stderr."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    signal.set_wakeup_fd(write_end)
+
+    def expire() -> None:
+        os.read(read_end, 1)  # a signal arrived
+        time.sleep(bound_s)
+        where = "teardown (node, executor, middleware)" if safe.is_set() else "stop (before the hardware was left safe)"
+        print(f"[{os.getpid()}] {where} still running {bound_s:.0f} s after the stop signal: exiting without it",
+              file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(0 if safe.is_set() else 1)
+
+    threading.Thread(target=expire, name="stop-watchdog", daemon=True).start()
 
 
 def _exit_even_if_threads_hang() -> None:
