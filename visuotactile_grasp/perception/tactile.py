@@ -33,6 +33,7 @@ def difference_image(frame: np.ndarray, background: np.ndarray) -> np.ndarray:
 # ("rectified": the magnitude taken before the blur, until 2026-12; datasets without the key) is not resumed
 # with this one, and a report that re-reads its images says so. Thresholds mean different things in each.
 CONTACT_DETECTOR = "signed_blur"
+UNRECORDED_DETECTOR = "rectified"  # what a dataset or run that records no contact_detector was read with
 CONTACT_THRESHOLD = 18.0  # the gelsight nodes' default (settings/gelsight.py): tuned on the first gel model
 CONTACT_MIN_AREA = 0.01  # share of the pad that must change: the gelsight nodes' default
 # A calibrated sensor detects contact at this multiple of its own noise floor (noise_floor: the peak

@@ -12,7 +12,6 @@ import numpy as np
 from visuotactile_grasp_msgs.action import GripperCommand
 
 from ..procedure.attempt import Choice, Fit
-from ..procedure.outcome import observed_damage
 from .clocks import node_now
 from .conversions import pose_to_xyzyaw
 from .robot_steps import StepFailed
@@ -80,16 +79,16 @@ class RosGraspCell:
         return success, (None if self.node.sim_held is None else bool(self.node.sim_held))
 
     def inspect(self) -> tuple[bool | None, bool | None]:
-        """With inspect_damage: put down, look again (ros/robot_steps.put_down_and_refit); (seen damaged,
+        """With inspect_damage: put down, look again (ros/robot_steps.inspect_after_hold); (seen damaged,
         the simulator's truth). Without: (None, None), holding alone decides."""
         node = self.node
         if not node.p.inspect_damage:
             return None, None
         self.phase("inspect")
-        truth = node.sim_damaged  # what the grasp did (procedure/outcome.inspect)
-        after = node.put_down_and_refit(self._grasp, lambda: node.fit)
+        fitted = (float(self.fit_msg.radius), float(self.fit_msg.height))
+        seen = node.inspect_after_hold(self._grasp, fitted, lambda: node.fit)
         self.put_down = True
-        return observed_damage((float(self.fit_msg.radius), float(self.fit_msg.height)), after), truth
+        return seen
 
     def phase(self, name: str, index: int = 0, probability: float = math.nan) -> None:
         self.node.feedback(self.goal_handle, name, index, probability)

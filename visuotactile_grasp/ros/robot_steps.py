@@ -19,7 +19,7 @@ from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
 from ..devices.wsg50.protocol import GraspingState
-from ..procedure.outcome import PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN
+from ..procedure.outcome import PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, observed_damage
 from . import qos
 from .clocks import ClockProgress, node_now, wait_for, wait_for_clock
 from .conversions import pose_stamped
@@ -214,6 +214,13 @@ class RobotSteps:
             return result
         raise StepFailed(f"{what}: gripper failed: {result.message or 'no reason given'} "
                          f"(status {result.status_code})")
+
+    def inspect_after_hold(self, grasp, fitted: tuple[float, float], latest_fit) -> tuple[bool | None, bool | None]:
+        """procedure/outcome.inspect through the graph, for both trial cells: (seen damaged, the simulator's
+        truth). The truth is read first, at the end of the hold: the grasp's damage, not the put-down's.
+        fitted: the first fit's (radius, height); grasp, latest_fit: as put_down_and_refit takes them."""
+        truth = self.sim_damaged
+        return observed_damage(fitted, self.put_down_and_refit(grasp, latest_fit)), truth
 
     def put_down_and_refit(self, grasp, latest_fit) -> tuple[float, float] | None:
         """procedure/outcome's inspection through the graph: put the object down where it was lifted from

@@ -8,7 +8,6 @@ import numpy as np
 
 from ..collection.trial import Snapshot
 from ..procedure.attempt import Fit
-from ..procedure.outcome import observed_damage
 from .clocks import node_now
 from .robot_steps import StepFailed
 
@@ -66,12 +65,11 @@ class RosTrialCell:
         return success, (success if self.node.sim_held is None else bool(self.node.sim_held))
 
     def inspect(self) -> tuple[bool | None, bool | None]:
-        """With inspect_damage: put down, look again (ros/robot_steps.put_down_and_refit); (seen damaged,
+        """With inspect_damage: put down, look again (ros/robot_steps.inspect_after_hold); (seen damaged,
         the simulator's truth). Without: (None, None), holding alone decides."""
         node = self.node
         if not node.p.inspect_damage:
             return None, None
-        truth = node.sim_damaged  # what the grasp did (procedure/outcome.inspect)
-        after = node.put_down_and_refit(self._grasp, lambda: node.frames.latest("fit"))
+        seen = node.inspect_after_hold(self._grasp, self._fitted, lambda: node.frames.latest("fit"))
         self.put_down = True
-        return observed_damage(self._fitted, after), truth
+        return seen

@@ -34,6 +34,12 @@ def label_thresholds(gel_model: str) -> str:
     "per_gel" (each gel at a share of its response to a reference press) labelled datasets until 2026-12."""
     return "noise" if gel_model == "calibrated" else "default"
 
+
+def own_gel_pair(seed: int) -> tuple[int, int]:
+    """A cell's own gel pair (left, right) at this seed: (2 seed, 2 seed + 1)."""
+    return 2 * int(seed), 2 * int(seed) + 1
+
+
 def graph_sim_overrides(gel_model: str, seed: int) -> dict:
     """Parameter overrides for a graph on the simulated cell with these gels: the sim cell's, and with
     calibrated gels each GelSight node's contact threshold calibrated for the gel on its finger (the cell's
@@ -45,7 +51,7 @@ def graph_sim_overrides(gel_model: str, seed: int) -> dict:
 
         p = node_params("sim_cell")  # the gel images' size the nodes read contact at
         size = (int(p["gelsight_width"]), int(p["gelsight_height"]))
-        for side, gel in zip(("left", "right"), (2 * int(seed), 2 * int(seed) + 1), strict=True):
+        for side, gel in zip(GEL_SIDES, own_gel_pair(seed), strict=True):
             out[f"gelsight_{side}"] = {"contact_threshold": float(contact_threshold(gel, *size))}
     return out
 
@@ -156,8 +162,8 @@ class Cell(ABC):
 
     @property
     def own_gel_ids(self) -> tuple[int, int]:
-        """The cell's own pair: (2 seed, 2 seed + 1), mounted unless another pair is asked for."""
-        return 2 * self.config.seed, 2 * self.config.seed + 1
+        """The cell's own pair (own_gel_pair), mounted unless another pair is asked for."""
+        return own_gel_pair(self.config.seed)
 
     @abstractmethod
     def _make_gel(self, gel_id: int):

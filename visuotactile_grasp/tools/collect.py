@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from ..data.store import DatasetReader, DatasetWriter
 from ..collection.trial import NOT_RECORDED
-from ..perception.tactile import CONTACT_DETECTOR
+from ..perception.tactile import CONTACT_DETECTOR, UNRECORDED_DETECTOR
 from ..sim.cell import label_thresholds
 from ..sim.objects import object_ids
 from ..streams import keyed_rng
@@ -202,9 +202,10 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
             print(f"{out_dir} was collected with regrasps chosen by {before.get('on_policy') or 'random'}; resume it "
                   "with the same --policy and --explore", file=sys.stderr)
             return 2
-        if before.get("contact_detector", "rectified") != CONTACT_DETECTOR:
-            print(f"{out_dir} was labelled by the {before.get('contact_detector', 'rectified')} contact detector; this "
-                  f"code reads contact with the {CONTACT_DETECTOR} one: start a new dataset", file=sys.stderr)
+        detector = before.get("contact_detector", UNRECORDED_DETECTOR)
+        if detector != CONTACT_DETECTOR:
+            print(f"{out_dir} was labelled by the {detector} contact detector; this code reads contact with the "
+                  f"{CONTACT_DETECTOR} one: start a new dataset", file=sys.stderr)
             return 2
         if before.get("label_thresholds", "default") != thresholds:
             print(f"{out_dir} was labelled with {before.get('label_thresholds', 'default')} contact thresholds; "

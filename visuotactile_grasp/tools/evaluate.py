@@ -25,14 +25,15 @@ def git_commit() -> str:
     return commit + (" (with uncommitted changes)" if dirty else "")
 
 
-def label_rule(gel_model: str, detector: str = "") -> dict:
+def label_rule(gel_model: str, recorded: bool = True) -> dict:
     """How a run's tactile label reads the gels: the threshold rule (sim/cell.label_thresholds) and the
-    contact detector (perception/tactile.CONTACT_DETECTOR; runs that did not record it used "rectified").
-    A resumed run must read them as the rows already there were read."""
-    from ..perception.tactile import CONTACT_DETECTOR
+    contact detector (perception/tactile.CONTACT_DETECTOR; for rows of a run that did not record it,
+    recorded=False, UNRECORDED_DETECTOR). A resumed run must read them as the rows already there were read."""
+    from ..perception.tactile import CONTACT_DETECTOR, UNRECORDED_DETECTOR
     from ..sim.cell import label_thresholds
 
-    return {"thresholds": label_thresholds(gel_model), "contact_detector": detector or CONTACT_DETECTOR}
+    return {"thresholds": label_thresholds(gel_model),
+            "contact_detector": CONTACT_DETECTOR if recorded else UNRECORDED_DETECTOR}
 
 
 def provenance(args, checkpoints: dict) -> tuple[str, dict]:
@@ -97,7 +98,8 @@ def run_evaluate(args) -> int:
     if args.resume and earlier.exists():  # the rows already there were made by the earlier run
         first = json.loads(earlier.read_text())
         first.setdefault("gels", "own pair")  # rows made before gels could be held out
-        first.setdefault("label", label_rule(first.get("gel_model", "legacy"), "rectified"))  # before it was recorded
+        # rows from before the label rule was recorded were read by the earlier detector
+        first.setdefault("label", label_rule(first.get("gel_model", "legacy"), recorded=False))
         changed = [k for k in ("candidates", "attempt_config", "gels", "object_library", "gel_model", "label")
                    if json.dumps(first.get(k), default=str, sort_keys=True)
                    != json.dumps(info.get(k), default=str, sort_keys=True)]

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from ..data.store import DatasetReader
 from ..evaluation.label_agreement import markdown, row_from_record, summarize
-from ..perception.tactile import CONTACT_DETECTOR, CONTACT_THRESHOLD
+from ..perception.tactile import CONTACT_DETECTOR, CONTACT_THRESHOLD, UNRECORDED_DETECTOR
 from ..sim.mujoco_gels import contact_threshold, gel_look
 from ..sim.objects import make_object
 from .evaluate import git_commit
@@ -63,7 +63,7 @@ def run_label_report(args) -> int:
               + ("each gel's threshold over its noise, sim/mujoco_gels.contact_threshold" if rule == "noise" else
                  "the gelsight nodes' default threshold") + ", 1% of the pad) and no crush seen by the refit "
               "(procedure/outcome.py); truth: both pads touching with the object off the table, not crushed"]
-    detector = info.get("contact_detector", "rectified")
+    detector = info.get("contact_detector", UNRECORDED_DETECTOR)
     if detector != CONTACT_DETECTOR:
         header.append(f"- note: the dataset was labelled by the {detector} contact detector; the contact areas "
                       f"(and, relabelled, the labels) are read here with the {CONTACT_DETECTOR} one")
