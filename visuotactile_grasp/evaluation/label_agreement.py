@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..data.store import DatasetError
 from ..perception.tactile import CONTACT_MIN_AREA, CONTACT_THRESHOLD, detect_contact
 from ..procedure.outcome import grasp_success
 from .stats import cluster_interval, wilson_interval
@@ -92,7 +93,7 @@ def row_from_record(record, material: str = "", crushable: bool = True,
         after, before = record.images.get(f"gel_{side}_after"), record.images.get(f"gel_{side}_before")
         if after is None or before is None:
             if relabel:
-                raise ValueError(f"trial {record.trial_id} has no {side} gel images to relabel it from")
+                raise DatasetError(f"trial {record.trial_id} has no {side} gel images to relabel it from")
             areas.append(float("nan"))
             continue
         c = detect_contact(after, before, threshold)
