@@ -189,3 +189,19 @@ def test_vtg_train_on_two_datasets_as_one(tmp_path):
                  "--iterations", "2", "--batch-size", "4", "--workers", "1", "--out", str(tmp_path / "run")]) == 0
     data = checkpoint.read_meta(tmp_path / "run")["data"]
     assert data["examples"] == 28 and data["dir"] == f"{a} + {b}" and len(data["collection"]) == 2
+
+
+def test_vtg_train_under_torchrun(tmp_path):
+    """torchrun starts the ranks as `vtg train` processes of its own; each ends through
+    distributed.end_rank, and the run is the same as --nproc's: two processes, rank 0 writing it."""
+    import subprocess
+
+    data = _dataset(tmp_path / "ds", 24)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+           "-m", "visuotactile_grasp.cli", "train", "--data", str(data), "--backbone", "small", "--image-size", "32",
+           "--iterations", "2", "--workers", "1", "--batch-size", "4", "--out", str(tmp_path / "run")]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "GLOO_SOCKET_IFNAME": "lo", "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    meta = checkpoint.read_meta(tmp_path / "run")
+    assert (meta["step"], meta["train"]["processes"], meta["train"]["backend"]) == (2, 2, "gloo")

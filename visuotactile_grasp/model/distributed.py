@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import NoReturn
 
 import torch
 import torch.distributed as dist
@@ -86,6 +88,25 @@ def _rank_main(rank: int, nproc: int, port: int, device_name: str, timeout_s: fl
     store = dist.TCPStore("127.0.0.1", port, is_master=False, timeout=timedelta(seconds=timeout_s))
     with process_group(device_name, store, rank, nproc, timeout_s):
         fn(*args)
+    end_rank(0)
+
+
+def end_rank(code: int) -> NoReturn:
+    """End a rank's process once its process group is torn down, without the interpreter's finalization.
+
+    Why: a gloo worker thread drops its reference to a finished collective after the caller's wait has
+    returned; when that is the last reference to a tensor whose Python object outlived it, the thread
+    needs the GIL to free it. If the main thread has meanwhile reached the interpreter's finalization,
+    the GIL is not handed out any more: the thread is made to exit inside the destructor and libstdc++
+    aborts the process (std::terminate, SIGABRT after a finished run; pytorch/pytorch#179291). Seen on
+    CI and here in 1 of 20-60 runs under a 2-core load (core dump: ProcessGroupGloo::runLoop ->
+    ~AsyncAllreduceWork -> decref_pyobject -> take_gil -> pthread_exit). destroy_process_group does not
+    stop those threads (the backend stays referenced from C++), so the process ends here, as
+    multiprocessing's fork start method ends its children: streams flushed, then os._exit. A rank has
+    closed its files (checkpoint, TensorBoard) by now; nothing else it holds needs finalizing."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(code)
 
 
 def wrap(model: nn.Module, device: torch.device) -> nn.Module:

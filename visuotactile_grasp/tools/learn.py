@@ -89,7 +89,8 @@ def run_train(args) -> int:
             print("under torchrun the processes are torchrun's (--nproc-per-node): drop --nproc", file=sys.stderr)
             return 2
         with distributed.process_group(args.device):
-            return train_rank(args)
+            code = train_rank(args)
+        distributed.end_rank(code)  # not a return: see end_rank (gloo's threads and finalization)
     if args.nproc < 2:
         return train_rank(args)
     if args.batch_size % args.nproc:
