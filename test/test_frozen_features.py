@@ -50,3 +50,41 @@ def test_cached_features_are_the_planners_and_shared_across_variants():
     again = frozen_features.stack_feature_table(vision, sub, torch.device("cpu"))
     assert len(frozen_features._memo) == entries
     torch.testing.assert_close(again, table[::2, :again.shape[1]])
+
+
+def test_features_kept_on_disk_serve_the_next_run_and_predictions(tmp_path, monkeypatch):
+    """persist_to: a second process (here: an emptied memo) reads the features back instead of running
+    the stacks, and the logits from cached features are the ones the images give."""
+    from visuotactile_grasp.model.train import predict_logits
+
+    inputs = synthetic_inputs(n=24)
+    torch.manual_seed(1)
+    model = GraspSuccessNet(ModelConfig(variant="tactile_vision", **SMALL)).eval()
+    monkeypatch.setattr(frozen_features, "_memo", {})
+    frozen_features.persist_to(tmp_path)
+    try:
+        first = frozen_features.stack_feature_table(model, inputs, torch.device("cpu"))
+        assert len(list(tmp_path.glob("stack_features_*.npz"))) == 2  # the vision stack and the shared gel stack
+        monkeypatch.setattr(frozen_features, "_memo", {})
+        frozen_features.persist_to(tmp_path)
+
+        def no_forward(*_):
+            raise AssertionError("a stack ran although its features were on disk")
+        hooks = [s.register_forward_pre_hook(no_forward) for s in model.image_stacks()]
+        again = frozen_features.stack_feature_table(model, inputs, torch.device("cpu"))
+        cached = predict_logits(model, inputs, frozen=True)
+        for h in hooks:
+            h.remove()
+        torch.testing.assert_close(again, first)
+        direct = predict_logits(model, inputs, frozen=False)
+        np.testing.assert_allclose(cached, direct, rtol=1e-5, atol=1e-5)
+        # another stack (changed weights) is not served the old rows
+        with torch.no_grad():
+            next(model.vision.parameters()).add_(1.0)
+        changed = frozen_features.stack_feature_table(model, inputs, torch.device("cpu"))
+        third = first.shape[1] // 3  # vision, left gel, right gel
+        assert not torch.allclose(changed[:, :third], first[:, :third])
+        torch.testing.assert_close(changed[:, third:], first[:, third:])  # the gel stack is unchanged
+        assert len(list(tmp_path.glob("stack_features_*.npz"))) == 3
+    finally:
+        frozen_features.persist_to(None)

@@ -45,7 +45,7 @@ def run_crossval(inputs: Inputs, model_template: ModelConfig, train_cfg: TrainCo
             # resume: a finished fold is reused (only its Platt scaling is refitted), a cut one continues
             train(tr, cfg, train_cfg, out / f"fold{fold}" / variant, resume=True, progress=progress, data=data)
             model, meta = checkpoint.load(out / f"fold{fold}" / variant, expect_variant=variant)
-            logits = predict_logits(model, te)
+            logits = predict_logits(model, te, frozen=bool(meta["train"].get("frozen_stacks")))
             a, b = meta["platt"]
             raw, probs = sigmoid(logits), sigmoid(a * logits + b)
             results[variant].append({**metrics(probs, te.labels), "examples_per_s": meta["examples_per_s"]})

@@ -80,13 +80,20 @@ def batch_tensors(model: GraspSuccessNet, inputs: Inputs, idx, crop: int, rng, d
 
 
 @torch.inference_mode()
-def predict_logits(model: GraspSuccessNet, inputs: Inputs, batch: int = 128) -> np.ndarray:
+def predict_logits(model: GraspSuccessNet, inputs: Inputs, batch: int = 128, frozen: bool = False) -> np.ndarray:
+    """The model's logits for every example (centre crops, eval mode). frozen: its stacks are those
+    it was trained with frozen, so their features come from the cache (frozen_features), not again."""
     model.eval()
     device = next(model.parameters()).device
+    table = stack_feature_table(model, inputs, device) if frozen and len(inputs) else None
     out = []
     for start in range(0, len(inputs), batch):
         idx = np.arange(start, min(start + batch, len(inputs)))
-        out.append(model(*batch_tensors(model, inputs, idx, model.config.image_size, None, device)).float().cpu())
+        if table is not None:
+            out.append(model(None, None, None, torch.from_numpy(inputs.actions[idx]).to(device),
+                             stacks=table[torch.from_numpy(idx)]).float().cpu())
+        else:
+            out.append(model(*batch_tensors(model, inputs, idx, model.config.image_size, None, device)).float().cpu())
     return torch.cat(out).numpy() if out else np.zeros(0)
 
 
@@ -224,7 +231,7 @@ def calibrate(model, va: Inputs, cfg: TrainConfig, run_dir: Path) -> dict:
     if not (len(va) and 0 < va.labels.mean() < 1):
         return {"platt": [1.0, 0.0], "val_raw": None, "val_calibrated": None,
                 "lift": {"rule": "reachable", "threshold": None, "why": "no validation objects with both outcomes"}}
-    logits = predict_logits(model, va)
+    logits = predict_logits(model, va, frozen=cfg.frozen_stacks)
     a, b = fit_platt(logits, va.labels)
     np.savez(run_dir / "val_predictions.npz", logits=logits, labels=va.labels)
     sweep, paper_threshold = planner_sweep()

@@ -125,6 +125,7 @@ def train_rank(args) -> int:
     if rank > 0:  # rank 0 decodes a new dataset into its cache first; the others then only read it
         dist.barrier()
     inputs = load_datasets(args.data, model_cfg, workers=args.workers, progress=rank == 0)
+    keep_stack_features(args)
     if rank == 0 and world > 1:
         dist.barrier()
         print(f"{world} processes, {train_cfg.batch_size // world} examples of each batch of "
@@ -140,6 +141,14 @@ def train_rank(args) -> int:
                          indent=1))
         print(f"trained in {time.monotonic() - t0:.0f} s; checkpoint {args.out}/model.safetensors + model.json")
     return 0
+
+
+def keep_stack_features(args) -> None:
+    """Frozen stacks' features computed for this data are kept beside its decoded inputs (the first
+    dataset's cache folder), so the next run on it (another variant, the vision model) reuses them."""
+    from ..model import frozen_features
+
+    frozen_features.persist_to(Path(args.data[0]) / "cache")
 
 
 def run_calibrate(args) -> int:
@@ -164,6 +173,7 @@ def run_crossval(args) -> int:
     from .evaluate import git_commit
 
     inputs = load_datasets(args.data, configs(args, "tactile_vision")[0], workers=args.workers)
+    keep_stack_features(args)
     model_cfg, train_cfg = configs(args, "tactile_vision")
     data = dataset_provenance(args.data, inputs)
     shape = {k: v for k, v in model_cfg.to_dict().items() if k not in ("variant", "pretrained")}
