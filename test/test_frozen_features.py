@@ -3,6 +3,7 @@ learn, and the cached features are exactly what the planner's path computes from
 from dataclasses import replace
 
 import numpy as np
+import pytest
 import torch
 
 from test_model import SMALL, synthetic_inputs
@@ -86,5 +87,32 @@ def test_features_kept_on_disk_serve_the_next_run_and_predictions(tmp_path, monk
         assert not torch.allclose(changed[:, :third], first[:, :third])
         torch.testing.assert_close(changed[:, third:], first[:, third:])  # the gel stack is unchanged
         assert len(list(tmp_path.glob("stack_features_*.npz"))) == 3
+    finally:
+        frozen_features.persist_to(None)
+
+
+def test_a_cut_feature_file_is_computed_again(tmp_path, monkeypatch):
+    """Only a cache: a file cut short (a run killed while writing it elsewhere) is said and recomputed,
+    and saves mid-run (every SAVE_EVERY batches) keep what was computed."""
+    inputs = synthetic_inputs(n=24)
+    torch.manual_seed(2)
+    model = GraspSuccessNet(ModelConfig(variant="vision", **SMALL)).eval()
+    monkeypatch.setattr(frozen_features, "_memo", {})
+    monkeypatch.setattr(frozen_features, "BATCH", 4)
+    monkeypatch.setattr(frozen_features, "SAVE_EVERY", 2)
+    frozen_features.persist_to(tmp_path)
+    try:
+        first = frozen_features.stack_feature_table(model, inputs, torch.device("cpu"))
+        (path,) = tmp_path.glob("stack_features_*.npz")
+        with np.load(path) as z:
+            assert z["features"].shape[0] == len(inputs)
+        path.write_bytes(path.read_bytes()[:100])
+        monkeypatch.setattr(frozen_features, "_memo", {})
+        frozen_features.persist_to(tmp_path)
+        with pytest.warns(UserWarning, match="computed again"):
+            again = frozen_features.stack_feature_table(model, inputs, torch.device("cpu"))
+        torch.testing.assert_close(again, first)
+        with np.load(path) as z:  # written whole again
+            assert z["features"].shape[0] == len(inputs)
     finally:
         frozen_features.persist_to(None)

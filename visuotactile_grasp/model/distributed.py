@@ -101,11 +101,15 @@ def end_rank(code: int) -> NoReturn:
     aborts the process (std::terminate, SIGABRT after a finished run; pytorch/pytorch#179291). Seen on
     CI and here in 1 of 20-60 runs under a 2-core load (core dump: ProcessGroupGloo::runLoop ->
     ~AsyncAllreduceWork -> decref_pyobject -> take_gil -> pthread_exit). destroy_process_group does not
-    stop those threads (the backend stays referenced from C++), so the process ends here, as
-    multiprocessing's fork start method ends its children: streams flushed, then os._exit. A rank has
-    closed its files (checkpoint, TensorBoard) by now; nothing else it holds needs finalizing."""
+    stop those threads (the backend stays referenced from C++), so the process ends here: streams
+    flushed, then os._exit, skipping atexit handlers and multiprocessing's finalizers. A rank has closed
+    its files (metrics, TensorBoard, checkpoints written atomically) and shut its Ray instance down by
+    now; nothing else it holds needs finalizing."""
     for stream in (sys.stdout, sys.stderr):
-        stream.flush()
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed or broken pipe: ending matters more than the last line
+            pass
     os._exit(code)
 
 

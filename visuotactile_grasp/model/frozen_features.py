@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +30,15 @@ BATCH = 64
 # `vtg train` or `vtg crossval` on the same data computes nothing again (Lite0 on 2 CPU cores: ~20 img/s)
 _disk: dict = {"folder": None, "rows": {}}  # rows: stack key -> {memo key: image digest} in its file
 SAVE_EVERY = 50  # batches: an interrupted run keeps most of what it computed
+FEATURE_VERSION = 1  # raise it when what a feature row means changes outside the files _code_digest reads
 
 
 def persist_to(folder: str | Path | None) -> None:
     """Keep the features of every stack in folder (DIR/cache of the dataset, say) as well as in memory.
-    The keys are digests of the stack's weights and of each image, so the folder may hold any
-    dataset's features and a changed stack or image is never served a stale row."""
+    The keys are digests of the stack (its weights, and the code that turns an image into its features)
+    and of each image, so the folder may hold any dataset's features and a changed stack, image or
+    preprocessing is not served an old row. Only a cache: a file that cannot be read is computed
+    again, and one that cannot be written is said once and not kept."""
     _disk["folder"] = Path(folder) if folder is not None else None
     _disk["rows"] = {}
 
@@ -47,12 +52,20 @@ def _load_from_disk(stack_key: bytes) -> None:
         return
     rows = _disk["rows"][stack_key] = {}
     path = _disk_file(stack_key)
-    if path.exists():
+    if not path.exists():
+        return
+    try:
         with np.load(path, allow_pickle=False) as z:
-            for digest, row in zip(z["image_digests"], torch.from_numpy(z["features"]), strict=True):
-                key = _image_key(stack_key, digest.tobytes())
-                _memo.setdefault(key, row)
-                rows[key] = digest.tobytes()
+            if z["stack_key"].tobytes() != stack_key:  # the name holds 64 bits of it only
+                raise ValueError("another stack's features")
+            digests, features = z["image_digests"], torch.from_numpy(z["features"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:  # cut short, or not ours: compute again
+        warnings.warn(f"{path}: not used ({exc}); its features are computed again", stacklevel=2)
+        return
+    for digest, row in zip(digests, features, strict=True):
+        key = _image_key(stack_key, digest.tobytes())
+        _memo.setdefault(key, row)
+        rows[key] = digest.tobytes()
 
 
 def _save_to_disk(stack_key: bytes) -> None:
@@ -60,13 +73,22 @@ def _save_to_disk(stack_key: bytes) -> None:
     rows = _disk["rows"].get(stack_key) if _disk["folder"] is not None else None
     if not rows:
         return
-    _disk["folder"].mkdir(parents=True, exist_ok=True)
     path = _disk_file(stack_key)
     keys = list(rows)
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")  # DDP ranks may write the same stack's file
-    np.savez(tmp, image_digests=np.frombuffer(b"".join(rows[k] for k in keys), np.uint8).reshape(-1, 32),
-             features=torch.stack([_memo[k] for k in keys]).numpy())
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            np.savez(f, stack_key=np.frombuffer(stack_key, np.uint8),
+                     image_digests=np.frombuffer(b"".join(rows[k] for k in keys), np.uint8).reshape(-1, 32),
+                     features=torch.stack([_memo[k] for k in keys]).numpy())
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+    except OSError as exc:  # a read-only dataset folder or a full disk: training goes on without the cache
+        warnings.warn(f"stack features not kept in {_disk['folder']}: {exc}", stacklevel=2)
+        _disk["folder"] = None
+        tmp.unlink(missing_ok=True)
 
 
 def freeze_stacks(model) -> None:
@@ -75,9 +97,20 @@ def freeze_stacks(model) -> None:
         stack.eval()
 
 
+def _code_digest() -> bytes:
+    """The code between an image and its features: the preprocessing (inputs.py: normalisation, crop)
+    and the stacks (network.py, efficientnet_lite.py); a change to either makes every row a new one."""
+    from . import efficientnet_lite, inputs, network
+
+    h = hashlib.sha256(f"features/{FEATURE_VERSION}".encode())
+    for module in (inputs, network, efficientnet_lite):
+        h.update(Path(module.__file__).read_bytes())
+    return h.digest()
+
+
 def _stack_key(stack, config, diff: bool) -> bytes:
-    """Which stack: its architecture, input and crop, and every weight and buffer (BatchNorm statistics)."""
-    h = hashlib.sha256(f"{config.backbone}/{config.image_size}/{diff}".encode())
+    """Which stack: the code, its architecture, input and crop, and every weight and buffer (BatchNorm statistics)."""
+    h = hashlib.sha256(_code_digest() + f"{config.backbone}/{config.image_size}/{diff}".encode())
     for name, tensor in stack.state_dict().items():
         h.update(name.encode())
         h.update(tensor.detach().cpu().contiguous().numpy().tobytes())

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from ..perception.front_view import FRONT_VIEWS
@@ -88,8 +89,17 @@ def run_train(args) -> int:
         if args.nproc != 1:
             print("under torchrun the processes are torchrun's (--nproc-per-node): drop --nproc", file=sys.stderr)
             return 2
-        with distributed.process_group(args.device):
-            code = train_rank(args)
+        from ..data.store import DatasetError
+
+        code = 1
+        try:
+            with distributed.process_group(args.device):
+                code = train_rank(args)
+        except DatasetError as exc:  # as the CLI says it (this process does not return to it)
+            print(f"vtg train: {exc}", file=sys.stderr)
+            code = 2
+        except Exception:
+            traceback.print_exc()
         distributed.end_rank(code)  # not a return: see end_rank (gloo's threads and finalization)
     if args.nproc < 2:
         return train_rank(args)
