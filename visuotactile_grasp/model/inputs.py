@@ -1,7 +1,10 @@
 """From trial records to network inputs: the front view, gel difference images, scaled action features.
 
 The whole dataset is decoded once into uint8 arrays at the training resolution and cached beside
-it (DIR/cache/inputs_<side>_<key>.npz), since decoding PNGs every iteration would starve a CPU run.
+it (DIR/cache/inputs_<side>_<key>/, one .npy per field), since decoding PNGs every iteration would
+starve a CPU run. The image arrays are memory-mapped from there and subsets of them are row views,
+not copies: a paper-scale dataset's images are 11 GB on a 24 GB machine, and cross-validation holds
+a fold's training, validation and test parts at once.
 The front image is cropped around the grasp point with the dataset's recorded camera model
 (FrontView; perception/front_view.py), or squashed whole for models trained before the crop.
 """
@@ -22,7 +25,7 @@ from ..perception.tactile import difference_image
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
-CACHE_VERSION = 2  # 2: the front view (object crop or full frame) is part of the key
+CACHE_VERSION = 3  # 2: the front view (object crop or full frame) is part of the key; 3: .npy files, mapped
 
 
 def load_side(crop: int) -> int:
@@ -118,10 +121,49 @@ class Inputs:
     kinds: np.ndarray  # N str
 
     def subset(self, mask) -> Inputs:
-        return Inputs(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
+        """The examples where mask (boolean or indices); the images as views of the same rows."""
+        rows = np.flatnonzero(mask) if np.asarray(mask).dtype == bool else np.asarray(mask, np.int64)
+        return Inputs(*(RowView.of(getattr(self, f), rows) if f in IMAGE_FIELDS else getattr(self, f)[rows]
+                        for f in self.__dataclass_fields__))
 
     def __len__(self) -> int:
         return len(self.labels)
+
+
+IMAGE_FIELDS = ("rgb", "gel_left", "gel_right")
+
+
+class RowView:
+    """Rows of an image array (N, S, S, 3), read only when indexed: what Inputs.subset gives for
+    images. Indexing, len, iteration and shape behave as the copied array's would."""
+
+    def __init__(self, base: np.ndarray, rows: np.ndarray) -> None:
+        self.base, self.rows = base, rows
+
+    @classmethod
+    def of(cls, images, rows: np.ndarray) -> RowView:
+        return cls(images.base, images.rows[rows]) if isinstance(images, RowView) else cls(images, rows)
+
+    def __getitem__(self, index) -> np.ndarray:
+        return self.base[self.rows[index]]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self):
+        return (self.base[r] for r in self.rows)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = self.base[self.rows]
+        return out if dtype is None else out.astype(dtype)
+
+    @property
+    def shape(self) -> tuple:
+        return (len(self.rows), *self.base.shape[1:])
+
+    @property
+    def dtype(self):
+        return self.base.dtype
 
 
 DECODE_CHUNK = 32  # records per decoding task: few round trips, a smooth progress bar
@@ -151,31 +193,46 @@ def load_inputs(root: str | Path, model_config, workers: int = 2, progress: bool
     front = FrontView.of(model_config, dataset_camera(reader) if model_config.front_view == "object" else None)
     key = hashlib.sha256(("".join(e["sha256"] for e in reader.entries)
                           + f"{side}/{CACHE_VERSION}/{front.key()}").encode())
-    cache = root / "cache" / f"inputs_{side}_{key.hexdigest()[:12]}.npz"
-    if cache.exists():
-        with np.load(cache, allow_pickle=False) as z:
-            return Inputs(*(z[f] for f in Inputs.__dataclass_fields__))
+    cache = root / "cache" / f"inputs_{side}_{key.hexdigest()[:12]}"
+    if not (cache / "done").exists():
+        _decode_into(cache, root, len(reader), side, front, workers, progress)
+    return Inputs(*(np.load(cache / f"{f}.npy", mmap_mode="r" if f in IMAGE_FIELDS else None, allow_pickle=False)
+                    for f in Inputs.__dataclass_fields__))
+
+
+def _decode_into(cache: Path, root: Path, n: int, side: int, front: FrontView, workers: int, progress: bool) -> None:
+    """Every record decoded straight into the cache's image files (mapped, so the machine needs no
+    memory for them), the small fields after; `done` is written last, so a cut run decodes again."""
+    import shutil
     from contextlib import closing
 
     from tqdm import tqdm
 
     from ..scale.ray_pool import map_unordered
 
-    n, rows = len(reader), [None] * len(reader)
+    tmp = cache.with_name(cache.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    images = {f: np.lib.format.open_memmap(tmp / f"{f}.npy", "w+", np.uint8, (n, side, side, 3)) for f in IMAGE_FIELDS}
+    small: list = [None] * n
     chunks = [(str(root), start, min(start + DECODE_CHUNK, n), side, front) for start in range(0, n, DECODE_CHUNK)]
     with closing(map_unordered(_decode_chunk, chunks, workers)) as decoded, \
             tqdm(total=n, desc="decoding records", disable=not progress) as bar:
         for start, part in decoded:
-            rows[start:start + len(part)] = part
+            for i, (rgb, gl, gr, *rest) in enumerate(part, start=start):
+                images["rgb"][i], images["gel_left"][i], images["gel_right"][i] = rgb, gl, gr
+                small[i] = rest
             bar.update(len(part))
-    cols = list(zip(*rows, strict=True))
-    inputs = Inputs(np.stack(cols[0]), np.stack(cols[1]), np.stack(cols[2]), np.stack(cols[3]).astype(np.float32),
-                    np.array(cols[4], np.float32), np.array(cols[5]), np.array(cols[6]))
-    cache.parent.mkdir(exist_ok=True)
-    tmp = cache.with_suffix(".tmp.npz")
-    np.savez(tmp, **{f: getattr(inputs, f) for f in Inputs.__dataclass_fields__})
+    for array in images.values():
+        array.flush()
+    del images
+    feats, labels, objects, kinds = zip(*small, strict=True)
+    for f, value in (("actions", np.stack(feats).astype(np.float32)), ("labels", np.array(labels, np.float32)),
+                     ("object_ids", np.array(objects)), ("kinds", np.array(kinds))):
+        np.save(tmp / f"{f}.npy", value, allow_pickle=False)
+    (tmp / "done").write_text("")
+    shutil.rmtree(cache, ignore_errors=True)
     tmp.replace(cache)
-    return inputs
 
 
 def load_datasets(roots, model_config, workers: int = 2, progress: bool = True) -> Inputs:
@@ -185,6 +242,8 @@ def load_datasets(roots, model_config, workers: int = 2, progress: bool = True) 
     if not roots:
         raise ValueError("no dataset given")
     parts = [load_inputs(r, model_config, workers, progress) for r in roots]
+    if len(parts) == 1:
+        return parts[0]  # its images stay mapped; several datasets are joined in memory (below)
     return Inputs(*(np.concatenate([getattr(p, f) for p in parts]) for f in Inputs.__dataclass_fields__))
 
 

@@ -1,0 +1,41 @@
+"""The decoded-inputs cache (model/inputs.py): images memory-mapped from DIR/cache, subsets as row views
+that read the same pixels a copy holds, and a cache cut short is decoded again."""
+import numpy as np
+
+from test_ddp_train import _dataset
+from visuotactile_grasp.model.inputs import RowView, load_datasets, load_inputs
+from visuotactile_grasp.model.network import ModelConfig
+
+CONFIG = ModelConfig(variant="tactile_vision", backbone="small", image_size=32)
+
+
+def test_images_are_mapped_from_the_cache_and_subsets_are_views(tmp_path):
+    data = _dataset(tmp_path / "ds", 12)
+    first = load_inputs(data, CONFIG, workers=1, progress=False)
+    (cache,) = (data / "cache").iterdir()
+    assert (cache / "done").exists() and not list((data / "cache").glob("*.tmp"))
+    again = load_datasets([data], CONFIG, workers=1, progress=False)
+    assert isinstance(again.rgb, np.memmap) and not isinstance(again.labels, np.memmap)
+    for f in ("rgb", "gel_left", "gel_right", "actions", "labels", "object_ids", "kinds"):
+        np.testing.assert_array_equal(np.asarray(getattr(again, f)), np.asarray(getattr(first, f)))
+    mask = again.object_ids != "train_001"
+    part = again.subset(mask)
+    assert isinstance(part.gel_left, RowView) and part.gel_left.shape == (int(mask.sum()), 37, 37, 3)
+    np.testing.assert_array_equal(np.asarray(part.gel_left), np.asarray(again.gel_left)[mask])
+    inner = part.subset(np.arange(len(part)) % 2 == 1)  # a view of a view: rows of the same file
+    assert inner.rgb.base is again.rgb
+    np.testing.assert_array_equal(inner.rgb[[0, 2]], np.asarray(again.rgb)[mask][1::2][[0, 2]])
+    np.testing.assert_array_equal(np.stack(list(inner.rgb)), np.asarray(again.rgb)[mask][1::2])
+    np.testing.assert_array_equal(inner.labels, again.labels[mask][1::2])
+
+
+def test_a_cache_cut_short_is_decoded_again(tmp_path):
+    data = _dataset(tmp_path / "ds", 6)
+    whole = load_inputs(data, CONFIG, workers=1, progress=False)
+    (cache,) = (data / "cache").iterdir()
+    (cache / "done").unlink()
+    (cache / "labels.npy").write_bytes(b"")
+    again = load_inputs(data, CONFIG, workers=1, progress=False)
+    assert (cache / "done").exists()
+    np.testing.assert_array_equal(again.labels, whole.labels)
+    np.testing.assert_array_equal(np.asarray(again.rgb), np.asarray(whole.rgb))
