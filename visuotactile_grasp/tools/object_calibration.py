@@ -7,12 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-from ..perception.tactile import CONTACT_DETECTOR
-from ..sim.cell import GEL_MODELS, label_thresholds
+from ..sim.cell import GEL_MODELS
 from ..sim.objects import LIBRARIES, object_ids
 
 # what an attempt's row depends on besides its (policy, object, attempt): a resume must match them
-RESUME_KEYS = ("object_library", "gel_model", "label_thresholds", "contact_detector", "seed")
+RESUME_KEYS = ("object_library", "gel_model", "label", "seed")
 
 NOTE = """Baseline: the paper's cylinder-fit baseline (fitted centroid, 10 N). Best constant force: the
 centroid policy of the sweep that held most often on the set, chosen on the set itself. Oracle
@@ -24,7 +23,7 @@ label) and not seen damaged (procedure/outcome.py). Set rates: bootstrap 95% int
 def run_object_calibration(args) -> int:
     from ..evaluation.experiments import ORACLE, load_rows, missing_tasks, run_tasks, save_rows
     from ..evaluation.object_calibration import calibration, markdown, per_object_markdown
-    from .evaluate import git_commit
+    from .evaluate import git_commit, label_rule
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -34,13 +33,16 @@ def run_object_calibration(args) -> int:
     info = {"command": "vtg " + " ".join(sys.argv[1:]), "commit": git_commit(), "object_library": args.objects_library,
             "attempts_per_object": args.trials, "forces": [10.0] + forces, "seed": args.seed, "workers": args.workers,
             "gel_model": args.gel_model,
-            # how the label reads the gels (sim/mujoco_gels.contact_threshold for calibrated ones)
-            "label_thresholds": label_thresholds(args.gel_model), "contact_detector": CONTACT_DETECTOR}
+            # how the label reads the gels, recorded as evaluate does (sim/mujoco_gels.contact_threshold)
+            "label": label_rule(args.gel_model)}
     tasks = [(p, o, k, False, args.seed) for objs in sets.values() for o in objs for k in range(args.trials)
              for p in policies]
     earlier = out / "provenance.json"  # a resumed run's rows must have been made as this run makes them
     if args.resume and (out / "attempts.jsonl").exists():
         first = json.loads(earlier.read_text()) if earlier.exists() else {}
+        if "label_thresholds" in first:  # written before the label was recorded as evaluate records it
+            first["label"] = {"thresholds": first["label_thresholds"],
+                              "contact_detector": first.get("contact_detector")}
         changed = [k for k in RESUME_KEYS if first.get(k) != info[k]]
         if changed:
             print(f"vtg object-calibration --resume: the rows in {out} were made with other settings "
