@@ -116,3 +116,19 @@ def test_a_cut_feature_file_is_computed_again(tmp_path, monkeypatch):
             assert z["features"].shape[0] == len(inputs)
     finally:
         frozen_features.persist_to(None)
+
+
+def test_keep_probabilities_from_cached_features_are_the_images(monkeypatch):
+    """The lift calibration's keep probabilities (lift_calibration) from the cached stack features equal
+    those computed from the images, so a frozen model's reachable threshold costs no second stack pass."""
+    from visuotactile_grasp.model.lift_calibration import keep_probabilities
+
+    inputs = synthetic_inputs(n=10)
+    torch.manual_seed(3)
+    model = GraspSuccessNet(ModelConfig(variant="tactile_vision", **SMALL)).eval()
+    monkeypatch.setattr(frozen_features, "_memo", {})
+    sweep = np.linspace(5.0, 40.0, 8)
+    cached = keep_probabilities(model, inputs, [1.0, 0.0], sweep, frozen=True)
+    direct = keep_probabilities(model, inputs, [1.0, 0.0], sweep, frozen=False)
+    np.testing.assert_allclose(cached, direct, rtol=1e-5, atol=1e-6)
+    assert len(set(np.round(direct, 6))) > 1  # examples differ, so the comparison compares something

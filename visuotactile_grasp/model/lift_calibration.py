@@ -30,31 +30,42 @@ def planner_sweep() -> tuple[np.ndarray, float]:
 
 
 @torch.inference_mode()
-def keep_probabilities(model, inputs: Inputs, platt, sweep_forces: np.ndarray) -> np.ndarray:
-    """Per example: the best calibrated probability over keeping its grasp at each sweep force."""
+def keep_probabilities(model, inputs: Inputs, platt, sweep_forces: np.ndarray, frozen: bool = False) -> np.ndarray:
+    """Per example: the best calibrated probability over keeping its grasp at each sweep force.
+    frozen: the model's stacks are its frozen ImageNet ones, whose features are cached (frozen_features)."""
+    from .frozen_features import stack_feature_table
+
     model.eval()
     device = next(model.parameters()).device
     cfg, a, b = model.config, *platt
     out = np.zeros(len(inputs))
+    table = stack_feature_table(model, inputs, device) if frozen and len(inputs) else None
+
     def images(batch, i, diff):
         return to_tensor_images(batch[i:i + 1], cfg.image_size, None, diff=diff).to(device)
 
-    for i in range(len(inputs)):
+    def image_part(i):
+        if table is not None:
+            return model.fuse_image(table[i:i + 1])
         rgb = images(inputs.rgb, i, False) if cfg.uses_vision else None
         gl, gr = ((images(inputs.gel_left, i, True), images(inputs.gel_right, i, True)) if cfg.uses_tactile
                   else (None, None))
+        return model.image_features(rgb, gl, gr)
+
+    for i in range(len(inputs)):
         pose, force = pose_and_force(inputs.actions[i])
         keep = np.zeros((len(sweep_forces), 5))
         keep[:, 4] = sweep_forces - force  # the planner's keep-the-grasp candidates: no motion, another force
         feats = action_features(keep, pose, np.zeros((len(sweep_forces), 3)), np.full(len(sweep_forces), force))
-        logits = model.score(model.image_features(rgb, gl, gr), torch.from_numpy(feats).to(device))
+        logits = model.score(image_part(i), torch.from_numpy(feats).to(device))
         out[i] = float(np.max(sigmoid(a * logits.float().cpu().numpy() + b)))
     return out
 
 
 def reachable_lift(model, validation: Inputs, platt, sweep_forces: np.ndarray, paper_threshold: float,
-                   quantile: float = 0.5, min_held: int = MIN_HELD) -> dict:
-    """model.json's "lift" entry: the threshold the reachable rule uses and what it was measured on."""
+                   quantile: float = 0.5, min_held: int = MIN_HELD, frozen: bool = False) -> dict:
+    """model.json's "lift" entry: the threshold the reachable rule uses and what it was measured on.
+    frozen: see keep_probabilities."""
     held = (validation.kinds == "zero_motion") & (validation.labels > 0.5)
     entry = {"rule": "reachable", "paper_threshold": float(paper_threshold), "quantile": float(quantile),
              "measured_on": "validation objects, zero-motion examples that held", "examples": int(held.sum()),
@@ -62,13 +73,13 @@ def reachable_lift(model, validation: Inputs, platt, sweep_forces: np.ndarray, p
     if held.sum() < max(min_held, 1):
         return {**entry, "threshold": None, "why": f"{int(held.sum())} zero-motion examples held on the validation "
                 f"objects, fewer than {max(min_held, 1)}"}
-    keep = keep_probabilities(model, validation.subset(held), platt, sweep_forces)
+    keep = keep_probabilities(model, validation.subset(held), platt, sweep_forces, frozen)
     measured = float(np.quantile(keep, quantile))
     threshold = min(float(paper_threshold), measured)
     # how informative lifting above it was on the same objects: the hold rate of the zero-motion
     # grasps it would lift against all of them (a threshold is only as good as this precision)
     zero = validation.kinds == "zero_motion"
-    every = keep_probabilities(model, validation.subset(zero), platt, sweep_forces)
+    every = keep_probabilities(model, validation.subset(zero), platt, sweep_forces, frozen)
     labels = validation.labels[zero] > 0.5
     above = every > threshold
     return {**entry, "measured": measured, "threshold": threshold,

@@ -237,7 +237,8 @@ def calibrate(model, va: Inputs, cfg: TrainConfig, run_dir: Path) -> dict:
     sweep, paper_threshold = planner_sweep()
     return {"platt": [a, b], "val_raw": metrics(sigmoid(logits), va.labels),
             "val_calibrated": metrics(sigmoid(a * logits + b), va.labels),
-            "lift": reachable_lift(model, va, [a, b], sweep, paper_threshold, cfg.lift_quantile)}
+            "lift": reachable_lift(model, va, [a, b], sweep, paper_threshold, cfg.lift_quantile,
+                                   frozen=cfg.frozen_stacks)}
 
 
 def recalibrate(run_dir: str | Path, inputs: Inputs) -> dict:
