@@ -23,7 +23,7 @@ def test_images_are_mapped_from_the_cache_and_subsets_are_views(tmp_path):
     assert isinstance(part.gel_left, RowView) and part.gel_left.shape == (int(mask.sum()), 37, 37, 3)
     np.testing.assert_array_equal(np.asarray(part.gel_left), np.asarray(again.gel_left)[mask])
     inner = part.subset(np.arange(len(part)) % 2 == 1)  # a view of a view: rows of the same file
-    assert inner.rgb.base is again.rgb
+    assert inner.rgb.parts == (again.rgb,)
     np.testing.assert_array_equal(inner.rgb[[0, 2]], np.asarray(again.rgb)[mask][1::2][[0, 2]])
     np.testing.assert_array_equal(np.stack(list(inner.rgb)), np.asarray(again.rgb)[mask][1::2])
     np.testing.assert_array_equal(inner.labels, again.labels[mask][1::2])
@@ -39,3 +39,20 @@ def test_a_cache_cut_short_is_decoded_again(tmp_path):
     assert (cache / "done").exists()
     np.testing.assert_array_equal(again.labels, whole.labels)
     np.testing.assert_array_equal(np.asarray(again.rgb), np.asarray(whole.rgb))
+
+
+def test_several_datasets_are_one_view_over_their_files(tmp_path):
+    """--data A --data B (random and on-policy data, as the paper retrained): the images stay mapped in
+    each dataset's cache, and every way of reading them gives the concatenated arrays' pixels."""
+    a, b = _dataset(tmp_path / "a", 5), _dataset(tmp_path / "b", 7)
+    one, two = (load_inputs(d, CONFIG, workers=1, progress=False) for d in (a, b))
+    both = load_datasets([a, b], CONFIG, workers=1, progress=False)
+    assert isinstance(both.gel_right, RowView) and len(both.gel_right.parts) == 2 and len(both) == 12
+    whole = np.concatenate([np.asarray(one.gel_right), np.asarray(two.gel_right)])
+    np.testing.assert_array_equal(np.asarray(both.gel_right), whole)
+    np.testing.assert_array_equal(both.gel_right[[11, 0, 5, 4]], whole[[11, 0, 5, 4]])
+    np.testing.assert_array_equal(both.gel_right[6], whole[6])
+    np.testing.assert_array_equal(both.gel_right[3:9], whole[3:9])
+    part = both.subset(np.arange(12) % 3 != 0)
+    np.testing.assert_array_equal(np.stack(list(part.gel_right)), whole[np.arange(12) % 3 != 0])
+    np.testing.assert_array_equal(part.labels, np.concatenate([one.labels, two.labels])[np.arange(12) % 3 != 0])

@@ -134,36 +134,59 @@ IMAGE_FIELDS = ("rgb", "gel_left", "gel_right")
 
 
 class RowView:
-    """Rows of an image array (N, S, S, 3), read only when indexed: what Inputs.subset gives for
-    images. Indexing, len, iteration and shape behave as the copied array's would."""
+    """Rows of one or more image arrays (N_i, S, S, 3) taken as one, read only when indexed: what
+    Inputs.subset gives for images, and load_datasets for several datasets. Indexing, len, iteration
+    and shape behave as those of the copied, concatenated array."""
 
-    def __init__(self, base: np.ndarray, rows: np.ndarray) -> None:
-        self.base, self.rows = base, rows
+    def __init__(self, parts: tuple, rows: np.ndarray) -> None:
+        self.parts, self.rows = tuple(parts), np.asarray(rows, np.int64)
+        self._starts = np.cumsum([0] + [len(p) for p in self.parts])
 
     @classmethod
     def of(cls, images, rows: np.ndarray) -> RowView:
-        return cls(images.base, images.rows[rows]) if isinstance(images, RowView) else cls(images, rows)
+        return cls(images.parts, images.rows[rows]) if isinstance(images, RowView) else cls((images,), rows)
+
+    @classmethod
+    def joined(cls, arrays) -> RowView:
+        """The arrays (or views) one after another."""
+        views = [a if isinstance(a, RowView) else cls((a,), np.arange(len(a))) for a in arrays]
+        offsets = np.cumsum([0] + [v._starts[-1] for v in views])  # rows of each view's parts before it
+        return cls(tuple(p for v in views for p in v.parts),
+                   np.concatenate([v.rows + off for v, off in zip(views, offsets, strict=False)]))
+
+    def _read(self, rows) -> np.ndarray:
+        if len(self.parts) == 1:
+            return self.parts[0][rows]
+        rows = np.asarray(rows)
+        part = np.searchsorted(self._starts, rows, side="right") - 1
+        if rows.ndim == 0:
+            return self.parts[int(part)][int(rows) - self._starts[part]]
+        out = np.empty((len(rows), *self.parts[0].shape[1:]), self.parts[0].dtype)
+        for k in np.unique(part):
+            mine = part == k
+            out[mine] = self.parts[k][rows[mine] - self._starts[k]]
+        return out
 
     def __getitem__(self, index) -> np.ndarray:
-        return self.base[self.rows[index]]
+        return self._read(self.rows[index])
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def __iter__(self):
-        return (self.base[r] for r in self.rows)
+        return (self._read(r) for r in self.rows)
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        out = self.base[self.rows]
+        out = self._read(self.rows)
         return out if dtype is None else out.astype(dtype)
 
     @property
     def shape(self) -> tuple:
-        return (len(self.rows), *self.base.shape[1:])
+        return (len(self.rows), *self.parts[0].shape[1:])
 
     @property
     def dtype(self):
-        return self.base.dtype
+        return self.parts[0].dtype
 
 
 DECODE_CHUNK = 32  # records per decoding task: few round trips, a smooth progress bar
@@ -243,8 +266,10 @@ def load_datasets(roots, model_config, workers: int = 2, progress: bool = True) 
         raise ValueError("no dataset given")
     parts = [load_inputs(r, model_config, workers, progress) for r in roots]
     if len(parts) == 1:
-        return parts[0]  # its images stay mapped; several datasets are joined in memory (below)
-    return Inputs(*(np.concatenate([getattr(p, f) for p in parts]) for f in Inputs.__dataclass_fields__))
+        return parts[0]
+    # the images stay in their files (one view over all), the small fields are joined
+    return Inputs(*(RowView.joined([getattr(p, f) for p in parts]) if f in IMAGE_FIELDS
+                    else np.concatenate([getattr(p, f) for p in parts]) for f in Inputs.__dataclass_fields__))
 
 
 def to_tensor_images(batch: np.ndarray, crop: int, rng: np.random.Generator | None, diff: bool):
