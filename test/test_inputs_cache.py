@@ -1,6 +1,7 @@
 """The decoded-inputs cache (model/inputs.py): images memory-mapped from DIR/cache, subsets as row views
 that read the same pixels a copy holds, and a cache cut short is decoded again."""
 import numpy as np
+import pytest
 
 from test_ddp_train import _dataset
 from visuotactile_grasp.model.inputs import RowView, load_datasets, load_inputs
@@ -9,10 +10,15 @@ from visuotactile_grasp.model.network import ModelConfig
 CONFIG = ModelConfig(variant="tactile_vision", backbone="small", image_size=32)
 
 
+def _cache_folder(data):
+    (folder,) = [p for p in (data / "cache").iterdir() if p.is_dir()]
+    return folder
+
+
 def test_images_are_mapped_from_the_cache_and_subsets_are_views(tmp_path):
     data = _dataset(tmp_path / "ds", 12)
     first = load_inputs(data, CONFIG, workers=1, progress=False)
-    (cache,) = (data / "cache").iterdir()
+    cache = _cache_folder(data)
     assert (cache / "done").exists() and not list((data / "cache").glob("*.tmp"))
     again = load_datasets([data], CONFIG, workers=1, progress=False)
     assert isinstance(again.rgb, np.memmap) and not isinstance(again.labels, np.memmap)
@@ -32,7 +38,7 @@ def test_images_are_mapped_from_the_cache_and_subsets_are_views(tmp_path):
 def test_a_cache_cut_short_is_decoded_again(tmp_path):
     data = _dataset(tmp_path / "ds", 6)
     whole = load_inputs(data, CONFIG, workers=1, progress=False)
-    (cache,) = (data / "cache").iterdir()
+    cache = _cache_folder(data)
     (cache / "done").unlink()
     (cache / "labels.npy").write_bytes(b"")
     again = load_inputs(data, CONFIG, workers=1, progress=False)
@@ -56,3 +62,47 @@ def test_several_datasets_are_one_view_over_their_files(tmp_path):
     part = both.subset(np.arange(12) % 3 != 0)
     np.testing.assert_array_equal(np.stack(list(part.gel_right)), whole[np.arange(12) % 3 != 0])
     np.testing.assert_array_equal(part.labels, np.concatenate([one.labels, two.labels])[np.arange(12) % 3 != 0])
+
+
+def test_views_take_rows_as_arrays_do_and_refuse_what_arrays_refuse(tmp_path):
+    images = np.arange(5 * 2 * 2 * 3, dtype=np.uint8).reshape(5, 2, 2, 3)
+    other = images + 100
+    view = RowView.joined([other, RowView.of(images, np.array([-1, 0]))])  # a negative row: the last, as in arrays
+    np.testing.assert_array_equal(np.asarray(view), np.concatenate([other, images[[-1, 0]]]))
+    with pytest.raises(IndexError):
+        RowView((images,), [5])
+    data = _dataset(tmp_path / "ds", 6)
+    inputs = load_inputs(data, CONFIG, workers=1, progress=False)
+    with pytest.raises(IndexError):
+        inputs.subset(np.array([True, False]))  # a mask of another length
+    np.testing.assert_array_equal(inputs.subset(np.array([-1])).labels, inputs.labels[-1:])
+
+
+def test_a_second_decoder_waits_for_the_first_and_reads_its_cache(tmp_path, monkeypatch):
+    """Two trainings started at once on a new dataset: one decodes under the cache's lock, the other
+    finds `done` once it holds the lock and decodes nothing."""
+    import fcntl
+    import shutil
+    import threading
+
+    from visuotactile_grasp.model import inputs as inputs_module
+
+    data = _dataset(tmp_path / "ds", 6)
+    first = load_inputs(data, CONFIG, workers=1, progress=False)
+    cache = _cache_folder(data)
+    kept = tmp_path / "kept"
+    shutil.move(cache, kept)  # as if not decoded yet; the first decoder's result, put in place below
+    decoded = []
+    monkeypatch.setattr(inputs_module, "_decode_into", lambda *args, **kwargs: decoded.append(args))
+    result = {}
+    with open(data / "cache" / f"{cache.name}.lock", "w") as held:  # the first decoder, at work
+        fcntl.flock(held, fcntl.LOCK_EX)
+        waiter = threading.Thread(target=lambda: result.update(x=load_inputs(data, CONFIG, workers=1,
+                                                                            progress=False)))
+        waiter.start()
+        waiter.join(timeout=1.0)
+        assert waiter.is_alive()  # held at the lock, not decoding beside it
+        shutil.move(kept, cache)  # the first decoder's rename
+    waiter.join(timeout=60)
+    assert not decoded  # it read the first decoder's cache
+    np.testing.assert_array_equal(result["x"].labels, first.labels)

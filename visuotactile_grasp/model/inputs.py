@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +123,10 @@ class Inputs:
 
     def subset(self, mask) -> Inputs:
         """The examples where mask (boolean or indices); the images as views of the same rows."""
-        rows = np.flatnonzero(mask) if np.asarray(mask).dtype == bool else np.asarray(mask, np.int64)
+        mask = np.asarray(mask)
+        if mask.dtype == bool and mask.shape != (len(self),):
+            raise IndexError(f"a mask of {mask.shape} for {len(self)} examples")
+        rows = np.flatnonzero(mask) if mask.dtype == bool else np.where(mask < 0, mask + len(self), mask)
         return Inputs(*(RowView.of(getattr(self, f), rows) if f in IMAGE_FIELDS else getattr(self, f)[rows]
                         for f in self.__dataclass_fields__))
 
@@ -139,8 +143,13 @@ class RowView:
     and shape behave as those of the copied, concatenated array."""
 
     def __init__(self, parts: tuple, rows: np.ndarray) -> None:
-        self.parts, self.rows = tuple(parts), np.asarray(rows, np.int64)
+        self.parts = tuple(parts)
         self._starts = np.cumsum([0] + [len(p) for p in self.parts])
+        rows = np.asarray(rows, np.int64)
+        rows = np.where(rows < 0, rows + self._starts[-1], rows)  # as an array's negative indices
+        if rows.size and (rows.min() < 0 or rows.max() >= self._starts[-1]):
+            raise IndexError(f"rows outside the {self._starts[-1]} of the arrays")
+        self.rows = rows
 
     @classmethod
     def of(cls, images, rows: np.ndarray) -> RowView:
@@ -218,7 +227,14 @@ def load_inputs(root: str | Path, model_config, workers: int = 2, progress: bool
                           + f"{side}/{CACHE_VERSION}/{front.key()}").encode())
     cache = root / "cache" / f"inputs_{side}_{key.hexdigest()[:12]}"
     if not (cache / "done").exists():
-        _decode_into(cache, root, len(reader), side, front, workers, progress)
+        import fcntl
+
+        cache.parent.mkdir(exist_ok=True)
+        # one decoder at a time (two trainings started on a new dataset): the second waits, then reads
+        with open(cache.parent / f"{cache.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (cache / "done").exists():
+                _decode_into(cache, root, len(reader), side, front, workers, progress)
     return Inputs(*(np.load(cache / f"{f}.npy", mmap_mode="r" if f in IMAGE_FIELDS else None, allow_pickle=False)
                     for f in Inputs.__dataclass_fields__))
 
@@ -233,10 +249,20 @@ def _decode_into(cache: Path, root: Path, n: int, side: int, front: FrontView, w
 
     from ..scale.ray_pool import map_unordered
 
+    for stale in cache.parent.glob(f"inputs_{side}_*"):  # a cut decode's folder, or other keys' and versions' caches
+        if stale.name != cache.name and not stale.name.endswith(".lock"):
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            else:
+                stale.unlink()
     tmp = cache.with_name(cache.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
     tmp.mkdir(parents=True)
     images = {f: np.lib.format.open_memmap(tmp / f"{f}.npy", "w+", np.uint8, (n, side, side, 3)) for f in IMAGE_FIELDS}
+    for f in IMAGE_FIELDS:  # the space taken now: a full disk is an OSError here, not a SIGBUS mid-decode
+        with open(tmp / f"{f}.npy", "r+b") as fd:
+            os.posix_fallocate(fd.fileno(), 0, os.fstat(fd.fileno()).st_size)
     small: list = [None] * n
     chunks = [(str(root), start, min(start + DECODE_CHUNK, n), side, front) for start in range(0, n, DECODE_CHUNK)]
     with closing(map_unordered(_decode_chunk, chunks, workers)) as decoded, \
@@ -254,7 +280,6 @@ def _decode_into(cache: Path, root: Path, n: int, side: int, front: FrontView, w
                      ("object_ids", np.array(objects)), ("kinds", np.array(kinds))):
         np.save(tmp / f"{f}.npy", value, allow_pickle=False)
     (tmp / "done").write_text("")
-    shutil.rmtree(cache, ignore_errors=True)
     tmp.replace(cache)
 
 
