@@ -249,12 +249,12 @@ def _decode_into(cache: Path, root: Path, n: int, side: int, front: FrontView, w
 
     from ..scale.ray_pool import map_unordered
 
-    for stale in cache.parent.glob(f"inputs_{side}_*"):  # a cut decode's folder, or other keys' and versions' caches
-        if stale.name != cache.name and not stale.name.endswith(".lock"):
-            if stale.is_dir():
-                shutil.rmtree(stale)
-            else:
-                stale.unlink()
+    # a cut decode's folder and version 2's single files go; other keys' caches (another front view) stay
+    for stale in [*cache.parent.glob("inputs_*.tmp"), *cache.parent.glob("inputs_*.npz")]:
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     tmp = cache.with_name(cache.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
