@@ -249,12 +249,8 @@ def _decode_into(cache: Path, root: Path, n: int, side: int, front: FrontView, w
 
     from ..scale.ray_pool import map_unordered
 
-    # a cut decode's folder and version 2's single files go; other keys' caches (another front view) stay
-    for stale in [*cache.parent.glob("inputs_*.tmp"), *cache.parent.glob("inputs_*.npz")]:
-        if stale.is_dir():
-            shutil.rmtree(stale)
-        else:
-            stale.unlink()
+    for stale in cache.parent.glob("inputs_*.npz"):  # version 2's caches; other keys' (another front view) stay
+        stale.unlink()
     tmp = cache.with_name(cache.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.rmtree(cache, ignore_errors=True)
