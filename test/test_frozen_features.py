@@ -35,7 +35,7 @@ def test_cached_features_are_the_planners_and_shared_across_variants():
     inputs = synthetic_inputs(n=40)
     torch.manual_seed(0)
     model = GraspSuccessNet(ModelConfig(variant="tactile_vision", **SMALL)).eval()
-    frozen_features._memo.clear()
+    frozen_features.forget()
     table = frozen_features.stack_feature_table(model, inputs, torch.device("cpu"))
     idx = np.arange(len(inputs))
     with torch.inference_mode():
@@ -54,21 +54,21 @@ def test_cached_features_are_the_planners_and_shared_across_variants():
 
 
 def test_features_kept_on_disk_serve_the_next_run_and_predictions(tmp_path, monkeypatch):
-    """persist_to: a second process (here: an emptied memo) reads the features back instead of running
-    the stacks, and the logits from cached features are the ones the images give."""
+    """kept_in: a second run (here: a forgotten memory cache) reads the features back instead of running
+    the stacks, and the logits from cached features are the ones the images give; outside the block
+    nothing is kept (vtg train called in a process does not leave its folder set)."""
     from visuotactile_grasp.model.train import predict_logits
 
     inputs = synthetic_inputs(n=24)
     torch.manual_seed(1)
     model = GraspSuccessNet(ModelConfig(variant="tactile_vision", **SMALL)).eval()
     monkeypatch.setattr(frozen_features, "_memo", {})
-    frozen_features.persist_to(tmp_path)
-    try:
+    with frozen_features.kept_in(tmp_path):
         first = frozen_features.stack_feature_table(model, inputs, torch.device("cpu"))
-        assert len(list(tmp_path.glob("stack_features_*.npz"))) == 2  # the vision stack and the shared gel stack
-        monkeypatch.setattr(frozen_features, "_memo", {})
-        frozen_features.persist_to(tmp_path)
-
+    assert len(list(tmp_path.glob("stack_features_*.npz"))) == 2  # the vision stack and the shared gel stack
+    assert frozen_features._disk["folder"] is None
+    frozen_features.forget()
+    with frozen_features.kept_in(tmp_path):
         def no_forward(*_):
             raise AssertionError("a stack ran although its features were on disk")
         hooks = [s.register_forward_pre_hook(no_forward) for s in model.image_stacks()]
@@ -87,8 +87,8 @@ def test_features_kept_on_disk_serve_the_next_run_and_predictions(tmp_path, monk
         assert not torch.allclose(changed[:, :third], first[:, :third])
         torch.testing.assert_close(changed[:, third:], first[:, third:])  # the gel stack is unchanged
         assert len(list(tmp_path.glob("stack_features_*.npz"))) == 3
-    finally:
-        frozen_features.persist_to(None)
+        frozen_features.forget()  # forgotten mid-block (a benchmark does it): the next save still works
+        frozen_features.stack_feature_table(model, inputs.subset(np.arange(len(inputs)) < 5), torch.device("cpu"))
 
 
 def test_a_cut_feature_file_is_computed_again(tmp_path, monkeypatch):
@@ -100,22 +100,18 @@ def test_a_cut_feature_file_is_computed_again(tmp_path, monkeypatch):
     monkeypatch.setattr(frozen_features, "_memo", {})
     monkeypatch.setattr(frozen_features, "BATCH", 4)
     monkeypatch.setattr(frozen_features, "SAVE_EVERY", 2)
-    frozen_features.persist_to(tmp_path)
-    try:
+    with frozen_features.kept_in(tmp_path):
         first = frozen_features.stack_feature_table(model, inputs, torch.device("cpu"))
-        (path,) = tmp_path.glob("stack_features_*.npz")
-        with np.load(path) as z:
-            assert z["features"].shape[0] == len(inputs)
-        path.write_bytes(path.read_bytes()[:100])
-        monkeypatch.setattr(frozen_features, "_memo", {})
-        frozen_features.persist_to(tmp_path)
-        with pytest.warns(UserWarning, match="computed again"):
-            again = frozen_features.stack_feature_table(model, inputs, torch.device("cpu"))
-        torch.testing.assert_close(again, first)
-        with np.load(path) as z:  # written whole again
-            assert z["features"].shape[0] == len(inputs)
-    finally:
-        frozen_features.persist_to(None)
+    (path,) = tmp_path.glob("stack_features_*.npz")
+    with np.load(path) as z:
+        assert z["features"].shape[0] == len(inputs)
+    path.write_bytes(path.read_bytes()[:100])
+    frozen_features.forget()
+    with frozen_features.kept_in(tmp_path), pytest.warns(UserWarning, match="computed again"):
+        again = frozen_features.stack_feature_table(model, inputs, torch.device("cpu"))
+    torch.testing.assert_close(again, first)
+    with np.load(path) as z:  # written whole again
+        assert z["features"].shape[0] == len(inputs)
 
 
 def test_keep_probabilities_from_cached_features_are_the_images(monkeypatch):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 import warnings
 import zipfile
 from pathlib import Path
@@ -26,20 +27,31 @@ from .inputs import Inputs, to_tensor_images
 # share every image's features (a paper-scale dataset: 58,000 images x 1,280 floats, about 300 MB)
 _memo: dict = {}
 BATCH = 64
-# and on disk, where persist_to names a folder: one file per stack (its weights' digest), so a second
+# and on disk, within kept_in(folder): one file per stack (its weights' digest), so a second
 # `vtg train` or `vtg crossval` on the same data computes nothing again (Lite0 on 2 CPU cores: ~20 img/s)
 _disk: dict = {"folder": None, "rows": {}}  # rows: stack key -> {memo key: image digest} in its file
 SAVE_EVERY = 50  # batches: an interrupted run keeps most of what it computed
 FEATURE_VERSION = 1  # raise it when what a feature row means changes outside the files _code_digest reads
 
 
-def persist_to(folder: str | Path | None) -> None:
-    """Keep the features of every stack in folder (DIR/cache of the dataset, say) as well as in memory.
-    The keys are digests of the stack (its weights, and the code that turns an image into its features)
-    and of each image, so the folder may hold any dataset's features and a changed stack, image or
-    preprocessing is not served an old row. Only a cache: a file that cannot be read is computed
-    again, and one that cannot be written is said once and not kept."""
-    _disk["folder"] = Path(folder) if folder is not None else None
+@contextmanager
+def kept_in(folder: str | Path):
+    """Within: the features of every stack are kept in folder (DIR/cache of the dataset, say) as well as
+    in memory, and read from there first. The keys are digests of the stack (its weights, and the code
+    that turns an image into its features) and of each image, so the folder may hold any dataset's
+    features and a changed stack, image or preprocessing is not served an old row. Only a cache: a file
+    that cannot be read is computed again, and one that cannot be written is said once and not kept."""
+    before = dict(_disk)
+    _disk.update(folder=Path(folder), rows={})
+    try:
+        yield
+    finally:
+        _disk.update(before)
+
+
+def forget() -> None:
+    """Empty the memory cache (benchmarks and tests; the files stay)."""
+    _memo.clear()
     _disk["rows"] = {}
 
 
@@ -74,7 +86,7 @@ def _save_to_disk(stack_key: bytes) -> None:
     if not rows:
         return
     path = _disk_file(stack_key)
-    keys = list(rows)
+    keys = [k for k in rows if k in _memo]  # a row forgotten since (forget) is not written
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")  # DDP ranks may write the same stack's file
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

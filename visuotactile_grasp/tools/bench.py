@@ -117,7 +117,7 @@ def bench_train(backbones=("efficientnet_lite0",), examples: int = 128, iteratio
         finetune = iterations * batch / (time.perf_counter() - t0)
         frozen_features.freeze_stacks(model)
         opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-4)
-        frozen_features._memo.clear()
+        frozen_features.forget()
         t0 = time.perf_counter()
         table = frozen_features.stack_feature_table(model, inputs, device)
         images_s = 3 * examples / (time.perf_counter() - t0)

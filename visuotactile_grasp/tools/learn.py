@@ -135,7 +135,6 @@ def train_rank(args) -> int:
     if rank > 0:  # rank 0 decodes a new dataset into its cache first; the others then only read it
         dist.barrier()
     inputs = load_datasets(args.data, model_cfg, workers=args.workers, progress=rank == 0)
-    keep_stack_features(args)
     if rank == 0 and world > 1:
         dist.barrier()
         print(f"{world} processes, {train_cfg.batch_size // world} examples of each batch of "
@@ -144,8 +143,9 @@ def train_rank(args) -> int:
         print(f"{len(inputs)} examples from {len(set(inputs.object_ids.tolist()))} objects; "
               f"{'; '.join(GraspSuccessNet(model_cfg).init_notes)}")
     t0 = time.monotonic()
-    meta = train(inputs, model_cfg, train_cfg, args.out, resume=args.resume, progress=rank == 0,
-                 data=dataset_provenance(args.data, inputs))
+    with stack_features_kept(args):
+        meta = train(inputs, model_cfg, train_cfg, args.out, resume=args.resume, progress=rank == 0,
+                     data=dataset_provenance(args.data, inputs))
     if rank == 0:
         print(json.dumps({k: meta.get(k) for k in ("platt", "val_raw", "val_calibrated", "lift", "examples_per_s")},
                          indent=1))
@@ -153,12 +153,12 @@ def train_rank(args) -> int:
     return 0
 
 
-def keep_stack_features(args) -> None:
+def stack_features_kept(args):
     """Frozen stacks' features computed for this data are kept beside its decoded inputs (the first
     dataset's cache folder), so the next run on it (another variant, the vision model) reuses them."""
     from ..model import frozen_features
 
-    frozen_features.persist_to(Path(args.data[0]) / "cache")
+    return frozen_features.kept_in(Path(args.data[0]) / "cache")
 
 
 def run_calibrate(args) -> int:
@@ -183,7 +183,6 @@ def run_crossval(args) -> int:
     from .evaluate import git_commit
 
     inputs = load_datasets(args.data, configs(args, "tactile_vision")[0], workers=args.workers)
-    keep_stack_features(args)
     model_cfg, train_cfg = configs(args, "tactile_vision")
     data = dataset_provenance(args.data, inputs)
     shape = {k: v for k, v in model_cfg.to_dict().items() if k not in ("variant", "pretrained")}
@@ -191,6 +190,8 @@ def run_crossval(args) -> int:
               f"- model: {json.dumps(shape)}\n"
               f"- training: {json.dumps(asdict(train_cfg))}\n- data: `{data['dir']}`, {data['examples']} examples "
               f"{data['examples_by_kind']}, {data['objects']} objects, collection {json.dumps(data['collection'])}\n")
-    summary = crossval(inputs, model_cfg, train_cfg, args.out, k=args.folds, variants=ROWS, header=header, data=data)
+    with stack_features_kept(args):
+        summary = crossval(inputs, model_cfg, train_cfg, args.out, k=args.folds, variants=ROWS, header=header,
+                           data=data)
     print((__import__("pathlib").Path(args.out) / "table1.md").read_text())
     return 0 if summary else 1
