@@ -11,6 +11,7 @@ which was done, in model.json.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from contextlib import contextmanager
@@ -109,9 +110,12 @@ def freeze_stacks(model) -> None:
         stack.eval()
 
 
+@functools.cache
 def _code_digest() -> bytes:
     """The code between an image and its features: the preprocessing (inputs.py: normalisation, crop)
-    and the stacks (network.py, efficientnet_lite.py); a change to either makes every row a new one."""
+    and the stacks (network.py, efficientnet_lite.py); a change to either makes every row a new one.
+    Read once per process, when this module is imported (with those): the files are what this process runs,
+    not what an editor has made of them since (a run of hours keyed its rows three ways otherwise)."""
     from . import efficientnet_lite, inputs, network
 
     h = hashlib.sha256(f"features/{FEATURE_VERSION}".encode())
@@ -178,3 +182,6 @@ def stack_feature_table(model, inputs: Inputs, device, progress: bool = False) -
         for s, mode in zip(model.image_stacks(), was_training, strict=True):
             s.train(mode)
     return torch.cat(parts, dim=1).to(device)
+
+
+_code_digest()  # now, at import: the modules it reads are imported with it (network, efficientnet_lite, inputs)
