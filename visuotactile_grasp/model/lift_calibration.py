@@ -73,14 +73,15 @@ def reachable_lift(model, validation: Inputs, platt, sweep_forces: np.ndarray, p
     if held.sum() < max(min_held, 1):
         return {**entry, "threshold": None, "why": f"{int(held.sum())} zero-motion examples held on the validation "
                 f"objects, fewer than {max(min_held, 1)}"}
-    keep = keep_probabilities(model, validation.subset(held), platt, sweep_forces, frozen)
+    # every zero-motion example once (those that held are among them, and each example's value is its own)
+    zero = validation.kinds == "zero_motion"
+    every = keep_probabilities(model, validation.subset(zero), platt, sweep_forces, frozen)
+    labels = validation.labels[zero] > 0.5
+    keep = every[labels]
     measured = float(np.quantile(keep, quantile))
     threshold = min(float(paper_threshold), measured)
     # how informative lifting above it was on the same objects: the hold rate of the zero-motion
     # grasps it would lift against all of them (a threshold is only as good as this precision)
-    zero = validation.kinds == "zero_motion"
-    every = keep_probabilities(model, validation.subset(zero), platt, sweep_forces, frozen)
-    labels = validation.labels[zero] > 0.5
     above = every > threshold
     return {**entry, "measured": measured, "threshold": threshold,
             "held_rate_above": float(labels[above].mean()) if above.any() else None,
