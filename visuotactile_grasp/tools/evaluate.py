@@ -78,7 +78,7 @@ def run_evaluate(args) -> int:
         checkpoints["vision"] = args.vision
     forces = [float(f) for f in args.constant_forces.split(",") if f]
     policies = policy_names(checkpoints, forces, force_only=not args.no_force_only)
-    sets = {s: object_ids(s)[: args.objects_per_set or None] for s in args.sets.split(",")}
+    sets = {s: evaluation_objects(s, args.tactile_vision)[: args.objects_per_set or None] for s in args.sets.split(",")}
     candidates = planner_candidates()  # the regrasp_planner parameters; the options below override it
     if args.candidates is not None:
         candidates["n_random"] = args.candidates - candidates["n_force_sweep"]
@@ -167,13 +167,27 @@ def _journal(path: Path, kept: list[dict]) -> Path:
     return path
 
 
+def evaluation_objects(name: str, tactile_vision_run: str) -> list[str]:
+    """A set's objects: easy, hard, train (sim/objects.py), or val: the objects the tactile+vision checkpoint
+    held out for validation (its model.json), unseen by it but drawn like its training objects, which tells
+    an unseen-object failure from a failure of the attempt procedure itself."""
+    if name != "val":
+        return object_ids(name)
+    val = json.loads((Path(tactile_vision_run) / "model.json").read_text()).get("val_objects")
+    if not val:
+        raise SystemExit(f"vtg evaluate --sets val: {tactile_vision_run}/model.json names no validation objects")
+    return list(val)
+
+
 def add_args(p) -> None:
     from .worker_args import add_worker_args
 
     p.add_argument("--sim", action="store_true", help="on the simulated cell (the only choice here)")
     p.add_argument("--tactile-vision", required=True, help="run folder of a trained tactile_vision model")
     p.add_argument("--vision", help="run folder of a trained vision-only model")
-    p.add_argument("--sets", default="easy,hard")
+    p.add_argument("--sets", default="easy,hard",
+                   help="comma-separated object sets: easy, hard, train, or val (the tactile+vision checkpoint's "
+                   "validation objects)")
     p.add_argument("--objects-per-set", type=int, default=0, help="0: all 11")
     p.add_argument("--trials", type=int, default=20, help="attempts per object and policy")
     p.add_argument("--constant-forces", default="20,30,40",
