@@ -218,3 +218,14 @@ def test_resume_after_a_run_killed_mid_row(tmp_path):
     path.write_text('{"policy": "a", "obj\n{"policy": "a", "object_id": "easy_00", "trial": 0}\n')
     with pytest.raises(ValueError, match="line 1"):
         load_rows(path)
+
+
+def test_the_val_set_is_the_checkpoints_own_validation_objects(tmp_path):
+    from visuotactile_grasp.tools.evaluate import evaluation_objects
+
+    (tmp_path / "model.json").write_text('{"val_objects": ["train_004", "train_011"]}')
+    assert evaluation_objects("val", str(tmp_path)) == ["train_004", "train_011"]
+    assert evaluation_objects("hard", str(tmp_path))[0] == "hard_00"
+    (tmp_path / "model.json").write_text("{}")
+    with pytest.raises(SystemExit, match="names no validation objects"):
+        evaluation_objects("val", str(tmp_path))
