@@ -29,9 +29,11 @@ def outcome(row: dict) -> str:
 def cause_table(rows: list[dict]) -> list[str]:
     out = ["| set | policy | attempts | success | crushed (simulator) | other failure | mean final force, N "
            "| regrasps per attempt |", "|---|---|---|---|---|---|---|---|"]
-    for subset in ("easy", "hard"):
+    for subset in sorted({r["object_id"].split("_")[0] for r in rows}):
         for policy in POLICIES:
             sel = [r for r in rows if r["policy"] == policy and r["object_id"].startswith(subset)]
+            if not sel:
+                continue
             kinds = [outcome(r) for r in sel]
             n = len(sel)
             out.append(f"| {subset} | {policy} | {n} | {kinds.count('success') / n:.0%} | "
@@ -61,6 +63,9 @@ def object_table(rows: list[dict]) -> list[str]:
         cells = []
         for policy in ("tactile_vision", "vision"):
             sel = [r for r in rows if r["policy"] == policy and r["object_id"] == obj]
+            if not sel:
+                cells.append("-")
+                continue
             cells.append(f"{np.mean([r['success'] for r in sel]):.0%} / "
                          f"{np.mean([bool(r.get('ground_truth_damaged')) for r in sel]):.0%} / "
                          f"{np.mean([r['force'] for r in sel]):.0f}")
@@ -77,6 +82,8 @@ def fragile_summary(rows: list[dict]) -> list[str]:
     for policy in ("tactile_vision", "vision"):
         for fragile in (True, False):
             sel = [r for r in rows if r["policy"] == policy and make_object(r["object_id"], "v2").fragile == fragile]
+            if not sel:
+                continue
             curve = sweep_curve(sel)
             best = SWEEP_FORCES[int(np.argmax(curve))]
             out.append(f"- {policy}, {'fragile' if fragile else 'unbreakable'} objects ({len(sel)} attempts): mean "
@@ -92,6 +99,8 @@ def motion_summary(rows: list[dict]) -> list[str]:
     out = []
     for policy in ("tactile_vision", "vision"):
         sel = [r for r in rows if r["policy"] == policy]
+        if not sel:
+            continue
         moves = np.array([a for r in sel for a in r["actions"] if any(a[:4])])
         edge = [(np.abs(moves[:, i]) >= 0.019).mean() for i in range(3)]
         edge.append((np.abs(moves[:, 3]) >= np.radians(15)).mean())
