@@ -1,6 +1,7 @@
 """Fair experiments: interval and test arithmetic on known cases, the paper's centroid baseline, the
 settings shared with the robot graph, the lift rule every model can satisfy, candidates kept where
 the data was collected, and attempt rows identical for any number of workers."""
+import json
 import math
 import shutil
 from pathlib import Path
@@ -223,9 +224,13 @@ def test_resume_after_a_run_killed_mid_row(tmp_path):
 def test_the_val_set_is_the_checkpoints_own_validation_objects(tmp_path):
     from visuotactile_grasp.tools.evaluate import evaluation_objects
 
-    (tmp_path / "model.json").write_text('{"val_objects": ["train_004", "train_011"]}')
+    from visuotactile_grasp.model.checkpoint import FORMAT
+
+    (tmp_path / "model.json").write_text(json.dumps({"format": FORMAT, "val_objects": ["train_004", "train_011"]}))
     assert evaluation_objects("val", str(tmp_path)) == ["train_004", "train_011"]
     assert evaluation_objects("hard", str(tmp_path))[0] == "hard_00"
-    (tmp_path / "model.json").write_text("{}")
+    (tmp_path / "model.json").write_text(json.dumps({"format": FORMAT}))
     with pytest.raises(SystemExit, match="names no validation objects"):
         evaluation_objects("val", str(tmp_path))
+    with pytest.raises(SystemExit, match="no checkpoint"):
+        evaluation_objects("val", str(tmp_path / "missing"))

@@ -38,9 +38,11 @@ def label_rule(gel_model: str, recorded: bool = True) -> dict:
 
 def provenance(args, checkpoints: dict) -> tuple[str, dict]:
     """The command, the git commit and what each checkpoint is (from its model.json)."""
+    from ..model import checkpoint
+
     models = {}
     for name, run in checkpoints.items():
-        meta = json.loads((Path(run) / "model.json").read_text())
+        meta = checkpoint.read_meta(run)
         models[name] = {"run": str(run), "config": meta.get("config"), "step": meta.get("step"),
                         "platt": meta.get("platt"), "weights_sha256": meta.get("weights_sha256"),
                         "train_objects": len(meta.get("train_objects", [])), "data": meta.get("data"),
@@ -173,7 +175,12 @@ def evaluation_objects(name: str, tactile_vision_run: str) -> list[str]:
     an unseen-object failure from a failure of the attempt procedure itself."""
     if name != "val":
         return object_ids(name)
-    val = json.loads((Path(tactile_vision_run) / "model.json").read_text()).get("val_objects")
+    from ..model import checkpoint
+
+    try:
+        val = checkpoint.read_meta(tactile_vision_run).get("val_objects")
+    except checkpoint.CheckpointError as exc:
+        raise SystemExit(f"vtg evaluate --sets val: {exc}") from exc
     if not val:
         raise SystemExit(f"vtg evaluate --sets val: {tactile_vision_run}/model.json names no validation objects")
     return list(val)
