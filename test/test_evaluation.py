@@ -234,3 +234,5 @@ def test_the_val_set_is_the_checkpoints_own_validation_objects(tmp_path):
         evaluation_objects("val", str(tmp_path))
     with pytest.raises(SystemExit, match="no checkpoint"):
         evaluation_objects("val", str(tmp_path / "missing"))
+    with pytest.raises(SystemExit, match="unknown object split 'vall'"):
+        evaluation_objects("vall", str(tmp_path))

@@ -174,7 +174,10 @@ def evaluation_objects(name: str, tactile_vision_run: str) -> list[str]:
     held out for validation (its model.json), unseen by it but drawn like its training objects, which tells
     an unseen-object failure from a failure of the attempt procedure itself."""
     if name != "val":
-        return object_ids(name)
+        try:
+            return object_ids(name)
+        except ValueError as exc:
+            raise SystemExit(f"vtg evaluate --sets: {exc}, or val") from exc
     from ..model import checkpoint
 
     try:
