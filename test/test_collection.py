@@ -36,6 +36,28 @@ def test_plan_stays_within_the_papers_ranges():
         assert np.linalg.norm(plan.motion_gripper_frame) == pytest.approx(np.linalg.norm(a[:3]))
 
 
+def test_a_fixed_first_force_changes_only_the_first_grasps_force():
+    """first_force 10: every first grasp at 10 N (where evaluation's learned policies start), the rest of
+    the plan as the random trial of the same seed draws it; a force outside the collected range is refused."""
+    from dataclasses import replace
+
+    from visuotactile_grasp.collection.trial import checked_first_force
+
+    random_cfg = CollectConfig()
+    fixed_cfg = replace(random_cfg, first_force=10.0)
+    for seed in range(20):
+        random_plan = plan_trial((0.6, 0.0), 0.0, 0.12, np.random.default_rng(seed), random_cfg)
+        fixed_plan = plan_trial((0.6, 0.0), 0.0, 0.12, np.random.default_rng(seed), fixed_cfg)
+        assert fixed_plan.force == 10.0 and random_plan.force != 10.0
+        np.testing.assert_array_equal(fixed_plan.grasp, random_plan.grasp)
+        np.testing.assert_array_equal(fixed_plan.regrasp, random_plan.regrasp)
+        assert fixed_plan.regrasp_force == random_plan.regrasp_force
+        assert fixed_plan.action[4] == pytest.approx(fixed_plan.regrasp_force - 10.0)
+    assert checked_first_force(0.0, (5.0, 40.0)) == 0.0
+    with pytest.raises(ValueError, match="within force_range"):
+        checked_first_force(45.0, (5.0, 40.0))
+
+
 def test_gripper_frame_rotates_with_yaw():
     np.testing.assert_allclose(to_gripper_frame([1.0, 0.0, 0.5], math.pi / 2), [0.0, -1.0, 0.5], atol=1e-12)
 

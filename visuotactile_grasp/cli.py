@@ -101,7 +101,8 @@ def _cmd_collect(args) -> int:
     return run_collect(args.out, args.trials, args.objects, args.resume, args.direct, args.workers, args.seed,
                        record=args.record or "", gel_model=args.gel_model, ray_address=args.ray_address,
                        gel_change_every=args.gel_change_every, object_library=args.objects_library,
-                       policy=args.policy or "", explore=EXPLORE if args.explore is None else args.explore)
+                       policy=args.policy or "", explore=EXPLORE if args.explore is None else args.explore,
+                       first_force=args.first_force)
 
 
 TOOL_VERBS = (  # verb, module in tools/, its run function, help
@@ -176,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--gel-change-every", type=int, default=None, metavar="N",
                          help="--direct: new gels every N trials from the training inventory (sim/gel_inventory.py); "
                          "0: the cell's own pair; default: the data_collector parameters; recorded in dataset.json")
+    collect.add_argument("--first-force", type=float, default=None, metavar="N",
+                         help="--direct: every first grasp at N newtons (where evaluation's learned policies start); "
+                         "0: random in the force range (the paper's); default: the data_collector parameters; "
+                         "recorded in dataset.json when not 0")
     collect.add_argument("--objects-library", default="v1", choices=LIBRARIES,
                          help="object library (sim/objects.py; v2: materials, fragile objects that crush, each trial "
                          "inspected for damage after the hold); recorded in dataset.json when not v1")

@@ -38,6 +38,9 @@ class CollectConfig:
     approach_clearance: float = APPROACH_CLEARANCE  # m above the object's top
     release_delay: float = 0.2  # s after the fingers opened from the first grasp: the release sample's gels
     gel_change_every: int = 0  # bare cells: new gels every this many trials (sim/gel_inventory.py); 0: own pair
+    # N of every first grasp; 0: drawn from the force range like the regrasp's (the paper's). A fixed force
+    # matches where evaluation's learned policies start (the executive's initial_force) instead
+    first_force: float = 0.0
 
     @classmethod
     def from_params(cls, p: dict) -> CollectConfig:
@@ -46,13 +49,21 @@ class CollectConfig:
         return cls(approach=approach, max_translation=float(p["max_translation"]),
                    max_rotation=math.radians(float(p["max_rotation_deg"])), lift_height=float(p["lift_height"]),
                    hold_time=float(p["hold_time"]), approach_clearance=float(p["approach_clearance"]),
-                   release_delay=float(p["release_delay"]), gel_change_every=int(p["gel_change_every"]))
+                   release_delay=float(p["release_delay"]), gel_change_every=int(p["gel_change_every"]),
+                   first_force=checked_first_force(float(p["first_force"]), approach.force_range))
 
     @classmethod
     def from_params_file(cls) -> CollectConfig:
         """The data collector's values in its parameter files (one source for the graph's collector and
         bulk collection)."""
         return cls.from_params(node_params("data_collector"))
+
+
+def checked_first_force(value: float, force_range: tuple[float, float]) -> float:
+    """first_force: 0 (random, the paper's) or a force inside the collected range (the model learns over it)."""
+    if value != 0.0 and not force_range[0] <= value <= force_range[1]:
+        raise ValueError(f"first_force must be 0 (random) or within force_range {list(force_range)} N, got {value}")
+    return value
 
 
 def collected_region(center, height: float, config: CollectConfig) -> GraspRegion:
@@ -128,7 +139,9 @@ def plan_trial(center_xy, table_z: float, height: float, rng: np.random.Generato
                config: CollectConfig = CollectConfig()) -> TrialPlan:
     """Sample the first grasp from the cylinder fit and a random regrasp action within the ranges."""
     grasp = sample_initial_grasp(center_xy, table_z, height, rng, config.approach)
-    force = sample_force(rng, config.approach)
+    force = sample_force(rng, config.approach)  # drawn either way: a fixed first force leaves the rest of the plan
+    if config.first_force:                      # as the random trial of the same seed draws it
+        force = config.first_force
     t = config.max_translation
     delta = np.array([*rng.uniform(-t, t, 3), rng.uniform(-config.max_rotation, config.max_rotation)])
     regrasp = grasp + delta

@@ -14,6 +14,9 @@ PARAMS = [
     Param("dataset_dir", "", "Write the trials' records here (append, resumable); empty: outcomes only."),
     Param("force_range", list(GRIP_FORCE_RANGE), "Random grip force range of both grasps: low, high (N; "
           "config/action_space.yaml, shared with the planner)."),
+    Param("first_force", 0.0, "Force of every first grasp (N), within force_range; 0: drawn from force_range "
+          "like the regrasp's (the paper's). A fixed force collects from where evaluation's learned policies start "
+          "(the executive's initial_force).", (0.0, 80.0)),
     Param("yaw_range", YAW_RANGE, "Random first-grasp yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
     Param("max_translation", MAX_TRANSLATION, "Regrasp action: translation per axis within +/- this (m; "
           "config/action_space.yaml, shared with the planner).", (0.0, 0.05)),

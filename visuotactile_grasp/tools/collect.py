@@ -160,7 +160,7 @@ def simulated_kinect(direct: bool):
 def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool, workers: int, seed: int,
                 record: str = "", gel_model: str = "legacy", ray_address: str = "",
                 gel_change_every: int | None = None, object_library: str = "v1", policy: str = "",
-                explore: float = 0.0) -> int:
+                explore: float = 0.0, first_force: float | None = None) -> int:
     from ..collection.card import write_card
 
     out_dir = Path(out)
@@ -168,11 +168,22 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         print(f"{out_dir} already holds a dataset: pass --resume to continue it, or choose another --out",
               file=sys.stderr)
         return 2
-    from ..collection.trial import CollectConfig
+    from ..collection.trial import CollectConfig, checked_first_force
 
     config = CollectConfig.from_params_file()  # the data_collector parameters, as the collector node reads it
     if gel_change_every is not None:
         config = replace(config, gel_change_every=int(gel_change_every))
+    if first_force is not None:
+        if not direct:
+            print("--first-force applies to --direct; the graph's collector reads first_force from "
+                  "config/data_collector.yaml", file=sys.stderr)
+            return 2
+        try:
+            config = replace(config, first_force=checked_first_force(float(first_force),
+                                                                     config.approach.force_range))
+        except ValueError as exc:
+            print(f"--first-force: {exc}", file=sys.stderr)
+            return 2
     change_every = config.gel_change_every
     if change_every < 0:
         print(f"gel_change_every must be >= 0, got {change_every}", file=sys.stderr)
@@ -219,6 +230,10 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
             print(f"{out_dir} was collected with --objects-library {before.get('object_library', 'v1')}; resume it "
                   "with the same", file=sys.stderr)
             return 2
+        if before.get("first_force", 0.0) != config.first_force:
+            print(f"{out_dir} was collected with first_force {before.get('first_force', 0.0)} N (0: random; "
+                  "--first-force, default the data_collector parameters); resume it with the same", file=sys.stderr)
+            return 2
         if before.get("gel_change_every", 0) != change_every:
             print(f"{out_dir} was collected with gel_change_every {before.get('gel_change_every', 0)} "
                   "(--gel-change-every, default the data_collector parameters); resume it with the same",
@@ -239,6 +254,8 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         info["label_thresholds"] = thresholds
     if chooser:
         info["on_policy"] = chooser
+    if config.first_force:  # random first forces (the paper's) keep the info they always had
+        info["first_force"] = config.first_force
     if change_every:
         from ..sim.gel_inventory import TRAINING_GELS
 
