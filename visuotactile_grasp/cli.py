@@ -124,8 +124,8 @@ TOOL_VERBS = (  # verb, module in tools/, its run function, help
 def build_parser() -> argparse.ArgumentParser:
     from .planning.planner_defaults import SEARCH, SEARCHES
     from .collection.on_policy import EXPLORE
-    from .sim.cell import GEL_MODELS
-    from .sim.objects import LIBRARIES
+    from .sim.cell import DEFAULT_GEL_MODEL, GEL_MODELS
+    from .sim.objects import DEFAULT_LIBRARY, LIBRARIES
 
     parser = argparse.ArgumentParser(prog="vtg", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_worker_args(collect, "--direct trials")
     collect.add_argument("--seed", type=int, default=0)
-    collect.add_argument("--gel-model", default="legacy", choices=GEL_MODELS,
+    collect.add_argument("--gel-model", default=DEFAULT_GEL_MODEL, choices=GEL_MODELS,
                          help="simulated GelSight images (sim/mujoco_gels.py); recorded in dataset.json")
     collect.add_argument("--gel-change-every", type=int, default=None, metavar="N",
                          help="--direct: new gels every N trials from the training inventory (sim/gel_inventory.py); "
@@ -181,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="--direct: every first grasp at N newtons (where evaluation's learned policies start); "
                          "0: random in the force range (the paper's); default: the data_collector parameters; "
                          "recorded in dataset.json when not 0")
-    collect.add_argument("--objects-library", default="v1", choices=LIBRARIES,
+    collect.add_argument("--objects-library", default=DEFAULT_LIBRARY, choices=LIBRARIES,
                          help="object library (sim/objects.py; v2: materials, fragile objects that crush, each trial "
                          "inspected for damage after the hold); recorded in dataset.json when not v1")
     collect.add_argument("--record", help="also record every topic of the collect graph to this new bag folder")

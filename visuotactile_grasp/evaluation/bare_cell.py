@@ -18,6 +18,7 @@ from ..planning.action_space import GRIP_FORCE_RANGE
 from ..planning.approach import ApproachConfig
 from ..planning.step import StepLimits, plan_step
 from ..procedure.attempt import Choice, Fit
+from ..sim.objects import DEFAULT_LIBRARY
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class OraclePolicy:
     """EVALUATION-ONLY REFERENCE, never a model input: knows each object's true mass, friction and crush
     force from its spec (sim/objects.make_object) and closes at the fitted centroid with oracle_force.
     It measures the headroom a sensing policy could win on an object set (issue 15, item 5)."""
-    library: str = "v1"
+    library: str = DEFAULT_LIBRARY
     name: str = "oracle"
 
     def for_object(self, object_id: str) -> ConstantForcePolicy:

@@ -16,6 +16,8 @@ import numpy as np
 from tqdm import tqdm
 
 from ..planning.action_space import GRIP_FORCE_RANGE
+from ..sim.cell import DEFAULT_GEL_MODEL
+from ..sim.objects import DEFAULT_LIBRARY
 from .stats import cluster_interval, holm, paired_comparison, significant, wilson_interval
 
 _cell, _policies, _config, _limits, _collection = None, {}, None, None, None
@@ -58,7 +60,7 @@ def cell_gel_model(checkpoints: dict, requested: str | None = None) -> str:
     """The gels the bare cells render: the models' (trained_gel_model); without models, the requested
     ones (legacy when none is). A request that contradicts the models is refused."""
     if not checkpoints:
-        return requested or "legacy"
+        return requested or DEFAULT_GEL_MODEL
     trained = trained_gel_model(checkpoints)
     if requested not in (None, trained):
         raise ValueError(f"the checkpoints were trained on {trained} gels, not {requested}")
@@ -66,7 +68,7 @@ def cell_gel_model(checkpoints: dict, requested: str | None = None) -> str:
 
 
 def _init(checkpoints: dict, seed: int, candidates: dict, constant_forces=(), held_out_gels: bool = False,
-          objects: str = "v1", gel_model: str | None = None) -> None:
+          objects: str = DEFAULT_LIBRARY, gel_model: str | None = None) -> None:
     global _cell, _policies, _config, _limits, _collection, _held_out_gels
     import torch
 
@@ -121,7 +123,7 @@ def _attempt(task):
 
 def run_tasks(tasks, checkpoints: dict, seed: int, workers: int, candidates: dict, desc: str,
               constant_forces=(), journal: Path | None = None, ray_address: str = "",
-              held_out_gels: bool = False, objects: str = "v1", gel_model: str | None = None) -> list[dict]:
+              held_out_gels: bool = False, objects: str = DEFAULT_LIBRARY, gel_model: str | None = None) -> list[dict]:
     """Rows in a fixed order (policy, object, attempt), whatever the number of workers. Each row is
     appended to journal (a jsonl file) as it arrives, so a run cut short keeps its work for --resume."""
     from ..scale.ray_pool import map_unordered

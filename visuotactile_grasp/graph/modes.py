@@ -68,10 +68,28 @@ def build_graph(mode: str, sim: bool = True, bag: str = "", overrides: dict | No
     unknown = set(overrides) - {n.name for n in base}
     if unknown:
         raise ValueError(f"parameter overrides for nodes not in the {mode} graph: {sorted(unknown)}")
-    overlay = ("sim.yaml",) if sim and mode != "replay" else ()
+    on_simulator = sim and mode != "replay"
+    overlay = ("sim.yaml",) if on_simulator else ()
+    derived = _sim_dependent(base[0], overlay, overrides.get("sim_cell", {})) if on_simulator else {}
     nodes = [replace(n, parameter_files=n.parameter_files + overlay,
-                     parameters={**n.parameters, **overrides.get(n.name, {})}) for n in base]
+                     parameters={**derived.get(n.name, {}), **n.parameters, **overrides.get(n.name, {})})
+             for n in base]
     return Graph(mode, sim, tuple(nodes))
+
+
+def _sim_dependent(sim_cell: NodeSpec, overlay: tuple[str, ...], overrides: dict) -> dict:
+    """What the other nodes' parameters must be for the simulated cell the graph runs (its declared defaults,
+    its files, the overlay, the caller's overrides, as rcl merges them): sim/cell.sim_dependent_parameters;
+    a caller's override of them still wins. (Not param_files.node_params: that reads this graph.)"""
+    from ..param_files import file_values
+    from ..paths import config_dir
+    from ..settings import declared
+    from ..sim.cell import sim_dependent_parameters
+
+    assert sim_cell.name == "sim_cell", sim_cell.name  # _nodes puts the cell first in a simulated graph
+    params = {name: p.default for name, p in declared(sim_cell.executable).items()}
+    params.update(file_values(sim_cell.name, [config_dir() / f for f in sim_cell.parameter_files + overlay]))
+    return sim_dependent_parameters({**params, **overrides})
 
 
 def _recorder(nodes: list[NodeSpec], output: str) -> NodeSpec:

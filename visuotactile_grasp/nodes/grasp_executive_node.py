@@ -146,6 +146,12 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
                               inputs_after=(now + Duration(seconds=self.p.settle_time)).to_msg(),
                               minimum_force=minimum_force, fit=fit if fit is not None else CylinderFit(valid=False))
         key = header_key(request.header)
+        # a handshake, not a hope: a planner whose node is up may still be loading its model, and a request
+        # published before its subscription exists is lost (volatile): publish once one is matched
+        if not wait_for(lambda: self.request_pub.get_subscription_count() > 0 or self.stop_check(),
+                        self.p.planner_timeout):
+            raise StepFailed(f"no planner subscribed to {topics.PLAN_REQUEST} within {self.p.planner_timeout} s "
+                             "(planner down?)")
         self.request_pub.publish(request)
         if not wait_for(lambda: key in self.goals or self.stop_check(), self.p.planner_timeout):
             raise StepFailed(f"planner did not answer within {self.p.planner_timeout} s (planner down?)")

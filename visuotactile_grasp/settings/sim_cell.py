@@ -25,14 +25,16 @@ PARAMS = [
     Param("wsg_port", 11000, "TCP port of the simulated WSG-50 (1000 on the real gripper); 0 picks a free one.",
           (0, 65535), deployment=True),
     Param("object_id", "train_000", "Object on the table at start."),
-    Param("objects", CellConfig.objects, "Object library (mujoco backend; sim/objects.py): v1 (what the shipped models "
-          "and tables used) or v2 (material classes, fragile, compliant, heavy and slippery objects: issue 15).",
+    Param("objects", CellConfig.objects, "Object library (sim/objects.py): v2 (material classes whose look goes "
+          "with friction, density and crush strength; fragile objects that crush; what the shipped paper-scale models "
+          "were trained on) or v1 (the first library, no materials; the only one of the kinematic backend).",
           choices=LIBRARIES),
     Param("seed", 0, "Seed of the cell's random placement and sensor noise; the gels are numbers 2 seed, 2 seed + 1.",
           (0, 2**31 - 1)),
-    Param("gel_model", "legacy", "GelSight images (mujoco backend): legacy (hand-made three-light shading of the "
-          "geometric overlap; what the shipped models saw) or calibrated (real sensors' calibration tables, "
-          "force-driven indentation, markers under load; sim/mujoco_gels.py).", choices=GEL_MODELS),
+    Param("gel_model", CellConfig.gel_model, "GelSight images (mujoco backend): calibrated (real sensors' "
+          "calibration tables, force-driven indentation, markers under load; sim/mujoco_gels.py; what the shipped "
+          "paper-scale models saw) or legacy (the first, hand-made three-light shading of the geometric overlap).",
+          choices=GEL_MODELS),
     Param("frame_id", "base", "Robot base frame."),
     Param("workspace_lower", list(WORKSPACE_LOWER), "The simulated arm refuses targets outside this box: lower "
           "corner (m; config/workspace.yaml, shared with the arm node and the planner)."),

@@ -21,11 +21,14 @@ from ..perception.tactile import CONTACT_THRESHOLD
 from ..streams import keyed_rng, stream_seed
 from .camera import look_at
 from .gripper import SimulatedGripper
-from .objects import ObjectSpec
+from .objects import DEFAULT_LIBRARY, ObjectSpec
 
 # simulated GelSight images: legacy (the first model), calibrated (real sensors' optics, gel mechanics;
 # sim/mujoco_gels.py)
 GEL_MODELS = ("legacy", "calibrated")
+# The simulated world by default (issue 15): calibrated gels and object library v2, the world the shipped
+# paper-scale models were trained in (models/README.md); legacy gels and v1 objects stay selectable by name
+DEFAULT_GEL_MODEL = "calibrated"
 
 
 def label_thresholds(gel_model: str) -> str:
@@ -40,19 +43,22 @@ def own_gel_pair(seed: int) -> tuple[int, int]:
     return 2 * int(seed), 2 * int(seed) + 1
 
 
-def graph_sim_overrides(gel_model: str, seed: int) -> dict:
-    """Parameter overrides for a graph on the simulated cell with these gels: the sim cell's, and with
-    calibrated gels each GelSight node's contact threshold calibrated for the gel on its finger (the cell's
-    own pair at this seed), as a robot's sensors are calibrated one by one; the bare cells' per-gel label."""
-    out = {"sim_cell": {"seed": int(seed), "gel_model": gel_model}}
-    if label_thresholds(gel_model) == "noise":
-        from ..param_files import node_params
+def sim_dependent_parameters(sim_cell: dict) -> dict:
+    """Parameters of the other nodes that follow from the simulated cell's (its effective sim_cell parameters:
+    files plus overrides), for every graph on the simulator (graph/modes.build_graph adds them beneath the
+    caller's overrides): with calibrated gels each GelSight node reads the gel on its finger (the cell's own pair
+    at its seed) at that gel's calibrated threshold, as a robot's sensors are calibrated one by one and as the
+    bare cells' label reads them; with object library v2 (objects that can be crushed) the executive and the
+    collector inspect for damage after the hold, as every bare-cell attempt and trial on v2 does."""
+    out: dict = {}
+    if label_thresholds(str(sim_cell["gel_model"])) == "noise":
         from .mujoco_gels import contact_threshold  # no MuJoCo: the gel's optics and its noise
 
-        p = node_params("sim_cell")  # the gel images' size the nodes read contact at
-        size = (int(p["gelsight_width"]), int(p["gelsight_height"]))
-        for side, gel in zip(GEL_SIDES, own_gel_pair(seed), strict=True):
+        size = (int(sim_cell["gelsight_width"]), int(sim_cell["gelsight_height"]))  # the images the nodes read
+        for side, gel in zip(GEL_SIDES, own_gel_pair(int(sim_cell["seed"])), strict=True):
             out[f"gelsight_{side}"] = {"contact_threshold": float(contact_threshold(gel, *size))}
+    if sim_cell["objects"] != "v1":
+        out["grasp_executive"] = out["data_collector"] = {"inspect_damage": True}
     return out
 
 
@@ -115,10 +121,10 @@ class CellConfig:
     # legacy: the hand-made three-light model on geometric overlap (what the shipped models saw);
     # calibrated: real sensors' calibration tables, force-driven indentation, markers under load
     # (sim/mujoco_gels.py; MuJoCo cell only). Own gel ids: seed * 2 (left), seed * 2 + 1 (right)
-    gel_model: str = "legacy"  # one of GEL_MODELS
+    gel_model: str = DEFAULT_GEL_MODEL  # one of GEL_MODELS
     # the object library (sim/objects.py): v1, what the shipped datasets and models used; v2 adds
     # material classes, fragile ones crushing for good past their crush force (MuJoCo cell only)
-    objects: str = "v1"
+    objects: str = DEFAULT_LIBRARY
     workspace: Workspace = field(default_factory=Workspace)
 
 

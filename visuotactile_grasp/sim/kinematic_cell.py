@@ -72,13 +72,14 @@ class CellGripper(SimulatedGripper):
 
 class KinematicCell(Cell):
     def __init__(self, config: CellConfig | None = None) -> None:
-        super().__init__(config)
+        super().__init__(config or CellConfig(objects="v1"))  # its own default: the one library it knows
         if self.config.objects != "v1":  # its rules know nothing of crushing
-            raise ValueError(f"the kinematic cell has object library v1 only, got {self.config.objects!r}")
+            raise ValueError(f"the kinematic cell has object library v1 only, got {self.config.objects!r} "
+                             "(the sim_cell node: set objects: v1 with backend: kinematic)")
         self.rng = np.random.default_rng(self.config.seed)
         self.gripper = CellGripper(self)
         self.ee = np.array(START_EE)
-        self.obj = make_object("train_000")
+        self.obj = make_object("train_000", "v1")
         self.obj_xy = np.array([0.6, 0.0])
         self.obj_z = 0.0
         self.held = False
@@ -94,7 +95,7 @@ class KinematicCell(Cell):
     def reset_object(self, object_id: str | None = None, xy=None) -> tuple[str, np.ndarray]:
         with self.lock:
             if object_id:
-                self.obj = make_object(object_id)
+                self.obj = make_object(object_id, "v1")
             xy = placement_xy(self.rng, xy)
             self.obj_xy, self.obj_z = xy, 0.0
             self.held = self.stable = self.pushed_out = False

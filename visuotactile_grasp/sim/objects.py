@@ -24,6 +24,7 @@ N_TRAIN, N_EASY, N_HARD = 65, 11, 11
 
 SHAPES = ("cylinder", "box", "sphere", "capsule", "bottle", "irregular")
 LIBRARIES = ("v1", "v2")
+DEFAULT_LIBRARY = "v2"  # the simulated world's objects by default (sim/cell.py: DEFAULT_GEL_MODEL beside it)
 
 
 @dataclass(frozen=True)

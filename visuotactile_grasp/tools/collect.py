@@ -21,8 +21,8 @@ from tqdm import tqdm
 from ..data.store import DatasetReader, DatasetWriter
 from ..collection.trial import NOT_RECORDED
 from ..perception.tactile import CONTACT_DETECTOR, UNRECORDED_DETECTOR
-from ..sim.cell import label_thresholds
-from ..sim.objects import object_ids
+from ..sim.cell import DEFAULT_GEL_MODEL, label_thresholds
+from ..sim.objects import DEFAULT_LIBRARY, object_ids
 from ..streams import keyed_rng
 
 
@@ -64,7 +64,7 @@ def in_trial_order(stream, trial_ids: list[int]):
 _cell = _config = _chooser = None  # each worker's own cell, the collector's settings and chooser, made once
 
 
-def _worker_init(seed: int, gel_model: str, config, objects: str = "v1", policy: str = "",
+def _worker_init(seed: int, gel_model: str, config, objects: str = DEFAULT_LIBRARY, policy: str = "",
                  explore: float = 0.0) -> None:
     global _cell, _config, _chooser
     from ..sim.cell import CellConfig, deployed_workspace
@@ -113,8 +113,8 @@ def _worker_trial(task):
     return trial_id, object_id, [encode_record(r) for r in build_records(obs)], ""  # encoded here, not by the writer
 
 
-def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: str = "", objects: str = "v1",
-            policy: str = "", explore: float = 0.0):
+def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: str = "",
+            objects: str = DEFAULT_LIBRARY, policy: str = "", explore: float = 0.0):
     """Yields (trial_id, object_id, records or None, why) from bare MuJoCo cells, one per Ray worker
     (scale/ray_pool.py); the records are written here, by the one writer."""
     from ..scale.ray_pool import map_unordered
@@ -123,19 +123,16 @@ def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: 
                              init=_worker_init, init_args=(seed, gel_model, config, objects, policy, explore))
 
 
-def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = "legacy",
-           objects: str = "v1"):
+def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = DEFAULT_GEL_MODEL,
+           objects: str = DEFAULT_LIBRARY):
     """Yields (trial_id, object_id, label or None, why) as the graph's data_collector records each trial.
     Object library v2's fragile objects are inspected for damage (put down, refit), as on bare cells."""
     from .graph_session import GraphSession
 
-    from ..param_files import node_params
-    from ..sim.cell import graph_sim_overrides
-
-    overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed,
-                                    "inspect_damage": objects != "v1"},
-                 **graph_sim_overrides(gel_model, int(node_params("sim_cell")["seed"]))}
-    overrides["sim_cell"]["objects"] = objects
+    # the graph adds what follows from the sim cell's gels and objects (sim/cell.sim_dependent_parameters):
+    # the GelSight nodes' calibrated thresholds, and the collector's damage inspection on v2
+    overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed},
+                 "sim_cell": {"gel_model": gel_model, "objects": objects}}
     with GraphSession("collect", sim=True, log_dir=str(log_dir), overrides=overrides, record=record) as session:
         if not session.wait_until_up(90.0):
             raise RuntimeError("not every node of the collect graph came up:\n" + session.monitor.report())
@@ -158,8 +155,8 @@ def simulated_kinect(direct: bool):
 
 
 def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool, workers: int, seed: int,
-                record: str = "", gel_model: str = "legacy", ray_address: str = "",
-                gel_change_every: int | None = None, object_library: str = "v1", policy: str = "",
+                record: str = "", gel_model: str = DEFAULT_GEL_MODEL, ray_address: str = "",
+                gel_change_every: int | None = None, object_library: str = DEFAULT_LIBRARY, policy: str = "",
                 explore: float = 0.0, first_force: float | None = None) -> int:
     from ..collection.card import write_card
 

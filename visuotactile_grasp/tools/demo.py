@@ -1,9 +1,10 @@
 """The main job on the simulated robot: the grasp graph with the learned planner on unseen objects.
 
-The planner loads the small tactile+vision checkpoint shipped in models/ (trained in sim on this
-project's own collected data: see models/README.md); attempts run through every node. A short
-paired comparison on bare cells (same initial grasps for each policy) then prints the success
-table of tactile+vision, vision-only and the cylinder-fitting baseline.
+The simulated world is the default one (calibrated gels, object library v2: sim/cell.py), and the planner
+loads the paper-scale tactile+vision checkpoint shipped in models/ that was trained in it (DEMO_MODELS;
+models/README.md); attempts run through every node. A short paired comparison on bare cells (same initial
+grasps for each policy) then prints the success table of tactile+vision, vision-only and the cylinder-fitting
+baseline.
 """
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ from tqdm import tqdm
 from ..param_files import node_params
 from ..streams import attempt_key
 from .graph_session import GraphSession
+
+# The shipped checkpoints the demo runs (models/README.md): the paper's sequence at its last step (random and
+# on-policy data, frozen ImageNet EfficientNet-Lite0 stacks), trained in the default simulated world
+DEMO_MODELS = {"tactile_vision": "tactile_vision_lite0_onpolicy", "vision": "vision_lite0_onpolicy"}
 
 
 def write_contact_sheets(out_dir: Path) -> list[Path]:
@@ -72,7 +77,10 @@ def run_demo(attempts: int, objects: str, out: str, policy: str = "tactile_visio
     object_ids = [o.strip() for o in objects.split(",") if o.strip()]
     overrides = {}
     if policy != "cylinder_baseline":
-        checkpoint = checkpoint or str(models_dir() / f"{policy}_small")
+        if not checkpoint and policy not in DEMO_MODELS:
+            print(f"demo: no shipped model for policy {policy!r}; pass --checkpoint", file=sys.stderr)
+            return 2
+        checkpoint = checkpoint or str(models_dir() / DEMO_MODELS[policy])
         overrides = {"regrasp_planner": {"policy": policy, "checkpoint": str(Path(checkpoint).resolve())}}
     rows = []
     t0 = time.monotonic()
@@ -113,7 +121,7 @@ def run_demo(attempts: int, objects: str, out: str, policy: str = "tactile_visio
     print(f"\nshutdown: {'clean' if clean else 'NOT clean'} {session.exit_codes}")
     comparison = ""
     if compare_trials and policy != "cylinder_baseline":
-        comparison = compare_policies(object_ids, compare_trials, Path(checkpoint).parent, out_dir / "compare")
+        comparison = compare_policies(object_ids, compare_trials, out_dir / "compare")
     (out_dir / "report.md").write_text(f"# vtg demo\n\n{table}\n{summary}\n\n```\n{report}\n```\n\n"
                                        f"## Paired comparison on bare cells\n\n{comparison}\n")
     if silent:
@@ -122,7 +130,7 @@ def run_demo(attempts: int, objects: str, out: str, policy: str = "tactile_visio
     return 0 if clean else 1
 
 
-def compare_policies(object_ids: list[str], trials: int, models: Path, out: Path) -> str:
+def compare_policies(object_ids: list[str], trials: int, out: Path) -> str:
     """Table II in miniature: the same placements and initial grasps for each policy, on bare simulated
     cells, with 95% intervals and paired tests (a few attempts rarely separate the policies: it says so)."""
     from ..evaluation.experiments import policy_names, run_tasks, table2
@@ -130,8 +138,10 @@ def compare_policies(object_ids: list[str], trials: int, models: Path, out: Path
     from ..evaluation.stats import significant
 
     out.mkdir(parents=True, exist_ok=True)
-    checkpoints = {v: str(models / f"{v}_small") for v in ("tactile_vision", "vision")
-                   if (models / f"{v}_small" / "model.json").exists()}
+    from ..paths import models_dir
+
+    checkpoints = {v: str(models_dir() / name) for v, name in DEMO_MODELS.items()
+                   if (models_dir() / name / "model.json").exists()}
     policies = policy_names(checkpoints, force_only=False)
     tasks = [(p, o, k, False, 0) for o in object_ids for k in range(1, trials + 1) for p in policies]
     rows = run_tasks(tasks, checkpoints, 0, 2, planner_candidates(), "paired comparison")

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from ..planning.planner_defaults import LIFT_RULES, SEARCHES
 
-from ..sim.objects import LIBRARIES, object_ids
+from ..sim.objects import DEFAULT_LIBRARY, LIBRARIES, object_ids
 
 
 def git_commit() -> str:
@@ -214,7 +214,7 @@ def add_args(p) -> None:
     p.add_argument("--held-out-gels", action="store_true",
                    help="each attempt on a pair of gels no gel-changing collection used (sim/gel_inventory.py), "
                    "drawn from the attempt's key: the same for every policy")
-    p.add_argument("--objects-library", default="v1", choices=LIBRARIES,
+    p.add_argument("--objects-library", default=DEFAULT_LIBRARY, choices=LIBRARIES,
                    help="object library (sim/objects.py); v2: fragile objects, a damaged grasp counts as a failure")
     p.add_argument("--min-force-object", default="easy_00")
     p.add_argument("--min-force-trials", type=int, default=100, help="0 skips the minimum-force experiment")

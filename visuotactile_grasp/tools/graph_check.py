@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from ..sim.cell import DEFAULT_GEL_MODEL
 from tqdm import tqdm
 
 from .graph_session import GraphSession
@@ -26,14 +28,12 @@ GRAPH = "@graph"
 
 
 def graph_rows(policy: str, checkpoint: str, objects: list[str], attempts: list[int], seed: int,
-               log_dir: Path, gel_model: str = "legacy") -> list[dict]:
+               log_dir: Path, gel_model: str = DEFAULT_GEL_MODEL) -> list[dict]:
     """One row per attempt through the grasp graph, in evaluation's row format (policy + '@graph')."""
     from ..streams import attempt_key
 
-    from ..sim.cell import graph_sim_overrides
-
     overrides = {"grasp_executive": {"seed": seed, "first_grasp": "centroid" if not checkpoint else "initial"},
-                 **graph_sim_overrides(gel_model, seed)}
+                 "sim_cell": {"seed": seed, "gel_model": gel_model}}  # the graph adds the gels' thresholds
     if checkpoint:
         overrides["regrasp_planner"] = {"policy": policy, "checkpoint": str(Path(checkpoint).resolve())}
     rows = []

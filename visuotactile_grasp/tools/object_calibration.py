@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..sim.cell import GEL_MODELS
-from ..sim.objects import LIBRARIES, object_ids
+from ..sim.cell import DEFAULT_GEL_MODEL, GEL_MODELS
+from ..sim.objects import DEFAULT_LIBRARY, LIBRARIES, object_ids
 
 # what an attempt's row depends on besides its (policy, object, attempt): a resume must match them
 RESUME_KEYS = ("object_library", "gel_model", "label", "seed")
@@ -78,7 +78,7 @@ def run_object_calibration(args) -> int:
 def add_args(p) -> None:
     from .worker_args import add_worker_args
 
-    p.add_argument("--objects-library", default="v1", choices=LIBRARIES)
+    p.add_argument("--objects-library", default=DEFAULT_LIBRARY, choices=LIBRARIES)
     p.add_argument("--sets", default="easy,hard")
     p.add_argument("--objects-per-set", type=int, default=0, help="0: all 11")
     p.add_argument("--trials", type=int, default=20, help="attempts per object and policy (the issue asks for 20)")
@@ -86,7 +86,7 @@ def add_args(p) -> None:
                    help="the centroid sweep over the grip-force range (N; 10 is the baseline)")
     add_worker_args(p, "attempts")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--gel-model", default="legacy", choices=GEL_MODELS,
+    p.add_argument("--gel-model", default=DEFAULT_GEL_MODEL, choices=GEL_MODELS,
                    help="simulated GelSight images the tactile label is read from (sim/mujoco_gels.py)")
     p.add_argument("--out", default="out/object_calibration")
     p.add_argument("--resume", action="store_true", help="keep the rows already in --out and run the missing ones")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from ..sim.objects import LIBRARIES, MATERIALS, make_object, object_ids
+from ..sim.objects import DEFAULT_LIBRARY, LIBRARIES, MATERIALS, make_object, object_ids
 
 CUES = """Which cue reveals which property (v2): the material class sets the colour (front camera; each object
 varies its class's colour by up to 0.08 per channel, hard plastic keeps a random colour) together with
@@ -56,5 +56,5 @@ def run_objects(args) -> int:
 
 
 def add_args(p) -> None:
-    p.add_argument("--library", default="v1", choices=LIBRARIES, help="object library (sim/objects.py)")
+    p.add_argument("--library", default=DEFAULT_LIBRARY, choices=LIBRARIES, help="object library (sim/objects.py)")
     p.add_argument("--out", help="write the table to this file instead of printing it")
