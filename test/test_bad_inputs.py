@@ -503,7 +503,8 @@ def test_sawyer_arm_node(bench):
 
 
 def test_sim_cell_node(bench):
-    b = bench("sim_cell", "sim_cell_node", {"backend": "kinematic", "wsg_port": 0, "real_time_factor": 1.0,
+    b = bench("sim_cell", "sim_cell_node", {"backend": "kinematic", "objects": "v1", "wsg_port": 0,
+                                            "real_time_factor": 1.0,
                                             "camera_rate": 0.1, "gelsight_rate": 0.1, "ee_state_rate": 50.0,
                                             "clock_period": 0.1})
     states = []

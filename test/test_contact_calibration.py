@@ -115,18 +115,38 @@ def test_a_dataset_labelled_at_the_old_threshold_is_not_resumed_at_the_new_ones(
 
 @pytest.mark.parametrize("seed", [0, 3])
 def test_a_graph_on_calibrated_gels_gives_each_gelsight_node_its_gels_threshold(seed):
-    """The graph's label comes from the GelSight nodes: with calibrated gels each reads the gel on its finger
-    (the sim cell's own pair at its seed) at that gel's threshold, as the bare cells' label does."""
-    from visuotactile_grasp.sim.cell import CellConfig, graph_sim_overrides
+    """The graph's label comes from the GelSight nodes: with calibrated gels (the default world) each reads the
+    gel on its finger (the sim cell's own pair at its seed) at that gel's threshold, as the bare cells' label
+    does; every simulated graph gets them from its sim cell (graph/modes.build_graph), for the collect graph too;
+    legacy gels leave the nodes their own threshold; a caller's override still wins."""
+    from visuotactile_grasp.graph import build_graph
+    from visuotactile_grasp.sim.cell import CellConfig
     from visuotactile_grasp.sim.mujoco_cell import MujocoCell
 
-    overrides = graph_sim_overrides("calibrated", seed)
+    def thresholds(mode, sim_cell, extra=None):
+        graph = build_graph(mode, sim=True, overrides={"sim_cell": sim_cell, **(extra or {})})
+        nodes = {n.name: n.parameters for n in graph.nodes}
+        return tuple(nodes[f"gelsight_{side}"].get("contact_threshold") for side in ("left", "right"))
+
     cell = MujocoCell(CellConfig(gel_model="calibrated", seed=seed, camera_width=64, camera_height=48),
                       object_id="train_000")  # the sim cell node's gel image size: the thresholds' size
     try:
-        assert (overrides["gelsight_left"]["contact_threshold"],
-                overrides["gelsight_right"]["contact_threshold"]) == cell.contact_thresholds()
+        expected = cell.contact_thresholds()
     finally:
         cell.close()
-    assert overrides["sim_cell"] == {"seed": seed, "gel_model": "calibrated"}
-    assert set(graph_sim_overrides("legacy", seed)) == {"sim_cell"}  # legacy gels: the nodes' own threshold
+    assert thresholds("grasp", {"seed": seed}) == expected == thresholds("collect", {"seed": seed})
+    assert thresholds("grasp", {"seed": seed, "gel_model": "legacy"}) == (None, None)
+    assert thresholds("grasp", {"seed": seed}, {"gelsight_left": {"contact_threshold": 9.0}})[0] == 9.0
+
+
+def test_a_graph_on_object_library_v2_inspects_for_damage():
+    """v2 objects can be crushed: the graph's executive and collector inspect after the hold, as the bare cells
+    do; on v1 they do not (its objects cannot be damaged)."""
+    from visuotactile_grasp.graph import build_graph
+
+    def inspects(mode, node, objects):
+        graph = build_graph(mode, sim=True, overrides={"sim_cell": {"objects": objects}})
+        return {n.name: n.parameters for n in graph.nodes}[node].get("inspect_damage", False)
+
+    assert inspects("grasp", "grasp_executive", "v2") and inspects("collect", "data_collector", "v2")
+    assert not inspects("grasp", "grasp_executive", "v1") and not inspects("collect", "data_collector", "v1")

@@ -54,7 +54,7 @@ def test_one_edit_moves_planner_arm_and_simulator(edited_config):
         arm.resolve_goal(np.full(4, np.nan), BEYOND_NEW, relative=False)
     # the simulated cell: the graph's node and the bare cells of evaluation and collection
     assert Workspace.from_params(param_files.node_params("sim_cell")) == deployed_workspace()
-    cell = KinematicCell(CellConfig(workspace=deployed_workspace()))
+    cell = KinematicCell(CellConfig(objects="v1", workspace=deployed_workspace()))  # its one library
     cell.command_ee(BEYOND_SHIPPED)
     with pytest.raises(ValueError, match="outside workspace"):
         cell.command_ee(BEYOND_NEW)
