@@ -185,7 +185,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     if change_every < 0:
         print(f"gel_change_every must be >= 0, got {change_every}", file=sys.stderr)
         return 2
-    # bare cells label as sim/cell.label_thresholds says, and so do the graph's gel nodes (graph_sim_overrides)
+    # bare cells label as sim/cell.label_thresholds says, and so do the graph's gel nodes (sim_dependent_parameters)
     thresholds = label_thresholds(gel_model)
     chooser = None  # on-policy collection: which model chose the regrasps, as dataset.json records it
     if not 0.0 <= explore <= 1.0:

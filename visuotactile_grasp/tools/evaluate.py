@@ -92,14 +92,14 @@ def run_evaluate(args) -> int:
     info["candidates"] = candidates
     info["gels"] = "held_out" if args.held_out_gels else "own pair"  # sim/gel_inventory.py
     info["label"] = label_rule(info["gel_model"])  # how the attempts' success is read from the gels
-    if args.objects_library != "v1":  # v1 provenance stays as it was
-        info["object_library"] = args.objects_library
-        header = header.rstrip("\n") + f"\n- object library: {args.objects_library}\n\n"
+    info["object_library"] = args.objects_library  # always: the default changed (v1 until 963d18b, then v2)
+    header = header.rstrip("\n") + f"\n- object library: {args.objects_library}\n\n"
     header = header.rstrip("\n") + f"\n- gels: {info['gels']}\n\n"
     earlier = out / "provenance.json"
     if args.resume and earlier.exists():  # the rows already there were made by the earlier run
         first = json.loads(earlier.read_text())
         first.setdefault("gels", "own pair")  # rows made before gels could be held out
+        first.setdefault("object_library", "v1")  # provenance named only v2 until the default became v2
         # rows from before the label rule was recorded were read by the earlier detector
         first.setdefault("label", label_rule(first.get("gel_model", "legacy"), recorded=False))
         changed = [k for k in ("candidates", "attempt_config", "gels", "object_library", "gel_model", "label")

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..sim.cell import DEFAULT_GEL_MODEL
+from ..sim.objects import DEFAULT_LIBRARY, LIBRARIES
 from tqdm import tqdm
 
 from .graph_session import GraphSession
@@ -28,12 +29,12 @@ GRAPH = "@graph"
 
 
 def graph_rows(policy: str, checkpoint: str, objects: list[str], attempts: list[int], seed: int,
-               log_dir: Path, gel_model: str = DEFAULT_GEL_MODEL) -> list[dict]:
+               log_dir: Path, gel_model: str = DEFAULT_GEL_MODEL, library: str = DEFAULT_LIBRARY) -> list[dict]:
     """One row per attempt through the grasp graph, in evaluation's row format (policy + '@graph')."""
     from ..streams import attempt_key
 
     overrides = {"grasp_executive": {"seed": seed, "first_grasp": "centroid" if not checkpoint else "initial"},
-                 "sim_cell": {"seed": seed, "gel_model": gel_model}}  # the graph adds the gels' thresholds
+                 "sim_cell": {"seed": seed, "gel_model": gel_model, "objects": library}}  # the graph adds the rest
     if checkpoint:
         overrides["regrasp_planner"] = {"policy": policy, "checkpoint": str(Path(checkpoint).resolve())}
     rows = []
@@ -113,13 +114,15 @@ def run_graph_check(args) -> int:
     checkpoints = {"tactile_vision": args.tactile_vision}
     policies = ["cylinder_baseline", "tactile_vision"]
     header, info = provenance(args, checkpoints)
+    info["object_library"] = args.objects_library
+    header = header.rstrip("\n") + f"\n- object library: {args.objects_library}\n\n"
     t0 = time.monotonic()
     tasks = [(p, o, k, False, args.seed) for p in policies for o in objects for k in attempts]
     rows = run_tasks(tasks, checkpoints, args.seed, args.workers, planner_candidates(), "bare-cell attempts",
-                     ray_address=args.ray_address)
+                     ray_address=args.ray_address, objects=args.objects_library)
     for p in policies:
         rows += graph_rows(p, checkpoints.get(p, ""), objects, attempts, args.seed, out / "logs" / p,
-                           trained_gel_model(checkpoints))
+                           trained_gel_model(checkpoints), args.objects_library)
     save_rows(rows, out, "attempts.jsonl")
     text = report(rows, policies, objects, f"# The grasp graph against bare cells\n\n{header}")
     (out / "graph_check.md").write_text(text)
@@ -132,6 +135,8 @@ def add_args(p) -> None:
     p.add_argument("--tactile-vision", required=True, help="run folder of a trained tactile_vision model")
     p.add_argument("--objects", default="easy,hard", help="object sets, comma-separated (easy, hard, train)")
     p.add_argument("--objects-per-set", type=int, default=0, help="0: every object of the set")
+    p.add_argument("--objects-library", default=DEFAULT_LIBRARY, choices=LIBRARIES,
+                   help="object library of both the graph's sim cell and the bare cells (sim/objects.py)")
     p.add_argument("--trials", type=int, default=2, help="attempts per object and policy")
     p.add_argument("--seed", type=int, default=0)
     from .worker_args import add_worker_args
