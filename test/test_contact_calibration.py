@@ -80,7 +80,7 @@ def test_bare_cells_label_with_their_mounted_gels_thresholds():
         assert cell.contact_thresholds() == (contact_threshold(0, 640, 480), contact_threshold(1, 640, 480))
     finally:
         cell.close()
-    legacy = MujocoCell(CellConfig())
+    legacy = MujocoCell(CellConfig(gel_model="legacy"))
     try:
         assert legacy.contact_thresholds() == (CONTACT_THRESHOLD, CONTACT_THRESHOLD)
     finally:

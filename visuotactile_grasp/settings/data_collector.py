@@ -2,6 +2,7 @@
 (ROS-free: the experiments and tests read the same declarations through param_files.node_params)."""
 from __future__ import annotations
 
+from ..devices.wsg50.model import WSG50_FORCE_RANGE
 from ..procedure.outcome import HOLD_TIME, LIFT_HEIGHT
 from ..planning.action_space import GRIP_FORCE_RANGE, MAX_ROTATION_DEG, MAX_TRANSLATION
 from ..planning.approach import YAW_RANGE
@@ -16,7 +17,7 @@ PARAMS = [
           "config/action_space.yaml, shared with the planner)."),
     Param("first_force", 0.0, "Force of every first grasp (N), within force_range; 0: drawn from force_range "
           "like the regrasp's (the paper's). A fixed force collects from where evaluation's learned policies start "
-          "(the executive's initial_force).", (0.0, 80.0)),
+          "(the executive's initial_force).", (0.0, WSG50_FORCE_RANGE[1])),
     Param("yaw_range", YAW_RANGE, "Random first-grasp yaw in [-yaw_range, yaw_range] (rad).", (0.0, 3.1416)),
     Param("max_translation", MAX_TRANSLATION, "Regrasp action: translation per axis within +/- this (m; "
           "config/action_space.yaml, shared with the planner).", (0.0, 0.05)),
