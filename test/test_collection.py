@@ -246,3 +246,20 @@ def test_a_collector_node_records_the_kinects_model_in_the_dataset_it_starts(ros
     p = node_params("data_collector")
     recorded = DatasetReader(out).info["front_camera"]
     assert recorded == camera_from_calibration(k, 640, 480, p["camera_position"], p["camera_orientation"]).to_dict()
+
+
+def test_a_v2_dataset_labelled_with_the_old_inspection_rule_is_not_resumed(ros_env, tmp_path):
+    """An object not found after the put-down is a failure now (procedure/outcome.INSPECTION_RULE); a v2 dataset
+    that counted it intact (no inspection recorded) is not continued with the new rule."""
+    from visuotactile_grasp.perception.tactile import CONTACT_DETECTOR
+    from visuotactile_grasp.procedure.outcome import INSPECTION_RULE
+
+    out = tmp_path / "old"
+    DatasetWriter(out, info={"objects": "train_000", "trials": 2, "seed": 0, "source": "direct",
+                             "gel_model": "calibrated", "gel_change_every": 0, "label_thresholds": "noise",
+                             "contact_detector": CONTACT_DETECTOR, "object_library": "v2"}).close()
+    result = subprocess.run([VTG, "collect", "--sim", "--direct", "--workers", "1", "--trials", "2", "--objects",
+                             "train_000", "--resume", "--out", str(out)], env=ros_env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2 and "inspection rule not_found_is_intact" in result.stderr, result.stderr
+    assert INSPECTION_RULE in result.stderr

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from visuotactile_grasp.data.store import DatasetReader
+from visuotactile_grasp.procedure.outcome import DAMAGE_SEEN
 from visuotactile_grasp.sim.objects import make_object
 
 VTG = str(Path(sys.executable).parent / "vtg")
@@ -40,4 +41,4 @@ def test_the_executive_sees_the_baseline_crush_foam(ros_env, tmp_path):
         assert session.wait_until_up(120), session.monitor.report()
         outcome = session.execute_grasp("hard_00", "cylinder_baseline", trial_id=1)
     assert outcome.grip_force == 10.0 and outcome.ground_truth_success is False
-    assert not outcome.success and outcome.failure_reason == "crushed (seen after the put-down)", outcome
+    assert not outcome.success and outcome.failure_reason == DAMAGE_SEEN, outcome

@@ -68,7 +68,8 @@ def test_the_outcome_rule():
     assert not grasp_success(True, True) and not grasp_success(False, False)
     assert grasp_success(None, True) is None
     standing = (0.03, 0.15)  # radius, height of the fit before
-    assert observed_damage(standing, None) is None
+    # nothing fitted where it was put down (rolled away, or crushed below what the fit sees): not shown harmless
+    assert observed_damage(standing, None) is True
     assert not observed_damage(standing, (0.0295, 0.15)) and observed_damage(standing, (0.02, 0.15))
     # fallen over: it fits wide and low; its fitted height is its width
     assert not observed_damage(standing, (0.09, 0.061)) and observed_damage(standing, (0.09, 0.035))

@@ -27,7 +27,7 @@ AGREE = "agree"
 CRUSH_NOT_SEEN = "crushed, the refit did not see it"
 TOUCHING_NOT_HELD = "gels in contact, object not held (slid through or rests on the table)"
 # label says failed, the truth says held
-CRUSH_NOT_REAL = "refit saw a crush that did not happen"
+CRUSH_NOT_REAL = "refit saw a crush that did not happen, or did not find the object"
 HELD_NO_CONTACT = "held, a gel showed no contact"
 UNKNOWN = "not recorded (a version-1 record of a crushable object, or no gel images)"
 CAUSES = (AGREE, CRUSH_NOT_SEEN, TOUCHING_NOT_HELD, CRUSH_NOT_REAL, HELD_NO_CONTACT, UNKNOWN)

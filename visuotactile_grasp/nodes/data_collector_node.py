@@ -21,6 +21,7 @@ from .. import topics
 from ..graph import interfaces
 from ..collection.trial import NOT_RECORDED, CollectConfig, Snapshot, build_records
 from ..data.store import MANIFEST, DatasetError, DatasetWriter
+from ..procedure.outcome import DAMAGE_SEEN
 from ..procedure.trial import run_trial
 from ..ros import qos
 from ..ros.clocks import node_now
@@ -129,7 +130,7 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
             if self.p.dataset_dir:
                 self._dataset().append_trial(build_records(obs))
             if not outcome.success:
-                outcome.failure_reason = "crushed (seen after the put-down)" if obs.damaged else "no contact after hold"
+                outcome.failure_reason = DAMAGE_SEEN if obs.damaged else "no contact after hold"
         except AttemptStopped as exc:  # nothing of this trial was written: a resume runs it again
             stopped = True
             self.stopped(exc, outcome)

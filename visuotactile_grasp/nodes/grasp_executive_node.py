@@ -23,6 +23,7 @@ from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, Pl
 from ..streams import attempt_key, keyed_rng
 from .. import topics
 from ..graph import interfaces
+from ..procedure.outcome import DAMAGE_SEEN
 from ..procedure.attempt import FIRST_GRASPS, AttemptConfig, AttemptResult, run_attempt as run_procedure
 from ..ros import qos
 from ..ros.clocks import node_now, wait_for
@@ -106,8 +107,7 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
             outcome.label_source = "tactile"
             outcome.ground_truth_success = result.success if result.ground_truth is None else result.ground_truth
             if not outcome.success:
-                outcome.failure_reason = ("crushed (seen after the put-down)" if result.damaged
-                                          else "no contact after hold")
+                outcome.failure_reason = DAMAGE_SEEN if result.damaged else "no contact after hold"
             if not cell.put_down:  # the damage inspection put it down already
                 self.feedback(goal_handle, "release")
                 self.move(np.array([0.0, 0.0, -self.p.lift_height, 0.0]), relative=True, what="put down")

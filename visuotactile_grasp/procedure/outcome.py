@@ -2,12 +2,12 @@
 
 A grasp succeeds when the object is held after the hold and not damaged. Damage is what the robot
 observes after the trial: the object put down and fitted again from the front camera, narrower than
-before (a crushed cup; sim/crush.py). The simulator's truth is kept apart (ground_truth_*), as for
-holding. Cells that do not inspect (graph nodes with inspect_damage off; bare cells with object library v1, whose
-objects cannot be damaged) observe nothing: damaged is None and the rule is holding alone. The inspection
-(put down PUT_DOWN_MARGIN above where it was grasped, open, up PUT_DOWN_CLEARANCE, back to the observation
-pose, fit again) runs on
-bare cells (collection/direct.refit_after_put_down) and through the graph (ros/robot_steps.put_down_and_refit)
+before (a crushed cup; sim/crush.py), or not found where it was put down (INSPECTION_RULE). The
+simulator's truth is kept apart (ground_truth_*), as for holding. Cells that do not inspect (graph nodes
+with inspect_damage off; bare cells with object library v1, whose objects cannot be damaged) observe
+nothing: damaged is None and the rule is holding alone. The inspection (put down PUT_DOWN_MARGIN above
+where it was grasped, open, up PUT_DOWN_CLEARANCE, back to the observation pose, fit again) runs on bare
+cells (collection/direct.refit_after_put_down) and through the graph (ros/robot_steps.put_down_and_refit)
 with the same steps.
 """
 from __future__ import annotations
@@ -20,11 +20,22 @@ PUT_DOWN_CLEARANCE = 0.15  # m: after putting the object down and opening, strai
 # hold is not driven into the table (on a real arm, a collision; in the simulator it dented fragile ones)
 PUT_DOWN_MARGIN = 0.01
 CRUSHED_WIDTH_RATIO = 0.8  # width seen after / before below this: crushed (fit noise is ~1%, crushed 25-60%)
+# How the inspection reads an object it cannot find where it put it down, recorded with every dataset and
+# evaluation run on crushable objects (a resume refuses another): a failure since 2026-12-02 (issue 15);
+# before, OLD_INSPECTION_RULE (counted intact; datasets without the record). Chosen on the training objects'
+# trials of paper_v2, onpolicy_v2 and first10_v2 (12,450 trials; docs/results/label_not_found/): of the
+# labelled-held grasps the refit found nothing after, 74 had crushed the object (a crushed foam sphere,
+# train_018, is too small for the fit) and 14 had not.
+INSPECTION_RULE = "not_found_is_failure"
+OLD_INSPECTION_RULE = "not_found_is_intact"
+DAMAGE_SEEN = "crushed or not found (seen after the put-down)"  # a GraspOutcome's failure_reason
 
 
-def observed_damage(before: tuple[float, float], after: tuple[float, float] | None) -> bool | None:
-    """Whether the refit shows a crushed object, from the cylinder fits (radius, height) before the trial
-    and after the put-down; None when there is no refit (the object is out of view).
+def observed_damage(before: tuple[float, float], after: tuple[float, float] | None) -> bool:
+    """Whether the inspection shows the object damaged, from the cylinder fits (radius, height) before the
+    trial and after the put-down. after None: nothing fitted where the object was put down (it rolled away,
+    or a crush left too little for the fit to see): the grasp cannot be shown harmless, and counts as
+    damaged (INSPECTION_RULE).
 
     Crushed when the width the camera sees has narrowed: standing, the fitted diameter; fallen over
     (a crushed tall object often falls when put down), the fitted height, which is then its width. A tall
@@ -33,7 +44,7 @@ def observed_damage(before: tuple[float, float], after: tuple[float, float] | No
     alone missed the fallen ones (a lying object fits wide); checked on the training objects' trials
     (docs/results/label_agreement_v2_noise/)."""
     if after is None:
-        return None
+        return True
     (radius0, height0), (radius1, height1) = before, after
     limit = CRUSHED_WIDTH_RATIO * 2.0 * radius0
     lying = height0 > 2.0 * radius0 and height1 < CRUSHED_WIDTH_RATIO * height0 and radius1 > radius0

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from ..data.store import DatasetReader, DatasetWriter
 from ..collection.trial import NOT_RECORDED
 from ..perception.tactile import CONTACT_DETECTOR, UNRECORDED_DETECTOR
+from ..procedure.outcome import INSPECTION_RULE, OLD_INSPECTION_RULE
 from ..sim.cell import DEFAULT_GEL_MODEL, label_thresholds
 from ..sim.objects import DEFAULT_LIBRARY, object_ids
 from ..streams import keyed_rng
@@ -227,6 +228,11 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
             print(f"{out_dir} was collected with --objects-library {before.get('object_library', 'v1')}; resume it "
                   "with the same", file=sys.stderr)
             return 2
+        if object_library != "v1" and before.get("inspection", OLD_INSPECTION_RULE) != INSPECTION_RULE:
+            print(f"{out_dir} was labelled with the inspection rule {before.get('inspection', OLD_INSPECTION_RULE)}; "
+                  f"this code labels with {INSPECTION_RULE} (procedure/outcome.py): start a new dataset",
+                  file=sys.stderr)
+            return 2
         if before.get("first_force", 0.0) != config.first_force:
             print(f"{out_dir} was collected with first_force {before.get('first_force', 0.0)} N (0: random; "
                   "--first-force, default the data_collector parameters); resume it with the same", file=sys.stderr)
@@ -247,6 +253,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
             "front_camera": simulated_kinect(direct).to_dict()}
     if object_library != "v1":  # v1 datasets keep the info they always had
         info["object_library"] = object_library
+        info["inspection"] = INSPECTION_RULE  # how an object not found after the put-down is labelled
     if thresholds != "default":
         info["label_thresholds"] = thresholds
     if chooser:

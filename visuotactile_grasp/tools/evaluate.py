@@ -25,15 +25,21 @@ def git_commit() -> str:
     return commit + (" (with uncommitted changes)" if dirty else "")
 
 
-def label_rule(gel_model: str, recorded: bool = True) -> dict:
-    """How a run's tactile label reads the gels: the threshold rule (sim/cell.label_thresholds) and the
-    contact detector (perception/tactile.CONTACT_DETECTOR; for rows of a run that did not record it,
-    recorded=False, UNRECORDED_DETECTOR). A resumed run must read them as the rows already there were read."""
+def label_rule(gel_model: str, recorded: bool = True, library: str = "v1") -> dict:
+    """How a run's outcome is read: the gels' threshold rule (sim/cell.label_thresholds), the contact
+    detector (perception/tactile.CONTACT_DETECTOR; for rows of a run that did not record it, recorded=False,
+    UNRECORDED_DETECTOR) and, on crushable objects (library v2), the inspection's rule
+    (procedure/outcome.INSPECTION_RULE; OLD_INSPECTION_RULE for rows that did not record it). A resumed run must
+    read them as the rows already there were read."""
     from ..perception.tactile import CONTACT_DETECTOR, UNRECORDED_DETECTOR
+    from ..procedure.outcome import INSPECTION_RULE, OLD_INSPECTION_RULE
     from ..sim.cell import label_thresholds
 
-    return {"thresholds": label_thresholds(gel_model),
+    rule = {"thresholds": label_thresholds(gel_model),
             "contact_detector": CONTACT_DETECTOR if recorded else UNRECORDED_DETECTOR}
+    if library != "v1":
+        rule["inspection"] = INSPECTION_RULE if recorded else OLD_INSPECTION_RULE
+    return rule
 
 
 def provenance(args, checkpoints: dict) -> tuple[str, dict]:
@@ -91,7 +97,7 @@ def run_evaluate(args) -> int:
     info["attempt_config"] = asdict(AttemptConfig.from_params_file())
     info["candidates"] = candidates
     info["gels"] = "held_out" if args.held_out_gels else "own pair"  # sim/gel_inventory.py
-    info["label"] = label_rule(info["gel_model"])  # how the attempts' success is read from the gels
+    info["label"] = label_rule(info["gel_model"], library=args.objects_library)  # how success is read
     info["object_library"] = args.objects_library  # always: the default changed (v1 until 963d18b, then v2)
     header = header.rstrip("\n") + f"\n- object library: {args.objects_library}\n\n"
     header = header.rstrip("\n") + f"\n- gels: {info['gels']}\n\n"
@@ -101,7 +107,12 @@ def run_evaluate(args) -> int:
         first.setdefault("gels", "own pair")  # rows made before gels could be held out
         first.setdefault("object_library", "v1")  # provenance named only v2 until the default became v2
         # rows from before the label rule was recorded were read by the earlier detector
-        first.setdefault("label", label_rule(first.get("gel_model", "legacy"), recorded=False))
+        first.setdefault("label", label_rule(first.get("gel_model", "legacy"), recorded=False,
+                                             library=first["object_library"]))
+        if first["object_library"] != "v1":  # rows made before the inspection's rule was recorded
+            from ..procedure.outcome import OLD_INSPECTION_RULE
+
+            first["label"].setdefault("inspection", OLD_INSPECTION_RULE)
         changed = [k for k in ("candidates", "attempt_config", "gels", "object_library", "gel_model", "label")
                    if json.dumps(first.get(k), default=str, sort_keys=True)
                    != json.dumps(info.get(k), default=str, sort_keys=True)]

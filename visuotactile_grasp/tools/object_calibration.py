@@ -34,7 +34,7 @@ def run_object_calibration(args) -> int:
             "attempts_per_object": args.trials, "forces": [10.0] + forces, "seed": args.seed, "workers": args.workers,
             "gel_model": args.gel_model,
             # how the label reads the gels, recorded as evaluate does (sim/mujoco_gels.contact_threshold)
-            "label": label_rule(args.gel_model)}
+            "label": label_rule(args.gel_model, library=args.objects_library)}
     tasks = [(p, o, k, False, args.seed) for objs in sets.values() for o in objs for k in range(args.trials)
              for p in policies]
     earlier = out / "provenance.json"  # a resumed run's rows must have been made as this run makes them
