@@ -146,10 +146,7 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
                               inputs_after=(now + Duration(seconds=self.p.settle_time)).to_msg(),
                               minimum_force=minimum_force, fit=fit if fit is not None else CylinderFit(valid=False))
         key = header_key(request.header)
-        # a handshake, not a hope: a planner whose node is up may still be loading its model, and a request
-        # published before its subscription exists is lost (volatile): publish once one is matched
-        if not wait_for(lambda: self.request_pub.get_subscription_count() > 0 or self.stop_check(),
-                        self.p.planner_timeout):
+        if not wait_for(lambda: self._planner_listening() or self.stop_check(), self.p.planner_timeout):
             raise StepFailed(f"no planner subscribed to {topics.PLAN_REQUEST} within {self.p.planner_timeout} s "
                              "(planner down?)")
         self.request_pub.publish(request)
@@ -161,6 +158,16 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
         if goal.status != GraspGoal.STATUS_OK:
             raise StepFailed(f"planner could not plan: {goal.message}")
         return goal
+
+    def _planner_listening(self) -> bool:
+        """A handshake, not a hope: a planner node in the graph may still be loading its model, and a request
+        published before its subscription exists is lost (volatile). Ready when some node both subscribes to
+        requests and publishes answers (the planner creates its answer publisher last), and our request
+        writer has matched every subscriber the graph lists (a monitor subscribing alone is not a planner)."""
+        listeners = self.get_subscriptions_info_by_topic(topics.PLAN_REQUEST)
+        answerers = {(i.node_namespace, i.node_name) for i in self.get_publishers_info_by_topic(topics.GRASP_GOAL)}
+        planner = any((i.node_namespace, i.node_name) in answerers for i in listeners)
+        return planner and self.request_pub.get_subscription_count() >= len(listeners)
 
     def finish_attempt(self, retreat: bool = True) -> None:
         """Open the fingers and back away (unless the damage inspection left them open at the observation
