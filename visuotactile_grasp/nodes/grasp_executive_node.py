@@ -147,8 +147,8 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
                               minimum_force=minimum_force, fit=fit if fit is not None else CylinderFit(valid=False))
         key = header_key(request.header)
         if not wait_for(lambda: self._planner_listening() or self.stop_check(), self.p.planner_timeout):
-            raise StepFailed(f"no planner subscribed to {topics.PLAN_REQUEST} within {self.p.planner_timeout} s "
-                             "(planner down?)")
+            raise StepFailed(f"planner did not answer within {self.p.planner_timeout} s: none listens on "
+                             f"{topics.PLAN_REQUEST} (planner down?)")
         self.request_pub.publish(request)
         if not wait_for(lambda: key in self.goals or self.stop_check(), self.p.planner_timeout):
             raise StepFailed(f"planner did not answer within {self.p.planner_timeout} s (planner down?)")
