@@ -16,6 +16,7 @@ import math
 import numpy as np
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.duration import Duration
+from rclpy.qos import QoSCompatibility, qos_check_compatible
 from std_msgs.msg import Header
 from visuotactile_grasp_msgs.action import ExecuteGrasp
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, PlanRequest, TactileContact
@@ -163,8 +164,11 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
         """A handshake, not a hope: a planner node in the graph may still be loading its model, and a request
         published before its subscription exists is lost (volatile). Ready when some node both subscribes to
         requests and publishes answers (the planner creates its answer publisher last), and our request
-        writer has matched every subscriber the graph lists (a monitor subscribing alone is not a planner)."""
-        listeners = self.get_subscriptions_info_by_topic(topics.PLAN_REQUEST)
+        writer has matched every subscriber the graph lists that it can match (a monitor subscribing alone is not
+        a planner; a reader whose QoS our writer cannot serve never matches)."""
+        listeners = [i for i in self.get_subscriptions_info_by_topic(topics.PLAN_REQUEST)
+                     if qos_check_compatible(self.request_pub.qos_profile, i.qos_profile)[0]
+                     != QoSCompatibility.ERROR]
         answerers = {(i.node_namespace, i.node_name) for i in self.get_publishers_info_by_topic(topics.GRASP_GOAL)}
         planner = any((i.node_namespace, i.node_name) in answerers for i in listeners)
         return planner and self.request_pub.get_subscription_count() >= len(listeners)
