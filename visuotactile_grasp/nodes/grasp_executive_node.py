@@ -16,7 +16,7 @@ import math
 import numpy as np
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.duration import Duration
-from rclpy.qos import QoSCompatibility, qos_check_compatible
+from rclpy.qos import DurabilityPolicy, ReliabilityPolicy
 from std_msgs.msg import Header
 from visuotactile_grasp_msgs.action import ExecuteGrasp
 from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, PlanRequest, TactileContact
@@ -167,8 +167,7 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
         writer has matched every subscriber the graph lists that it can match (a monitor subscribing alone is not
         a planner; a reader whose QoS our writer cannot serve never matches)."""
         listeners = [i for i in self.get_subscriptions_info_by_topic(topics.PLAN_REQUEST)
-                     if qos_check_compatible(self.request_pub.qos_profile, i.qos_profile)[0]
-                     != QoSCompatibility.ERROR]
+                     if _can_serve(self.request_pub.qos_profile, i.qos_profile)]
         answerers = {(i.node_namespace, i.node_name) for i in self.get_publishers_info_by_topic(topics.GRASP_GOAL)}
         planner = any((i.node_namespace, i.node_name) in answerers for i in listeners)
         return planner and self.request_pub.get_subscription_count() >= len(listeners)
@@ -181,6 +180,16 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
         if self.p.reset_object:
             self.reset_sim_object(self.reset_client)
         self.fit = None
+
+
+def _can_serve(writer, reader) -> bool:
+    """Whether a writer with QoS `writer` can match a reader with QoS `reader` in what decides delivery here
+    (reliability, durability). Not rclpy.qos.qos_check_compatible: on profiles read back from the graph, whose
+    infinite deadline and lease come back as large numbers, it reports every pair incompatible."""
+    unreliable = (reader.reliability == ReliabilityPolicy.RELIABLE
+                  and writer.reliability == ReliabilityPolicy.BEST_EFFORT)
+    too_new = reader.durability == DurabilityPolicy.TRANSIENT_LOCAL and writer.durability == DurabilityPolicy.VOLATILE
+    return not (unreliable or too_new)
 
 
 def main(args=None) -> int:
