@@ -136,6 +136,7 @@ def test_a_graph_on_calibrated_gels_gives_each_gelsight_node_its_gels_threshold(
         cell.close()
     assert thresholds("grasp", {"seed": seed}) == expected == thresholds("collect", {"seed": seed})
     assert thresholds("grasp", {"seed": seed, "gel_model": "legacy"}) == (None, None)
+    assert thresholds("grasp", {"seed": seed, "backend": "kinematic", "objects": "v1"}) == (None, None)  # no gels
     assert thresholds("grasp", {"seed": seed}, {"gelsight_left": {"contact_threshold": 9.0}})[0] == 9.0
 
 

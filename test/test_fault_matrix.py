@@ -121,7 +121,8 @@ def graph(tmp_path_factory):
                                      "force_sweep": 50, "input_timeout": 3.0},
                  "grasp_executive": {"max_regrasps": 0, "hold_time": 0.5, "planner_timeout": 10.0,
                                      "step_timeout": 10.0, "label_timeout": 1.0},
-                 "sim_cell": {"camera_rate": 5.0, "gelsight_rate": 10.0}}
+                 # the small model's own world (legacy gels, v1 objects; models/README.md)
+                 "sim_cell": {"camera_rate": 5.0, "gelsight_rate": 10.0, "gel_model": "legacy", "objects": "v1"}}
     with GraphSession("grasp", sim=True, log_dir=str(tmp / "logs"), overrides=overrides) as session:
         assert session.wait_until_up(120), session.monitor.report()
         driver = Driver(session)

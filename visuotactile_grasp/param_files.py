@@ -59,7 +59,8 @@ def _graph_entries() -> dict[str, tuple[str, tuple[str, ...]]]:
     entries: dict[str, tuple[str, tuple[str, ...]]] = {}
     for sim in (False, True):  # the robot's graph first; the sim cell runs only in the simulated one
         for mode in MODES:
-            for spec in build_graph(mode, sim=sim, bag="bag" if mode == "replay" else "", record="bag").nodes:
+            for spec in build_graph(mode, sim=sim, bag="bag" if mode == "replay" else "", record="bag",
+                                    sim_dependent=False).nodes:
                 # sim.yaml is the simulated graph's overlay, not the node's settings
                 entries.setdefault(spec.name, (spec.executable, tuple(f for f in spec.parameter_files
                                                                       if f != "sim.yaml")))

@@ -57,7 +57,7 @@ def _executive() -> NodeSpec:
 
 
 def build_graph(mode: str, sim: bool = True, bag: str = "", overrides: dict | None = None,
-                record: str = "") -> Graph:
+                record: str = "", sim_dependent: bool = True) -> Graph:
     """overrides: node name -> {parameter: value}, applied after the parameter files (like
     `ros2 launch ... param:=value`); used by `vtg collect` for the dataset folder and pacing.
     record: a new bag folder; adds a recorder of every topic the graph's nodes publish."""
@@ -70,7 +70,9 @@ def build_graph(mode: str, sim: bool = True, bag: str = "", overrides: dict | No
         raise ValueError(f"parameter overrides for nodes not in the {mode} graph: {sorted(unknown)}")
     on_simulator = sim and mode != "replay"
     overlay = ("sim.yaml",) if on_simulator else ()
-    derived = _sim_dependent(base[0], overlay, overrides.get("sim_cell", {})) if on_simulator else {}
+    # beneath the caller's overrides, above the nodes' files (as graph_sim_overrides' were): in simulation the
+    # cell decides them; sim_dependent=False for readers of the graph's shape (param_files: no gel optics)
+    derived = _sim_dependent(base[0], overlay, overrides.get("sim_cell", {})) if on_simulator and sim_dependent else {}
     nodes = [replace(n, parameter_files=n.parameter_files + overlay,
                      parameters={**derived.get(n.name, {}), **n.parameters, **overrides.get(n.name, {})})
              for n in base]

@@ -108,7 +108,7 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
             outcome.label_source = "tactile"
             outcome.ground_truth_success = result.success if result.ground_truth is None else result.ground_truth
             if not outcome.success:
-                outcome.failure_reason = DAMAGE_SEEN if result.damaged else "no contact after hold"
+                outcome.failure_reason = "no contact after hold" if not result.held else DAMAGE_SEEN
             if not cell.put_down:  # the damage inspection put it down already
                 self.feedback(goal_handle, "release")
                 self.move(np.array([0.0, 0.0, -self.p.lift_height, 0.0]), relative=True, what="put down")
@@ -167,7 +167,7 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
         writer has matched every subscriber the graph lists that it can match (a monitor subscribing alone is not
         a planner; a reader whose QoS our writer cannot serve never matches)."""
         listeners = [i for i in self.get_subscriptions_info_by_topic(topics.PLAN_REQUEST)
-                     if _can_serve(self.request_pub.qos_profile, i.qos_profile)]
+                     if i.topic_type == REQUEST_TYPE and _can_serve(self.request_pub.qos_profile, i.qos_profile)]
         answerers = {(i.node_namespace, i.node_name) for i in self.get_publishers_info_by_topic(topics.GRASP_GOAL)}
         planner = any((i.node_namespace, i.node_name) in answerers for i in listeners)
         return planner and self.request_pub.get_subscription_count() >= len(listeners)
@@ -180,6 +180,9 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
         if self.p.reset_object:
             self.reset_sim_object(self.reset_client)
         self.fit = None
+
+
+REQUEST_TYPE = "visuotactile_grasp_msgs/msg/PlanRequest"  # as the graph lists a PlanRequest endpoint
 
 
 def _can_serve(writer, reader) -> bool:

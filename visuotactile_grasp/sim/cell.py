@@ -51,7 +51,8 @@ def sim_dependent_parameters(sim_cell: dict) -> dict:
     bare cells' label reads them; with object library v2 (objects that can be crushed) the executive and the
     collector inspect for damage after the hold, as every bare-cell attempt and trial on v2 does."""
     out: dict = {}
-    if label_thresholds(str(sim_cell["gel_model"])) == "noise":
+    # the kinematic backend renders no calibrated gels, whatever gel_model says
+    if label_thresholds(str(sim_cell["gel_model"])) == "noise" and sim_cell.get("backend", "mujoco") == "mujoco":
         from .mujoco_gels import contact_threshold  # no MuJoCo: the gel's optics and its noise
 
         size = (int(sim_cell["gelsight_width"]), int(sim_cell["gelsight_height"]))  # the images the nodes read

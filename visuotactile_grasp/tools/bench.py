@@ -262,7 +262,8 @@ def bench_graph(attempts: int = 2, objects=("easy_00", "hard_01"), search: str =
     from .graph_session import GraphSession
 
     overrides = {"regrasp_planner": {"policy": "tactile_vision", "search": search,
-                                     "checkpoint": str(models_dir() / "tactile_vision_small")}}
+                                     "checkpoint": str(models_dir() / "tactile_vision_small")},
+                 "sim_cell": {"gel_model": "legacy", "objects": "v1"}}  # the small model's own world
     diffs = []
     with GraphSession("grasp", sim=True, overrides=overrides) as session:
         m = session.monitor

@@ -32,7 +32,10 @@ def write_contact_sheets(out_dir: Path) -> list[Path]:
     from ..sim.mujoco_cell import MujocoCell
     from ..sim.scripted_trial import contact_sheet, run_trial
 
-    cell = MujocoCell(object_id="train_000")
+    from ..sim.cell import CellConfig
+
+    # v1's train_000: the sheets show the gels under a firm and a weak grasp, not v2's cup crushing at 15 N
+    cell = MujocoCell(CellConfig(objects="v1"), object_id="train_000")
     written = []
     try:
         for object_id, force in (("train_000", 25.0), ("train_000", 2.0)):

@@ -69,7 +69,7 @@ def write_gel_figure(out_dir: Path, object_id: str = "train_000") -> Path:
     ours = GelOptics(w, h, mm, GelLook(calibration="gelsight"), seed=0)  # Taxim's own table, like for like
     top = [_label(real, "real GelSight, no contact"), _label(taxim, "Taxim: flat punch"),
            _label(ours.render(indentation(punch, 15.0, mm)), "ours (calibrated): flat punch")]
-    legacy = MujocoCell(CellConfig(gel_model="legacy"), object_id=object_id)
+    legacy = MujocoCell(CellConfig(gel_model="legacy", objects="v1"), object_id=object_id)  # v1: nothing crushes
     try:
         seq = _grasp_sequence(legacy, object_id)
     finally:
@@ -77,7 +77,7 @@ def write_gel_figure(out_dir: Path, object_id: str = "train_000") -> Path:
     top += [_label(seq[0][1], "legacy: background"), _label(seq[3][1], "legacy: 40 N")]
     rows = [top + [np.zeros_like(top[0])]]
     for seed in (0, 1, 2):  # gel ids 0..5: the three calibrations appear among the first gels
-        cell = MujocoCell(CellConfig(gel_model="calibrated", seed=seed), object_id=object_id)
+        cell = MujocoCell(CellConfig(gel_model="calibrated", seed=seed, objects="v1"), object_id=object_id)
         try:
             look = cell.gels["left"].optics.look
             rows.append([_label(img, f"gel {cell.gels['left'].gel_id} ({look.calibration}): {name}")

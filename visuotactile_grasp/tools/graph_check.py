@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..procedure.outcome import DAMAGE_SEEN
 from ..sim.cell import DEFAULT_GEL_MODEL
 from ..sim.objects import DEFAULT_LIBRARY, LIBRARIES
 from tqdm import tqdm
@@ -50,7 +51,7 @@ def graph_rows(policy: str, checkpoint: str, objects: list[str], attempts: list[
                     row = {"policy": policy + GRAPH, "object_id": object_id, "trial": k,
                            "force": float(o.grip_force), "regrasps": int(o.num_regrasps),
                            "first_grasp": [float(v) for v in o.first_grasp], "wall_s": time.monotonic() - t0}
-                    if o.failure_reason and o.failure_reason != "no contact after hold":
+                    if o.failure_reason and o.failure_reason not in ("no contact after hold", DAMAGE_SEEN):
                         row["error"] = o.failure_reason  # a step failed: not a grasp outcome (as on bare cells)
                     else:
                         row.update(success=bool(o.success), ground_truth=bool(o.ground_truth_success))
