@@ -68,7 +68,7 @@ def test_a_resume_with_rows_read_by_another_label_is_refused(ros_env, tmp_path):
     ev = tmp_path / "ev"
     cmd = [vtg, "evaluate", "--sim", "--tactile-vision", str(models_dir() / "tactile_vision_small"), "--sets", "easy",
            "--objects-per-set", "1", "--trials", "1", "--constant-forces", "", "--no-force-only",
-           "--min-force-trials", "0", "--candidates", "100", "--out", str(ev)]
+           "--min-force-trials", "0", "--candidates", "100", "--objects-library", "v1", "--out", str(ev)]  # its world
     assert subprocess.run(cmd, env=ros_env, capture_output=True, text=True, timeout=300).returncode == 0
     provenance = json.loads((ev / "provenance.json").read_text())
     assert provenance["label"] == {"thresholds": "default", "contact_detector": "signed_blur"}
