@@ -20,6 +20,12 @@ def node_params(node: str) -> dict:
     """The parameters of the graph's node `node`: declared defaults, then its files as rcl merges them
     (test_config_params checks this against rclpy itself)."""
     executable, files = _graph_entry(node)
+    return merged_params(node, executable, files)
+
+
+def merged_params(node: str, executable: str, files) -> dict:
+    """The executable's declared defaults, then the parameter files (names in config/) as rcl merges them for
+    the node named `node`."""
     params = {name: p.default for name, p in declared(executable).items()}
     params.update(file_values(node, [config_dir() / name for name in files]))
     return params

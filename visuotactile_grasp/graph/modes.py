@@ -83,14 +83,11 @@ def _sim_dependent(sim_cell: NodeSpec, overlay: tuple[str, ...], overrides: dict
     """What the other nodes' parameters must be for the simulated cell the graph runs (its declared defaults,
     its files, the overlay, the caller's overrides, as rcl merges them): sim/cell.sim_dependent_parameters;
     a caller's override of them still wins. (Not param_files.node_params: that reads this graph.)"""
-    from ..param_files import file_values
-    from ..paths import config_dir
-    from ..settings import declared
+    from ..param_files import merged_params
     from ..sim.cell import sim_dependent_parameters
 
     assert sim_cell.name == "sim_cell", sim_cell.name  # _nodes puts the cell first in a simulated graph
-    params = {name: p.default for name, p in declared(sim_cell.executable).items()}
-    params.update(file_values(sim_cell.name, [config_dir() / f for f in sim_cell.parameter_files + overlay]))
+    params = merged_params(sim_cell.name, sim_cell.executable, sim_cell.parameter_files + overlay)
     return sim_dependent_parameters({**params, **overrides})
 
 

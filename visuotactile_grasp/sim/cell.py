@@ -119,12 +119,12 @@ class CellConfig:
     gel_width: int = 320
     gel_height: int = 240
     seed: int = 0
-    # legacy: the hand-made three-light model on geometric overlap (what the shipped models saw);
-    # calibrated: real sensors' calibration tables, force-driven indentation, markers under load
-    # (sim/mujoco_gels.py; MuJoCo cell only). Own gel ids: seed * 2 (left), seed * 2 + 1 (right)
+    # calibrated (the default): real sensors' calibration tables, force-driven indentation, markers under load
+    # (sim/mujoco_gels.py; MuJoCo cell only; what the paper-scale models saw); legacy: the hand-made three-light
+    # model on geometric overlap (what the small models saw). Own gel ids: seed * 2 (left), seed * 2 + 1 (right)
     gel_model: str = DEFAULT_GEL_MODEL  # one of GEL_MODELS
-    # the object library (sim/objects.py): v1, what the shipped datasets and models used; v2 adds
-    # material classes, fragile ones crushing for good past their crush force (MuJoCo cell only)
+    # the object library (sim/objects.py): v2 (the default) adds to v1's geometry material classes, fragile
+    # ones crushing for good past their crush force (MuJoCo cell only); v1, what the small models used
     objects: str = DEFAULT_LIBRARY
     workspace: Workspace = field(default_factory=Workspace)
 

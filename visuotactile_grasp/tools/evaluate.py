@@ -43,7 +43,8 @@ def label_rule(gel_model: str, recorded: bool = True, library: str = "v1") -> di
 
 
 def provenance(args, checkpoints: dict) -> tuple[str, dict]:
-    """The command, the git commit and what each checkpoint is (from its model.json)."""
+    """The command, the git commit, what each checkpoint is (from its model.json) and the object library (always
+    named: the default changed, v1 until 963d18b, then v2)."""
     from ..model import checkpoint
 
     models = {}
@@ -56,7 +57,7 @@ def provenance(args, checkpoints: dict) -> tuple[str, dict]:
     from ..evaluation.experiments import trained_gel_model
 
     info = {"command": "vtg " + " ".join(sys.argv[1:]), "commit": git_commit(), "models": models,
-            "gel_model": trained_gel_model(checkpoints)}
+            "gel_model": trained_gel_model(checkpoints), "object_library": args.objects_library}
     lines = [f"- command: `{info['command']}`", f"- commit: `{info['commit']}`",
              f"- simulated gels: {info['gel_model']} (as the models' training data)"]
     for name, m in models.items():
@@ -66,6 +67,7 @@ def provenance(args, checkpoints: dict) -> tuple[str, dict]:
                      f"weights sha256 {str(m['weights_sha256'])[:12]}, median keep p of validation grasps that "
                      f"held {_num((m['lift'] or {}).get('measured'))} (reachable lift threshold "
                      f"{_num((m['lift'] or {}).get('threshold'))})")
+    lines.append(f"- object library: {args.objects_library}")
     return "\n".join(lines) + "\n\n", info
 
 
@@ -98,8 +100,6 @@ def run_evaluate(args) -> int:
     info["candidates"] = candidates
     info["gels"] = "held_out" if args.held_out_gels else "own pair"  # sim/gel_inventory.py
     info["label"] = label_rule(info["gel_model"], library=args.objects_library)  # how success is read
-    info["object_library"] = args.objects_library  # always: the default changed (v1 until 963d18b, then v2)
-    header = header.rstrip("\n") + f"\n- object library: {args.objects_library}\n\n"
     header = header.rstrip("\n") + f"\n- gels: {info['gels']}\n\n"
     earlier = out / "provenance.json"
     if args.resume and earlier.exists():  # the rows already there were made by the earlier run

@@ -18,12 +18,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from ..procedure.outcome import DAMAGE_SEEN
 from ..sim.cell import DEFAULT_GEL_MODEL
 from ..sim.objects import DEFAULT_LIBRARY, LIBRARIES
-from tqdm import tqdm
-
 from .graph_session import GraphSession
 
 GRAPH = "@graph"
@@ -115,8 +114,6 @@ def run_graph_check(args) -> int:
     checkpoints = {"tactile_vision": args.tactile_vision}
     policies = ["cylinder_baseline", "tactile_vision"]
     header, info = provenance(args, checkpoints)
-    info["object_library"] = args.objects_library
-    header = header.rstrip("\n") + f"\n- object library: {args.objects_library}\n\n"
     t0 = time.monotonic()
     tasks = [(p, o, k, False, args.seed) for p in policies for o in objects for k in attempts]
     rows = run_tasks(tasks, checkpoints, args.seed, args.workers, planner_candidates(), "bare-cell attempts",
