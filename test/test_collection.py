@@ -145,6 +145,11 @@ def test_killed_collection_resumes_without_losing_or_repeating_trials(ros_env, t
     assert sorted(after) == [1, 2, 3, 4, 5] and all(n == 3 for n in after.values()), after
     card = (out / "card.md").read_text()
     assert "trials: 5, records: 15" in card and (out / "card_samples.png").exists()
+    # a resume that would change the first grasps' force is refused before any trial runs
+    refused = subprocess.run(cmd + ["--resume", "--first-force", "10"], env=ros_env, capture_output=True, text=True,
+                             timeout=120)
+    assert refused.returncode == 2 and "first_force" in refused.stderr, refused.stderr[-2000:]
+    assert _records_per_trial(out) == after
     # the front camera that took the images is recorded: the object view crops with it
     from visuotactile_grasp.data.store import DatasetReader
     from visuotactile_grasp.model.inputs import dataset_camera
@@ -157,13 +162,15 @@ def test_killed_collection_resumes_without_losing_or_repeating_trials(ros_env, t
 
 def test_collect_graph_records_a_trial_through_the_nodes(ros_env, tmp_path):
     out = tmp_path / "ds"
-    result = subprocess.run([VTG, "collect", "--sim", "--trials", "1", "--objects", "train_001", "--out", str(out)],
-                            env=ros_env, capture_output=True, text=True, timeout=400)
+    result = subprocess.run([VTG, "collect", "--sim", "--trials", "1", "--objects", "train_001", "--first-force", "10",
+                             "--out", str(out)], env=ros_env, capture_output=True, text=True, timeout=400)
     print(result.stdout[-2000:], result.stderr[-2000:])
     assert result.returncode == 0
     reader = DatasetReader(out)
     assert [e["kind"] for e in reader.entries] == ["grasp", "release", "zero_motion"]
     record = reader.load(0)
+    # --first-force reaches the graph's collector as its parameter, and the dataset says so
+    assert record.grip_force == 10.0 and reader.info["first_force"] == 10.0
     assert record.images["rgb_before"].shape[2] == 3 and record.images["depth_before"].dtype == np.float32
     assert record.success == record.ground_truth_success
     assert reader.manifest["info"]["source"] == "graph"

@@ -121,7 +121,9 @@ def test_label_report_recomputes_the_labels_contact_from_the_recorded_gels(ros_e
             assert (areas >= 0.01).all(), r
         elif not r["damaged"]:
             assert (areas < 0.01).any(), r
-    assert "Disagreements by cause" in (out / "label_agreement.md").read_text()
+    report_md = (out / "label_agreement.md").read_text()
+    assert "Disagreements by cause" in report_md
+    assert "- inspection rule: `not_found_is_failure`" in report_md  # the rule the dataset records
 
     # the same images read with another rule: the label recomputed, and the report says so
     relabelled = subprocess.run([VTG, "label-report", str(data), "--relabel", "default", "--out", str(out / "at18")],

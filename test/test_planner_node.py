@@ -211,3 +211,31 @@ def test_an_object_view_model_waits_for_the_cameras_model_then_plans(ros_env, tm
         node.destroy_node()
         rclpy.try_shutdown()
         assert proc.stop() == 0, proc.output()[-2000:]
+
+
+def test_the_executive_publishes_a_request_only_once_a_planner_listens():
+    """The executive's side of the handshake (grasp_executive_node.planner_ready) over graph endpoint lists:
+    a subscriber alone (a monitor) is no planner; a planner whose reader our writer has not matched yet is
+    not ready (its model may still be loading); a reader our writer's QoS can never match is not waited for."""
+    from types import SimpleNamespace
+
+    from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
+
+    from visuotactile_grasp.nodes.grasp_executive_node import REQUEST_TYPE, planner_ready
+
+    reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.VOLATILE)
+    latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                         durability=DurabilityPolicy.TRANSIENT_LOCAL)
+
+    def endpoint(node, profile=reliable, kind=REQUEST_TYPE):
+        return SimpleNamespace(node_name=node, node_namespace="/", topic_type=kind, qos_profile=profile)
+
+    planner, monitor = endpoint("regrasp_planner"), endpoint("graph_monitor")
+    answers = [endpoint("regrasp_planner", kind="visuotactile_grasp_msgs/msg/GraspGoal")]
+    assert not planner_ready([monitor], [], reliable, matched=1)            # a monitor is no planner
+    assert not planner_ready([planner], [], reliable, matched=1)            # no answer publisher yet
+    assert not planner_ready([planner, monitor], answers, reliable, matched=1)  # one reader still unmatched
+    assert planner_ready([planner, monitor], answers, reliable, matched=2)
+    # a reader asking for history our volatile writer cannot give, or of another type, never matches: not waited for
+    assert planner_ready([planner, endpoint("late_joiner", latched)], answers, reliable, matched=1)
+    assert planner_ready([planner, endpoint("other", kind="std_msgs/msg/String")], answers, reliable, matched=1)

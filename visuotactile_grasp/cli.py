@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="--direct: new gels every N trials from the training inventory (sim/gel_inventory.py); "
                          "0: the cell's own pair; default: the data_collector parameters; recorded in dataset.json")
     collect.add_argument("--first-force", type=float, default=None, metavar="N",
-                         help="--direct: every first grasp at N newtons (where evaluation's learned policies start); "
+                         help="every first grasp at N newtons (where evaluation's learned policies start); "
                          "0: random in the force range (the paper's); default: the data_collector parameters; "
                          "recorded in dataset.json when not 0")
     collect.add_argument("--objects-library", default=DEFAULT_LIBRARY, choices=LIBRARIES,

@@ -21,7 +21,7 @@ from .. import topics
 from ..graph import interfaces
 from ..collection.trial import NOT_RECORDED, CollectConfig, Snapshot, build_records
 from ..data.store import MANIFEST, DatasetError, DatasetWriter
-from ..procedure.outcome import DAMAGE_SEEN
+from ..procedure.outcome import DAMAGE_SEEN, INSPECTION_RULE
 from ..procedure.trial import run_trial
 from ..ros import qos
 from ..ros.clocks import node_now
@@ -156,6 +156,12 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
     def _open_dataset(self) -> DatasetWriter:
         if self.writer is None:
             info = {"source": "graph", "seed": self.p.seed, "contact_detector": CONTACT_DETECTOR}
+            # what this node decides about the labels and the data, as `vtg collect` records it (the gels
+            # and objects are the cell's, a real one or the simulator's, and not this node's to say)
+            if self.p.inspect_damage:
+                info["inspection"] = INSPECTION_RULE
+            if self.config.first_force:
+                info["first_force"] = self.config.first_force
             if self.camera is not None:
                 info["front_camera"] = self.camera.to_dict()
             else:

@@ -166,11 +166,9 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
         requests and publishes answers (the planner creates its answer publisher last), and our request
         writer has matched every subscriber the graph lists that it can match (a monitor subscribing alone is not
         a planner; a reader whose QoS our writer cannot serve never matches)."""
-        listeners = [i for i in self.get_subscriptions_info_by_topic(topics.PLAN_REQUEST)
-                     if i.topic_type == REQUEST_TYPE and _can_serve(self.request_pub.qos_profile, i.qos_profile)]
-        answerers = {(i.node_namespace, i.node_name) for i in self.get_publishers_info_by_topic(topics.GRASP_GOAL)}
-        planner = any((i.node_namespace, i.node_name) in answerers for i in listeners)
-        return planner and self.request_pub.get_subscription_count() >= len(listeners)
+        return planner_ready(self.get_subscriptions_info_by_topic(topics.PLAN_REQUEST),
+                             self.get_publishers_info_by_topic(topics.GRASP_GOAL),
+                             self.request_pub.qos_profile, self.request_pub.get_subscription_count())
 
     def finish_attempt(self, retreat: bool = True) -> None:
         """Open the fingers and back away (unless the damage inspection left them open at the observation
@@ -183,6 +181,16 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
 
 
 REQUEST_TYPE = "visuotactile_grasp_msgs/msg/PlanRequest"  # as the graph lists a PlanRequest endpoint
+
+
+def planner_ready(request_readers, goal_writers, writer_qos, matched: int) -> bool:
+    """_planner_listening's rule over the graph's endpoint lists (rclpy TopicEndpointInfo): some node both
+    reads PlanRequest and writes GraspGoal, and `matched` (our request writer's matched readers) covers every
+    PlanRequest reader that writer_qos can serve."""
+    listeners = [i for i in request_readers if i.topic_type == REQUEST_TYPE and _can_serve(writer_qos, i.qos_profile)]
+    answerers = {(i.node_namespace, i.node_name) for i in goal_writers}
+    planner = any((i.node_namespace, i.node_name) in answerers for i in listeners)
+    return planner and matched >= len(listeners)
 
 
 def _can_serve(writer, reader) -> bool:

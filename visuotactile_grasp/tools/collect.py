@@ -125,14 +125,14 @@ def _direct(todo, seed: int, workers: int, gel_model: str, config, ray_address: 
 
 
 def _graph(todo, out: Path, seed: int, log_dir: Path, record: str = "", gel_model: str = DEFAULT_GEL_MODEL,
-           objects: str = DEFAULT_LIBRARY):
+           objects: str = DEFAULT_LIBRARY, first_force: float = 0.0):
     """Yields (trial_id, object_id, label or None, why) as the graph's data_collector records each trial.
     Object library v2's fragile objects are inspected for damage (put down, refit), as on bare cells."""
     from .graph_session import GraphSession
 
     # the graph adds what follows from the sim cell's gels and objects (sim/cell.sim_dependent_parameters):
     # the GelSight nodes' calibrated thresholds, and the collector's damage inspection on v2
-    overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed},
+    overrides = {"data_collector": {"dataset_dir": str(out.resolve()), "seed": seed, "first_force": first_force},
                  "sim_cell": {"gel_model": gel_model, "objects": objects}}
     with GraphSession("collect", sim=True, log_dir=str(log_dir), overrides=overrides, record=record) as session:
         if not session.wait_until_up(90.0):
@@ -171,11 +171,7 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
     config = CollectConfig.from_params_file()  # the data_collector parameters, as the collector node reads it
     if gel_change_every is not None:
         config = replace(config, gel_change_every=int(gel_change_every))
-    if first_force is not None:
-        if not direct:
-            print("--first-force applies to --direct; the graph's collector reads first_force from "
-                  "config/data_collector.yaml", file=sys.stderr)
-            return 2
+    if first_force is not None:  # the graph's collector gets it as its parameter
         try:
             config = replace(config, first_force=checked_first_force(float(first_force),
                                                                      config.approach.force_range))
@@ -278,7 +274,8 @@ def run_collect(out: str, trials: int, objects: str, resume: bool, direct: bool,
         print("--ray-address runs bare cells: add --direct", file=sys.stderr)
         return 2
     stream = (_direct(todo, seed, workers, gel_model, config, ray_address, object_library, policy, explore) if direct
-              else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model, object_library))
+              else _graph(todo, out_dir, seed, out_dir / "logs", record, gel_model, object_library,
+                          config.first_force))
     try:
         with contextlib.closing(stream), tqdm(total=len(todo), desc="trials", unit="trial", smoothing=0.05) as bar:
             for trial_id, object_id, result, why in in_trial_order(stream, [i for i, _ in todo]):

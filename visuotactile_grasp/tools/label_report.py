@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from ..data.store import DatasetReader
 from ..evaluation.label_agreement import markdown, row_from_record, summarize
+from ..procedure.outcome import INSPECTION_RULE, OLD_INSPECTION_RULE
 from ..perception.tactile import CONTACT_DETECTOR, CONTACT_THRESHOLD, UNRECORDED_DETECTOR
 from ..sim.mujoco_gels import contact_threshold, gel_look
 from ..sim.objects import make_object
@@ -63,6 +64,9 @@ def run_label_report(args) -> int:
               + ("each gel's threshold over its noise, sim/mujoco_gels.contact_threshold" if rule == "noise" else
                  "the gelsight nodes' default threshold") + ", 1% of the pad) and no crush seen by the refit "
               "(procedure/outcome.py); truth: both pads touching with the object off the table, not crushed"]
+    if library != "v1":  # crushable objects: how the recorded inspection read an object the refit did not find
+        header.append(f"- inspection rule: `{info.get('inspection', OLD_INSPECTION_RULE)}` (recorded with the "
+                      f"dataset, or the rule before it was recorded; this code's: `{INSPECTION_RULE}`)")
     detector = info.get("contact_detector", UNRECORDED_DETECTOR)
     if detector != CONTACT_DETECTOR:
         header.append(f"- note: the dataset was labelled by the {detector} contact detector; the contact areas "
