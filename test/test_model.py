@@ -109,6 +109,24 @@ def test_validation_split_keeps_objects_whole():
     assert set(ids[tr]).isdisjoint(set(ids[va])) and len(set(ids[va])) == 2
 
 
+def test_another_init_seed_trains_another_model_on_the_same_split(tmp_path):
+    """--init-seed: a second training of one model (its run-to-run spread) keeps the validation objects, so
+    both are judged on the same ones; the weights differ; init_seed recorded, and the same seed repeats a run."""
+    from safetensors.torch import load_file
+
+    inputs = synthetic_inputs()
+    cfg = ModelConfig(variant="tactile", **SMALL)
+    runs = {}
+    for name, init_seed in (("a", None), ("b", 7), ("c", 7)):
+        train(inputs, cfg, TrainConfig(iterations=4, batch_size=8, checkpoint_every=4, init_seed=init_seed),
+              tmp_path / name, progress=False)
+        runs[name] = (checkpoint.read_meta(tmp_path / name), load_file(str(tmp_path / name / "model.safetensors")))
+    (meta_a, w_a), (meta_b, w_b), (meta_c, w_c) = runs["a"], runs["b"], runs["c"]
+    assert meta_a["val_objects"] == meta_b["val_objects"] and meta_b["train"]["init_seed"] == 7
+    assert any(not torch.equal(w_a[k], w_b[k]) for k in w_a)
+    assert all(torch.equal(w_b[k], w_c[k]) for k in w_b)
+
+
 def test_action_features_broadcast_over_candidates():
     f = action_features(np.zeros((7, 5)), [0.6, 0.0, 0.05, 0.0], np.zeros((7, 3)), 10.0)
     assert f.shape == (7, 13) and np.allclose(f[:, :12], 0) and np.allclose(f[:, 12], 0.5)

@@ -39,7 +39,9 @@ class TrainConfig:
     # the image stacks keep their initial (ImageNet) weights and each image's features are computed once;
     # only the action MLP and fusion layers train (model/frozen_features.py: the CPU default for ImageNet stacks)
     frozen_stacks: bool = False
-    seed: int = 0
+    seed: int = 0  # the validation split by object, and (unless init_seed) initialisation and batch order
+    # another initialisation and batch order on the same split: the run-to-run spread of a model; None: seed
+    init_seed: int | None = None
     device: str = "auto"
     processes: int = 1  # DDP ranks the global batch was split over; recorded by train()
     backend: str = "none"  # their torch.distributed backend (gloo, nccl)
@@ -110,7 +112,8 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
                          f"use a multiple of {world}")
     cfg = replace(cfg, processes=world, backend=torch.distributed.get_backend() if world > 1 else "none")
     part = slice(rank * cfg.batch_size // world, (rank + 1) * cfg.batch_size // world)
-    torch.manual_seed(cfg.seed)
+    run_seed = cfg.seed if cfg.init_seed is None else cfg.init_seed
+    torch.manual_seed(run_seed)
     device = pick_device(cfg.device)
     train_mask, val_mask = split_by_object(inputs.object_ids, cfg.val_fraction, cfg.seed)
     tr, va = inputs.subset(train_mask), inputs.subset(val_mask)
@@ -148,7 +151,7 @@ def train(inputs: Inputs, model_cfg: ModelConfig, cfg: TrainConfig, run_dir: str
         while step < cfg.iterations:
             for group in optimizer.param_groups:
                 group["lr"] = cfg.lr * (0.1 if step >= cfg.lr_drop_at else 1.0)
-            rng = np.random.default_rng([cfg.seed, step])  # the same batch for step k, resumed or not
+            rng = np.random.default_rng([run_seed, step])  # the same batch for step k, resumed or not
             idx = rng.integers(0, len(tr), cfg.batch_size)
             labels = torch.from_numpy(tr.labels[idx[part]]).to(device)
             if table is not None:

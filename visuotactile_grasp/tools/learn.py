@@ -32,7 +32,10 @@ def add_model_args(p) -> None:
                    "action and fusion layers (the paper's widths) train (model/frozen_features.py); off: fine-tune "
                    "everything (the paper; for a GPU); auto: on without a GPU when the backbone's ImageNet weights are "
                    "on this machine (frozen random stacks would learn nothing)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="the validation split by object (and, without --init-seed, "
+                   "the initialisation and batch order)")
+    p.add_argument("--init-seed", type=int, default=None,
+                   help="another initialisation and batch order on --seed's split (a second training of one model)")
     p.add_argument("--workers", type=int, default=2, help="processes decoding the dataset (first use only)")
 
 
@@ -51,7 +54,8 @@ def configs(args, variant: str):
     frozen = args.frozen_stacks == "on" or (args.frozen_stacks == "auto" and model.pretrained and not _gpu(args.device)
                                              and imagenet_available(args.backbone))
     train = TrainConfig(iterations=args.iterations, batch_size=args.batch_size,
-                        lr=args.lr or (1e-3 if small else 1e-4), lr_drop_at=drop, seed=args.seed, device=args.device,
+                        lr=args.lr or (1e-3 if small else 1e-4), lr_drop_at=drop, seed=args.seed,
+                        init_seed=getattr(args, "init_seed", None), device=args.device,
                         checkpoint_every=min(500, max(1, args.iterations // 4)), frozen_stacks=frozen)
     return model, train
 
