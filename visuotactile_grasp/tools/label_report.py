@@ -12,8 +12,8 @@ from tqdm import tqdm
 
 from ..data.store import DatasetReader
 from ..evaluation.label_agreement import markdown, row_from_record, summarize
-from ..procedure.outcome import INSPECTION_RULE, OLD_INSPECTION_RULE
 from ..perception.tactile import CONTACT_DETECTOR, CONTACT_THRESHOLD, UNRECORDED_DETECTOR
+from ..procedure.outcome import INSPECTION_RULE, OLD_INSPECTION_RULE
 from ..sim.mujoco_gels import contact_threshold, gel_look
 from ..sim.objects import make_object
 from .evaluate import git_commit

@@ -55,7 +55,7 @@ def configs(args, variant: str):
                                              and imagenet_available(args.backbone))
     train = TrainConfig(iterations=args.iterations, batch_size=args.batch_size,
                         lr=args.lr or (1e-3 if small else 1e-4), lr_drop_at=drop, seed=args.seed,
-                        init_seed=getattr(args, "init_seed", None), device=args.device,
+                        init_seed=args.init_seed, device=args.device,
                         checkpoint_every=min(500, max(1, args.iterations // 4)), frozen_stacks=frozen)
     return model, train
 
