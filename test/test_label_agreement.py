@@ -12,9 +12,10 @@ import pytest
 from visuotactile_grasp.collection.card import label_agreement
 from visuotactile_grasp.data.store import DatasetError, DatasetReader, DatasetWriter
 from visuotactile_grasp.evaluation.label_agreement import (AGREE, CRUSH_NOT_REAL, CRUSH_NOT_SEEN, HELD_NO_CONTACT,
-                                                           TOUCHING_NOT_HELD, UNKNOWN, LabelRow, cause,
+                                                           TABLE_NOT_REAL, TOUCHING_NOT_HELD, UNKNOWN, LabelRow, cause,
                                                            summarize)
 from visuotactile_grasp.perception.tactile import detect_contact
+from visuotactile_grasp.procedure.outcome import INSPECTION_RULE
 
 from test_dataset_store import make_record
 
@@ -31,6 +32,8 @@ VTG = str(Path(sys.executable).parent / "vtg")
     (True, False, None, None, {"truth_held": False}, TOUCHING_NOT_HELD),
     (True, False, None, None, {}, UNKNOWN),  # a version-1 record of a crushable object
     (False, True, True, False, {}, CRUSH_NOT_REAL),
+    (False, True, False, False, {"on_table": True}, TABLE_NOT_REAL),  # the touch-down read the table
+    (True, True, False, False, {"on_table": False}, AGREE),
     (False, True, False, False, {}, HELD_NO_CONTACT),
     (False, True, None, None, {"gels_in_contact": True}, CRUSH_NOT_REAL),  # contact, yet failed: the refit
     (False, True, None, None, {"gels_in_contact": False}, HELD_NO_CONTACT),
@@ -119,11 +122,11 @@ def test_label_report_recomputes_the_labels_contact_from_the_recorded_gels(ros_e
         areas = np.array(r["contact_area"])
         if r["label"]:
             assert (areas >= 0.01).all(), r
-        elif not r["damaged"]:
+        elif not r["damaged"] and not r["on_table"]:  # failed with nothing seen by the inspection
             assert (areas < 0.01).any(), r
     report_md = (out / "label_agreement.md").read_text()
     assert "Disagreements by cause" in report_md
-    assert "- inspection rule: `not_found_is_failure`" in report_md  # the rule the dataset records
+    assert f"- inspection rule: `{INSPECTION_RULE}`" in report_md  # the rule the dataset records
 
     # the same images read with another rule: the label recomputed, and the report says so
     relabelled = subprocess.run([VTG, "label-report", str(data), "--relabel", "default", "--out", str(out / "at18")],

@@ -46,7 +46,7 @@ def test_touch_down_reads_support_only_when_both_pads_move_up():
     rest = [o.render(None) for o, _ in pads]
 
     def pressed(up_px):  # each pad's dots moved up (+) or down (-) the finger by up_px
-        return [o.render(h, np.tile([u, 0.0], (len(o.markers), 1))) for (o, h), u in zip(pads, up_px)]
+        return [o.render(h, np.tile([u, 0.0], (len(o.markers), 1))) for (o, h), u in zip(pads, up_px, strict=True)]
     assert table_support(rest, pressed((3.0, 2.0)))[0]  # carried from below: the pads slid down it
     assert not table_support(rest, pressed((-3.0, -2.0)))[0]  # hanging from the pads: its weight pulls down
     assert not table_support(rest, pressed((4.0, -4.0)))[0]  # a twist: one pad up, one down

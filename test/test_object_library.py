@@ -10,7 +10,7 @@ import pytest
 
 from visuotactile_grasp.collection.direct import BareTrialCell
 from visuotactile_grasp.procedure.attempt import AttemptConfig, Choice, Fit, run_attempt
-from visuotactile_grasp.procedure.outcome import grasp_success, observed_damage
+from visuotactile_grasp.procedure.outcome import Inspection, grasp_success, observed_damage
 from visuotactile_grasp.sim.objects import make_object, object_ids
 
 V1_FIELDS = ("object_id", "radius", "height", "mass", "com_height", "friction", "compliance", "color", "shape",
@@ -64,8 +64,9 @@ def test_kinematic_cell_refuses_v2():
 
 
 def test_the_outcome_rule():
-    assert grasp_success(True, None) and grasp_success(True, False)
+    assert grasp_success(True, None) and grasp_success(True, False) and grasp_success(True, False, False)
     assert not grasp_success(True, True) and not grasp_success(False, False)
+    assert not grasp_success(True, False, True)  # held by the gels, but the touch-down read the table
     assert grasp_success(None, True) is None
     standing = (0.03, 0.15)  # radius, height of the fit before
     # nothing fitted where it was put down (rolled away, or crushed below what the fit sees): not shown harmless
@@ -82,11 +83,11 @@ def test_the_outcome_rule():
 
 
 class _Cell:
-    """A cell that holds the object; inspect (optional) reports damage."""
+    """A cell that holds the object; inspect (optional) reports damage, or the object on the table."""
 
-    def __init__(self, damaged=None):
+    def __init__(self, damaged=None, on_table=None):
         if damaged is not None:
-            self.inspect = lambda: (damaged, damaged)
+            self.inspect = lambda: Inspection(damaged, damaged, on_table)
 
     def prepare(self):
         return Fit(np.array([0.6, 0.0, 0.0]), 0.1)
@@ -110,6 +111,9 @@ def test_a_damaged_grasp_is_a_failed_attempt():
     crushed = run_attempt(_Cell(damaged=True), AttemptConfig(), rng)
     assert (crushed.success, crushed.ground_truth, crushed.held, crushed.damaged, crushed.ground_truth_damaged) \
         == (False, False, True, True, True)
+    # the touch-down read the table: the label fails it; the truth is the simulator's held (here: True)
+    standing = run_attempt(_Cell(damaged=False, on_table=True), AttemptConfig(), rng)
+    assert (standing.success, standing.ground_truth, standing.held, standing.on_table) == (False, True, True, True)
 
 
 @pytest.fixture(scope="module")
@@ -136,10 +140,10 @@ def test_a_fragile_object_crushes_past_its_crush_force_and_the_refit_sees_it(v2_
     bare.close(force, "close")
     bare.lift_and_hold(0.1, 1.0)
     held = v2_cell.ground_truth_held()
-    damaged, truth = bare.inspect()
-    assert held  # crushed or not, the cup stays between the fingers: damage is what fails it
+    damaged, truth, on_table = bare.inspect()
+    assert held and on_table is False  # crushed or not, the cup hangs between the fingers: damage fails it
     assert (damaged, truth) == (crushed, crushed)
-    assert grasp_success(held, damaged) == (not crushed)
+    assert grasp_success(held, damaged, on_table) == (not crushed)
     v2_cell.reset_object()  # the same object again is a fresh, intact one
     assert not v2_cell.ground_truth_damaged()
 
@@ -165,6 +169,31 @@ def test_a_crushed_object_that_falls_over_when_put_down_is_seen_crushed(v2_cell)
     assert observed_damage(before, after)
 
 
+def test_the_touch_down_reads_a_glass_that_slid_onto_the_table():
+    """train_009 in v2, a 1.2 kg glass bottle at friction 0.31, in the evaluation's cell and attempt (the
+    object calibration's attempt 0): gripped at 5 N at its centroid it slides down through the fingers
+    onto the table during the lift, and the gels still touch it, so the contact label calls it held; the
+    touch-down reads the table carrying it, and the attempt fails. At 40 N it hangs from the pads."""
+    from visuotactile_grasp.evaluation.attempt import run_attempt as evaluate
+    from visuotactile_grasp.evaluation.bare_cell import ConstantForcePolicy
+    from visuotactile_grasp.procedure.attempt import AttemptConfig
+    from visuotactile_grasp.sim.cell import CellConfig, deployed_workspace
+    from visuotactile_grasp.sim.mujoco_cell import MujocoCell
+    from visuotactile_grasp.streams import attempt_key, keyed_rng
+
+    cell = MujocoCell(CellConfig(seed=0, objects="v2", workspace=deployed_workspace()))
+    try:
+        for force, slid in ((5.0, True), (40.0, False)):
+            key = attempt_key(0, "train_009", 0)
+            cell.start_episode("train_009", key)
+            row = evaluate(cell, "train_009", ConstantForcePolicy(force, f"centroid_{force:g}N"),
+                           keyed_rng(key, "attempt"), config=AttemptConfig.from_params_file())
+            assert row["held"] and row["ground_truth"] is not slid  # the gels touch it either way
+            assert row["on_table"] is slid and row["success"] is not slid
+    finally:
+        cell.close()
+
+
 def test_the_damage_truth_is_the_grasps_not_the_put_downs(v2_cell):
     """hard_04 in v2 (cardboard, crushing at 16 N) held at 15 N comes through the hold intact; putting it
     down where it was grasped, after it slipped in the fingers, presses it into the table and dents it
@@ -177,7 +206,7 @@ def test_the_damage_truth_is_the_grasps_not_the_put_downs(v2_cell):
     bare.close(15.0, "close")
     bare.lift_and_hold(0.1, 4.0)
     assert v2_cell.ground_truth_held() and not v2_cell.ground_truth_damaged()
-    assert bare.inspect() == (False, False)
+    assert bare.inspect() == (False, False, False)  # seen intact, intact, hanging from the pads
     assert v2_cell.ground_truth_damaged()  # the put-down's dent, which no grasp made
 
 

@@ -16,7 +16,9 @@ from ..perception.tactile import CONTACT_THRESHOLD, detect_contact
 from ..planning.approach import OBSERVE_POSE
 from ..sim.scripted_trial import run_for
 from ..procedure.attempt import Fit
-from ..procedure.outcome import PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, observed_damage
+from ..perception.markers import on_table, vertical_motion
+from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN_DEPTH, TOUCH_DOWN_SETTLE, Inspection,
+                                 observed_damage)
 from ..procedure.trial import run_trial as run_procedure
 from .trial import CollectConfig, Snapshot, TrialObservations
 
@@ -58,6 +60,17 @@ def place_and_fit(cell, object_id: str):
     if not fit.valid:
         raise FitFailed(f"no cylinder fit for {object_id}: {fit.reason}")
     return fit
+
+
+def touch_down(cell, lifted, background: Snapshot) -> bool:
+    """The inspection's first leg (procedure/outcome.py): lower the hand TOUCH_DOWN_DEPTH from the lifted
+    pose, rest TOUCH_DOWN_SETTLE, and read both gels' markers against their backgrounds: whether the table
+    carries the object (perception/markers.on_table)."""
+    cell.command_ee(np.asarray(lifted, float) - np.array([0.0, 0.0, TOUCH_DOWN_DEPTH, 0.0]))
+    run_for(cell, TOUCH_DOWN_SETTLE)
+    now = gel_snapshot(cell)
+    return on_table([vertical_motion(getattr(background, f"gel_{s}"), getattr(now, f"gel_{s}"))
+                     for s in ("left", "right")])
 
 
 def refit_after_put_down(cell, grasp) -> tuple[float, float] | None:
@@ -110,12 +123,14 @@ class BareTrialCell:
 
     def __init__(self, cell, object_id: str) -> None:
         self.cell, self.object_id = cell, object_id
-        self._grasp = None
+        self._grasp = self._lifted = None
         self._fitted = (float("nan"), float("nan"))  # the fit's (radius, height) before the trial
+        self.background: Snapshot | None = None  # the gels, fingers open: the markers at rest
 
     def prepare(self) -> Fit:
         fit = place_and_fit(self.cell, self.object_id)  # raises FitFailed
         self._fitted = (float(fit.radius), float(fit.height))
+        self.background = gel_snapshot(self.cell)
         return Fit(np.asarray(fit.center, float), float(fit.height))
 
     def approach(self, grasp, above_z: float) -> None:
@@ -139,19 +154,21 @@ class BareTrialCell:
         regrasp(self.cell, self._grasp, force)
 
     def lift_and_hold(self, height: float, seconds: float) -> None:
-        self.cell.command_ee(self._grasp + np.array([0.0, 0.0, height, 0.0]))
+        self._lifted = self._grasp + np.array([0.0, 0.0, height, 0.0])
+        self.cell.command_ee(self._lifted)
         run_for(self.cell, 0.5 + seconds)
 
     def label_trial(self, background: Snapshot, after: Snapshot) -> tuple[bool, bool]:
         return tactile_label(background, after, self.cell.contact_thresholds()), self.cell.ground_truth_held()
 
-    def inspect(self) -> tuple[bool | None, bool | None]:
-        """(observed damage, ground truth) after the hold. A cell with object library v1 skips it (its
-        objects cannot be damaged), so v1 trials run exactly as before."""
+    def inspect(self) -> Inspection:
+        """The touch-down, the put-down and the refit after the hold. A cell with object library v1 skips
+        it (its objects cannot be damaged), so v1 trials run exactly as before."""
         if getattr(self.cell.config, "objects", "v1") == "v1":
-            return None, None
+            return Inspection()
         truth = self.cell.ground_truth_damaged()  # what the grasp did (procedure/outcome.inspect)
-        return observed_damage(self._fitted, refit_after_put_down(self.cell, self._grasp)), truth
+        table = touch_down(self.cell, self._lifted, self.background)
+        return Inspection(observed_damage(self._fitted, refit_after_put_down(self.cell, self._grasp)), truth, table)
 
 
 def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,

@@ -122,7 +122,7 @@ class TrialObservations:
     at_release: Snapshot  # the fingers opened from the first grasp (the regrasp's first step)
     second_contact: Snapshot  # after the regrasp close
     after_lift: Snapshot  # gels after the hold
-    success: bool  # the label: held (from the gels) and not seen damaged (procedure/outcome.py)
+    success: bool  # the label: held (from the gels), not seen on the table, not damaged (procedure/outcome.py)
     ground_truth_success: bool  # held and not damaged, as the simulator knows it
     label_source: str = "tactile"
     # the gels that imaged the trial: a bare cell's runner sets them (collection/direct.py); the graph's
@@ -133,6 +133,7 @@ class TrialObservations:
     ground_truth_damaged: bool | None = None
     ground_truth_held: bool | None = None  # the simulator's (None: a cell without one)
     chosen_by: str = "random"  # who chose the regrasp (data/records.CHOOSERS)
+    on_table: bool | None = None  # the touch-down read it standing on the table (None: not inspected)
 
 
 def plan_trial(center_xy, table_z: float, height: float, rng: np.random.Generator,
@@ -171,7 +172,8 @@ def build_records(obs: TrialObservations) -> list[TrialRecord]:
                   label_source=obs.label_source, ground_truth_success=bool(obs.ground_truth_success),
                   gel_ids=tuple(obs.gel_ids), stamps=dict(obs.stamps), damaged=_flag(obs.damaged),
                   ground_truth_damaged=_flag(obs.ground_truth_damaged),
-                  ground_truth_held=_flag(obs.ground_truth_held), chosen_by=obs.chosen_by)
+                  ground_truth_held=_flag(obs.ground_truth_held), chosen_by=obs.chosen_by,
+                  on_table=_flag(obs.on_table))
     first = dict(common, action=plan.action, ee_pose=plan.grasp.copy(),
                  motion_gripper_frame=plan.motion_gripper_frame, grip_force=float(plan.force))
     # from the opened gripper the regrasp closes at regrasp_force from no force: the action's force change says so

@@ -1,4 +1,4 @@
-"""One grasp trial as recorded by self-supervised collection (schema version 3).
+"""One grasp trial as recorded by self-supervised collection (schema version 4).
 
 A record is self-contained: the images (PNG-encoded), the action and poses, the label and its
 provenance, and timestamps. The paper's augmentation adds records derived from a trial (a
@@ -16,9 +16,11 @@ import numpy as np
 # on-policy collection), and its release sample is the paper's "gripper opened": the gels after the fingers
 # opened from the first grasp (before: the first grasp 0.2 s later, fingers still closed, a near duplicate
 # of the grasp record); older records read with chosen_by None and keep their release records.
+# 4 adds on_table (the inspection's touch-down read the object standing on the table; already in the label);
+# older records read with it None.
 # An older reader refuses a newer version by name.
-SCHEMA_VERSION = 3
-READABLE_SCHEMAS = (1, 2, 3)
+SCHEMA_VERSION = 4
+READABLE_SCHEMAS = (1, 2, 3, 4)
 CHOOSERS = ("random", "policy", "explore")  # the collection's random regrasp; a learned policy's; exploration
 IMAGE_KEYS = ("rgb_before", "depth_before", "gel_left_before", "gel_right_before", "gel_left_during",
               "gel_right_during", "gel_left_after", "gel_right_after")
@@ -48,6 +50,7 @@ class TrialRecord:
     # who chose the regrasp action (CHOOSERS): random collection, a learned policy (on-policy collection),
     # or exploration (on-policy collection keeping its random regrasp); None: a record from before schema 3
     chosen_by: str | None = None
+    on_table: bool | None = None  # the inspection's touch-down read it on the table (already in the label)
 
     def validate(self) -> None:
         if self.kind not in KINDS:

@@ -73,14 +73,8 @@ class BareGraspCell(BareTrialCell):
         self.limits, self.approach_config, self.minimum_force = limits, approach, minimum_force
         # the ranges the training data was collected in (the data_collector parameters unless given)
         self.collection = collection if collection is not None else CollectConfig.from_params_file()
-        self.background = None
         self.first_sweep: tuple = ()  # (forces, probabilities) of the keep-the-grasp candidates, first decision
         self.plan_seconds: list[float] = []
-
-    def prepare(self) -> Fit:
-        fit = super().prepare()  # raises FitFailed
-        self.background = gel_snapshot(self.cell)
-        return fit
 
     def decide(self, index: int, pose, force: float, fit: Fit) -> Choice:
         if isinstance(self.policy, ConstantForcePolicy):

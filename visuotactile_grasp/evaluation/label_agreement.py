@@ -1,7 +1,8 @@
 """How often the tactile label agrees with the simulator's truth, and why it does not (issue 15, item 6).
 
 The robot labels a trial from its own senses (procedure/outcome.py): both gels still in contact after
-the hold, and no crush seen by the refit of the put-down object. The simulator knows whether the
+the hold, the touch-down not reading the table under the object, and no crush seen by the refit of the
+put-down object. The simulator knows whether the
 object was held (both pads touching, the object off the table) and whether it was crushed. A dataset
 keeps both for every trial, with the gels that imaged it and their images, so the label's errors can
 be counted by cause, by gel (calibration, lighting), by material and by how much of the pad touched.
@@ -27,10 +28,11 @@ AGREE = "agree"
 CRUSH_NOT_SEEN = "crushed, the refit did not see it"
 TOUCHING_NOT_HELD = "gels in contact, object not held (slid through or rests on the table)"
 # label says failed, the truth says held
+TABLE_NOT_REAL = "held, the touch-down read the table carrying it"
 CRUSH_NOT_REAL = "refit saw a crush that did not happen, or did not find the object"
 HELD_NO_CONTACT = "held, a gel showed no contact"
 UNKNOWN = "not recorded (a version-1 record of a crushable object, or no gel images)"
-CAUSES = (AGREE, CRUSH_NOT_SEEN, TOUCHING_NOT_HELD, CRUSH_NOT_REAL, HELD_NO_CONTACT, UNKNOWN)
+CAUSES = (AGREE, CRUSH_NOT_SEEN, TOUCHING_NOT_HELD, TABLE_NOT_REAL, CRUSH_NOT_REAL, HELD_NO_CONTACT, UNKNOWN)
 # the weaker gel's contact area after the hold (fraction of the pad), for "partial contact"
 AREA_BINS = (0.0, 0.01, 0.03, 0.1, 1.01)
 
@@ -48,6 +50,7 @@ class LabelRow:
     contact_area: tuple[float, float]  # left, right: fraction of the pad over the contact threshold after the hold
     truth_held: bool | None = None
     crushable: bool = True  # the object can be damaged (object library v2)
+    on_table: bool | None = None  # the touch-down read the table (None: no touch-down, or not recorded)
 
     @property
     def gels_in_contact(self) -> bool | None:
@@ -59,11 +62,12 @@ class LabelRow:
     @property
     def cause(self) -> str:
         return cause(self.label, self.truth, self.damaged, self.truth_damaged, self.gels_in_contact,
-                     self.truth_held, self.crushable)
+                     self.truth_held, self.crushable, self.on_table)
 
 
 def cause(label: bool, truth: bool, damaged: bool | None, truth_damaged: bool | None,
-          gels_in_contact: bool | None = None, truth_held: bool | None = None, crushable: bool = True) -> str:
+          gels_in_contact: bool | None = None, truth_held: bool | None = None, crushable: bool = True,
+          on_table: bool | None = None) -> str:
     """AGREE when the label and the truth agree, else why they differ. Unrecorded fields (version-1
     records) are inferred where the rest decides them, else the cause is UNKNOWN."""
     if label == truth:
@@ -74,7 +78,10 @@ def cause(label: bool, truth: bool, damaged: bool | None, truth_damaged: bool | 
         if truth_damaged is False or not crushable or truth_held is False:
             return TOUCHING_NOT_HELD
         return UNKNOWN
-    # the label failed a grasp the simulator says held undamaged: a crush the refit saw, or no contact
+    # the label failed a grasp the simulator says held undamaged: the touch-down, a crush the refit saw, or
+    # no contact
+    if on_table:
+        return TABLE_NOT_REAL
     seen_crush = damaged if damaged is not None else gels_in_contact  # contact and a failed label: the refit
     if seen_crush is None:
         return UNKNOWN
@@ -99,10 +106,12 @@ def row_from_record(record, material: str = "", crushable: bool = True,
         c = detect_contact(after, before, threshold)
         areas.append(c.area)
         contact.append(c.in_contact)
-    label = grasp_success(all(contact), record.damaged) if relabel else bool(record.success)
+    on_table = getattr(record, "on_table", None)
+    label = grasp_success(all(contact), record.damaged, on_table) if relabel else bool(record.success)
     return LabelRow(int(record.trial_id), record.object_id, material, tuple(int(g) for g in record.gel_ids),
                     label, bool(record.ground_truth_success), record.damaged,
-                    record.ground_truth_damaged, (areas[0], areas[1]), record.ground_truth_held, crushable)
+                    record.ground_truth_damaged, (areas[0], areas[1]), record.ground_truth_held, crushable,
+                    on_table)
 
 
 def _rate(rows: list[LabelRow]) -> dict:

@@ -21,7 +21,7 @@ from .. import topics
 from ..graph import interfaces
 from ..collection.trial import NOT_RECORDED, CollectConfig, Snapshot, build_records
 from ..data.store import MANIFEST, DatasetError, DatasetWriter
-from ..procedure.outcome import DAMAGE_SEEN, INSPECTION_RULE
+from ..procedure.outcome import INSPECTION_RULE, failure_reason
 from ..procedure.trial import run_trial
 from ..ros import qos
 from ..ros.clocks import node_now
@@ -106,11 +106,14 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
         return snap
 
     def tactile_label(self) -> bool:
-        now = node_now(self)
-        contacts = [self.frames.fresh(f"contact_{s}", now, self.p.frame_timeout) for s in topics.SIDES]
+        return all(c.in_contact for c in self.fresh_contacts(node_now(self)))
+
+    def fresh_contacts(self, after: float) -> list:
+        """Both gels' contact estimates stamped at or after `after` (StepFailed when a stream stopped)."""
+        contacts = [self.frames.fresh(f"contact_{s}", after, self.p.frame_timeout) for s in topics.SIDES]
         if any(c is None for c in contacts):
-            raise StepFailed("no fresh GelSight contact estimate to label the trial")
-        return all(c.in_contact for c in contacts)
+            raise StepFailed("no fresh GelSight contact estimate (a GelSight stream stopped?)")
+        return contacts
 
     # the trial -------------------------------------------------------------------------
     def collect(self, request) -> GraspOutcome:
@@ -130,7 +133,9 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
             if self.p.dataset_dir:
                 self._dataset().append_trial(build_records(obs))
             if not outcome.success:
-                outcome.failure_reason = DAMAGE_SEEN if obs.damaged else "no contact after hold"
+                # a failed trial that the inspection saw nothing wrong with had no contact after the hold
+                seen = bool(obs.damaged or obs.on_table)
+                outcome.failure_reason = failure_reason(seen, obs.damaged, obs.on_table)
         except AttemptStopped as exc:  # nothing of this trial was written: a resume runs it again
             stopped = True
             self.stopped(exc, outcome)

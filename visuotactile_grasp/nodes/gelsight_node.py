@@ -3,7 +3,7 @@
 Reads frames from the webcam, a video, an image folder, or the simulator's
 topic; keeps the no-contact background (captured at start and on request);
 publishes the raw image, the background-subtracted image the model uses, and
-the contact state; reports latency and dropped frames on /diagnostics.
+the contact state (with how far the markers moved up the finger); reports latency and dropped frames on /diagnostics.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from visuotactile_grasp_msgs.srv import CaptureBackground
 from .. import topics
 from ..graph import interfaces
 from ..devices.gelsight.sources import SourceError, open_source
+from ..perception.markers import UP_DIRECTIONS, find_dots, vertical_motion
 from ..perception.tactile import detect_contact, difference_image
 from ..ros import qos
 from ..ros.clocks import node_now, steady_timer
@@ -51,6 +52,7 @@ class GelSightNode(DeclaredNode):
         self.diag = Diagnostics(self, f"gelsight_{side}", f"gelsight_{side}")
         self.lock = threading.Lock()
         self.background: np.ndarray | None = None
+        self.background_dots: np.ndarray | None = None  # the markers at rest, found once per background
         self.pending_background: list[np.ndarray] = []
         self.capture_requested = True  # capture once at start
         self.frames = self.dropped = 0
@@ -121,8 +123,9 @@ class GelSightNode(DeclaredNode):
                 self.pending_background.append(frame.astype(np.float32))
                 if len(self.pending_background) >= self.p.background_frames:
                     self.background = np.mean(self.pending_background, axis=0).round().astype(np.uint8)
+                    self.background_dots = find_dots(self.background)
                     self.pending_background, self.capture_requested = [], False
-            background = self.background
+            background, background_dots = self.background, self.background_dots
         self.raw_pub.publish(numpy_to_image(frame, "rgb8", header))
         if background is None:
             return
@@ -133,8 +136,12 @@ class GelSightNode(DeclaredNode):
             return
         self.diff_pub.publish(numpy_to_image(difference_image(frame, background), "rgb8", header))
         c = detect_contact(frame, background, self.p.contact_threshold, self.p.contact_min_area)
+        # measured in contact only (the touch-down reads it there; it costs a few ms a frame)
+        up = (vertical_motion(background, frame, UP_DIRECTIONS[self.p.up_in_image], reference_dots=background_dots)
+              if c.in_contact else float("nan"))
         msg = TactileContact(header=header, sensor=self.p.side, in_contact=c.in_contact, contact_area=c.area,
-                             centroid_u=c.centroid_u, centroid_v=c.centroid_v, intensity=c.intensity)
+                             centroid_u=c.centroid_u, centroid_v=c.centroid_v, intensity=c.intensity,
+                             marker_motion_up=up)
         self.contact_pub.publish(msg)
         # stamp to published contact, on every source (the camera paths stamp at capture)
         self.latency_sum += max(0.0, node_now(self) - stamp_seconds(header.stamp))

@@ -24,7 +24,7 @@ from visuotactile_grasp_msgs.msg import CylinderFit, GraspGoal, GraspOutcome, Pl
 from ..streams import attempt_key, keyed_rng
 from .. import topics
 from ..graph import interfaces
-from ..procedure.outcome import DAMAGE_SEEN
+from ..procedure.outcome import failure_reason
 from ..procedure.attempt import FIRST_GRASPS, AttemptConfig, AttemptResult, run_attempt as run_procedure
 from ..ros import qos
 from ..ros.clocks import node_now, wait_for
@@ -108,7 +108,7 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
             outcome.label_source = "tactile"
             outcome.ground_truth_success = result.success if result.ground_truth is None else result.ground_truth
             if not outcome.success:
-                outcome.failure_reason = "no contact after hold" if not result.held else DAMAGE_SEEN
+                outcome.failure_reason = failure_reason(result.held, result.damaged, result.on_table)
             if not cell.put_down:  # the damage inspection put it down already
                 self.feedback(goal_handle, "release")
                 self.move(np.array([0.0, 0.0, -self.p.lift_height, 0.0]), relative=True, what="put down")
@@ -130,13 +130,14 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
         return outcome
 
     def fresh_contacts(self, after: float) -> list[TactileContact]:
-        """Both gels' contact estimates stamped at or after `after`: a label never comes from before the hold."""
+        """Both gels' contact estimates stamped at or after `after`: a label never comes from before the hold,
+        nor the touch-down's reading from before it."""
         def fresh(side: str) -> bool:
             c = self.contacts.get(side)
             return c is not None and stamp_seconds(c.header.stamp) >= after - 1e-6
         if not self.wait_or_stop(lambda: all(fresh(s) for s in topics.SIDES), self.p.label_timeout):
             stale = [s for s in topics.SIDES if not fresh(s)]
-            raise StepFailed(f"no fresh GelSight contact from {stale} after the hold (stream stopped?): no label")
+            raise StepFailed(f"no fresh GelSight contact from {stale} (stream stopped?): no label")
         return [self.contacts[s] for s in topics.SIDES]
 
     def ask_planner(self, index: int, minimum_force: bool, fit: CylinderFit | None = None) -> GraspGoal:

@@ -35,10 +35,9 @@ class MarkerFlow:
 def _grey(frame: np.ndarray, max_width: int) -> tuple[np.ndarray, float]:
     if frame.ndim not in (2, 3) or frame.shape[0] < 8 or frame.shape[1] < 8:
         raise ValueError(f"a gel frame must be an image, got shape {frame.shape}")
-    img = frame.astype(np.float32)
-    if not np.all(np.isfinite(img)):
+    if frame.dtype != np.uint8 and not np.all(np.isfinite(frame)):
         raise ValueError("gel frame has non-finite values")
-    grey = img.mean(axis=2) if img.ndim == 3 else img
+    grey = frame.mean(axis=2, dtype=np.float32) if frame.ndim == 3 else frame.astype(np.float32)
     scale = 1.0
     if grey.shape[1] > max_width:
         scale = grey.shape[1] / max_width
@@ -54,23 +53,30 @@ def find_dots(frame: np.ndarray, max_width: int = 320) -> np.ndarray:
     darkness = np.clip(1.0 - grey / surroundings, 0.0, 1.0)
     mask = (darkness > 1.0 - DOT_CONTRAST).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    keep = [k for k in range(1, count) if stats[k, cv2.CC_STAT_AREA] >= MIN_DOT_AREA]
-    if not keep:
+    keep = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= MIN_DOT_AREA)
+    keep = keep[keep > 0]  # label 0: the gel around the dots
+    if not len(keep):
         return np.zeros((0, 2))
+    # darkness-weighted centroids (sub-pixel: the dots are anti-aliased), all blobs in one pass
     v, u = np.mgrid[0:grey.shape[0], 0:grey.shape[1]]
-    centres = []
-    for k in keep:  # darkness-weighted centroid: sub-pixel, as the dots are anti-aliased
-        sel = labels == k
-        w = darkness[sel]
-        centres.append(((u[sel] * w).sum() / w.sum(), (v[sel] * w).sum() / w.sum()))
-    return (np.asarray(centres) + 0.5) * scale  # pixel i spans [i, i + 1): its centre is i + 0.5
+    w = np.where(labels > 0, darkness, 0.0).ravel()
+    lab = labels.ravel()
+    total = np.bincount(lab, w, count)[keep]
+    cu = np.bincount(lab, w * u.ravel(), count)[keep] / total
+    cv_ = np.bincount(lab, w * v.ravel(), count)[keep] / total
+    return (np.stack([cu, cv_], axis=1) + 0.5) * scale  # pixel i spans [i, i + 1): its centre is i + 0.5
 
 
 def marker_flow(reference: np.ndarray, frame: np.ndarray, max_width: int = 320) -> MarkerFlow:
     """Where the dots of `reference` went in `frame` (the same gel, the same image size)."""
     if reference.shape != frame.shape:
         raise ValueError(f"frames differ in shape: {reference.shape} and {frame.shape}")
-    ref, now = find_dots(reference, max_width), find_dots(frame, max_width)
+    return match_dots(find_dots(reference, max_width), find_dots(frame, max_width))
+
+
+def match_dots(ref: np.ndarray, now: np.ndarray) -> MarkerFlow:
+    """Match a frame's dots (now) to a reference's (ref, as find_dots gives them; a sensor finds its
+    background's once)."""
     if len(ref) < 2 or not len(now):
         return MarkerFlow(np.zeros((0, 2)), np.zeros((0, 2)), len(ref))
     gaps = np.linalg.norm(ref[:, None] - ref[None], axis=2)
@@ -82,20 +88,26 @@ def marker_flow(reference: np.ndarray, frame: np.ndarray, max_width: int = 320) 
     ok = (dist[np.arange(len(ref)), nearest] < reach) & (dist[:, nearest].argmin(axis=0) == np.arange(len(ref)))
     return MarkerFlow(ref[ok], now[nearest[ok]] - ref[ok], len(ref))
 
-
 # The touch-down test (docs/results/label_touch_down/): after the hold the hand is lowered a little; an
 # object that slid down onto the table is then carried by the table and the pads slide down along it, so
 # the dots move up; a held object's dots stay where its weight put them (down). Per pad the extreme
 # upward and the extreme downward motion are added (a rotated object twists the pads one up and one down:
 # that cancels); both pads' sums are added. Pixels at 320 wide.
-UP_IN_IMAGE = (1.0, 0.0)  # the gel images' columns run up the finger (sim/mujoco_gels; a mount parameter on a robot)
-SUPPORT_SHIFT_PX = 3.5  # chosen on the training objects (docs/results/label_touch_down/): held <= 1.3 but two, slid >= 5.9
+UP_DIRECTIONS = {"+u": (1.0, 0.0), "-u": (-1.0, 0.0), "+v": (0.0, 1.0), "-v": (0.0, -1.0)}  # (columns, rows)
+UP_IN_IMAGE = UP_DIRECTIONS["+u"]  # the simulated gels: columns run up the finger (the GelSight nodes' up_in_image)
+# chosen on the training objects (docs/results/label_touch_down/): held <= 1.3 px but two, slid >= 5.9 px
+SUPPORT_SHIFT_PX = 3.5
 
 
-def vertical_motion(reference: np.ndarray, frame: np.ndarray, up=UP_IN_IMAGE, max_width: int = 320) -> float:
-    """One pad: the 95th plus the 5th percentile of the dots' motion along `up`, in pixels at max_width
-    (0 when no dot was matched: nothing seen moving)."""
-    flow = marker_flow(reference, frame, max_width)
+def vertical_motion(reference: np.ndarray, frame: np.ndarray, up=UP_IN_IMAGE, max_width: int = 320,
+                    reference_dots: np.ndarray | None = None) -> float:
+    """One pad: the 95th plus the 5th percentile of the dots' motion along `up` (columns, rows) from the
+    reference (the gel's background) to the frame, in pixels at max_width (0 when no dot was matched:
+    nothing seen moving). reference_dots: find_dots(reference), when the caller keeps them."""
+    if reference.shape != frame.shape:
+        raise ValueError(f"frames differ in shape: {reference.shape} and {frame.shape}")
+    ref = find_dots(reference, max_width) if reference_dots is None else reference_dots
+    flow = match_dots(ref, find_dots(frame, max_width))
     if not len(flow.shift):
         return 0.0
     d = np.asarray(up, np.float64)
@@ -103,8 +115,14 @@ def vertical_motion(reference: np.ndarray, frame: np.ndarray, up=UP_IN_IMAGE, ma
     return float(np.percentile(along, 95) + np.percentile(along, 5))
 
 
+def on_table(motions, threshold: float = SUPPORT_SHIFT_PX) -> bool:
+    """The touch-down's verdict from both pads' vertical_motion: the table carries the object. A NaN
+    (a GelSight node measures only in contact) counts as no motion."""
+    return bool(sum(0.0 if np.isnan(m) else float(m) for m in motions) > threshold)
+
+
 def table_support(references, frames, up=UP_IN_IMAGE, threshold: float = SUPPORT_SHIFT_PX) -> tuple[bool, float]:
     """(whether the table carries the object, the summed motion in pixels at 320 wide) from each pad's
     rest frame (its background) and its frame after the touch-down."""
-    total = sum(vertical_motion(r, f, up) for r, f in zip(references, frames, strict=True))
-    return bool(total > threshold), total
+    motions = [vertical_motion(r, f, up) for r, f in zip(references, frames, strict=True)]
+    return on_table(motions, threshold), float(sum(motions))

@@ -10,8 +10,9 @@ node); evaluation runs it on bare simulated cells (evaluation/bare_cell.py). The
 3. plan -> regrasp until the policy lifts or max_regrasps is reached (a changed force on the kept
    grasp is applied by closing again; at the limit the grasp is lifted as it is, at its own force:
    the regrasp the policy wanted carried a force chosen for another pose);
-4. lift, hold, label from the gels; cells that inspect put the object down and look for damage:
-   success is held and not damaged (procedure/outcome.py); otherwise the caller puts it down.
+4. lift, hold, label from the gels; cells that inspect touch down (is the table carrying it?), put the
+   object down and look for damage: success is held, not on the table and not damaged
+   (procedure/outcome.py); otherwise the caller puts it down.
 
 A close that finds no part (a miss, or a part squeezed out) is physics, not a failed step: the
 procedure carries on, the policy decides from what the gels feel, and the label says what happened.
@@ -80,16 +81,17 @@ class GraspCell(Protocol):
     def regrasp(self, index: int, target: np.ndarray, force: float) -> None: ...  # open, move, close
     def lift_and_hold(self, height: float, seconds: float) -> None: ...
     def label(self) -> tuple[bool, bool | None]: ...  # tactile label; ground truth where known
-    # optional: put down, look again: (observed damage, ground truth); see procedure/outcome.inspect
+    # optional: touch down, put down, look again: an outcome.Inspection; see procedure/outcome.inspect
     def phase(self, name: str, index: int = 0, probability: float = math.nan) -> None: ...
 
 
 @dataclass
 class AttemptResult:
-    success: bool = False  # held (tactile label) and not seen damaged
+    success: bool = False  # held (tactile label), not seen on the table, not seen damaged
     ground_truth: bool | None = None  # held and not damaged, as the simulator knows it
     held: bool = False  # the tactile label alone
     damaged: bool | None = None  # seen after the attempt (None: the cell does not inspect)
+    on_table: bool | None = None  # the touch-down read the object standing on the table (None: not inspected)
     ground_truth_damaged: bool | None = None
     force: float = math.nan  # N at lift
     regrasps: int = 0
@@ -151,7 +153,8 @@ def run_attempt(cell: GraspCell, config: AttemptConfig, rng: np.random.Generator
     cell.phase("lift")
     cell.lift_and_hold(config.lift_height, config.hold_time)
     result.held, truth_held = cell.label()
-    result.damaged, result.ground_truth_damaged = inspect(cell)
-    result.success = grasp_success(result.held, result.damaged)
+    seen = inspect(cell)
+    result.damaged, result.ground_truth_damaged, result.on_table = seen
+    result.success = grasp_success(result.held, result.damaged, result.on_table)
     result.ground_truth = grasp_success(truth_held, result.ground_truth_damaged)
     return result

@@ -1,6 +1,10 @@
 """THE outcome rule of a grasp, written once for the attempt (evaluation) and the trial (collection label).
 
-A grasp succeeds when the object is held after the hold and not damaged. Damage is what the robot
+A grasp succeeds when the object is held after the hold, not standing on the table and not damaged.
+The touch-down (INSPECTION_RULE, since 2026-12-03) is the inspection's first leg: the hand is lowered
+TOUCH_DOWN_DEPTH and the gels' markers read (perception/markers.on_table); an object that slid down
+through the fingers onto the table is carried by it, the pads slide down along it and its markers move
+up, while a held one hangs from the pads (docs/results/label_touch_down/). Damage is what the robot
 observes after the trial: the object put down and fitted again from the front camera, narrower than
 before (a crushed cup; sim/crush.py), or not found where it was put down (INSPECTION_RULE). The
 simulator's truth is kept apart (ground_truth_*), as for holding. Cells that do not inspect (graph nodes
@@ -11,6 +15,8 @@ cells (collection/direct.refit_after_put_down) and through the graph (ros/robot_
 with the same steps.
 """
 from __future__ import annotations
+
+from typing import NamedTuple
 
 # The lift test that labels every grasp, collected or evaluated (config/lift_test.yaml is the deployment's).
 LIFT_HEIGHT = 0.10  # m
@@ -26,9 +32,21 @@ CRUSHED_WIDTH_RATIO = 0.8  # width seen after / before below this: crushed (fit 
 # trials of paper_v2, onpolicy_v2 and first10_v2 (12,450 trials; docs/results/label_not_found/): of the
 # labelled-held grasps the refit found nothing after, 74 had crushed the object (a crushed foam sphere,
 # train_018, is too small for the fit) and 14 had not.
-INSPECTION_RULE = "not_found_is_failure"
+# Since 2026-12-03 the inspection starts with the touch-down (an object it reads on the table is a failure);
+# "not_found_is_failure" is the same rule without it.
+INSPECTION_RULE = "touch_down+not_found_is_failure"
 OLD_INSPECTION_RULE = "not_found_is_intact"
 DAMAGE_SEEN = "crushed or not found (seen after the put-down)"  # a GraspOutcome's failure_reason
+ON_TABLE_SEEN = "standing on the table (the touch-down)"  # a GraspOutcome's failure_reason
+TOUCH_DOWN_DEPTH = 0.01  # m the hand is lowered after the hold: less than the truth's 1 cm off the table
+TOUCH_DOWN_SETTLE = 0.3  # s the hand rests there before the gels are read
+
+
+class Inspection(NamedTuple):
+    """What the inspection after the hold saw, and the simulator's truth of damage (None: not known)."""
+    damaged: bool | None = None  # crushed or not found after the put-down
+    ground_truth_damaged: bool | None = None
+    on_table: bool | None = None  # the touch-down read the table carrying the object
 
 
 def observed_damage(before: tuple[float, float], after: tuple[float, float] | None) -> bool:
@@ -51,18 +69,26 @@ def observed_damage(before: tuple[float, float], after: tuple[float, float] | No
     return bool(2.0 * radius1 < limit or (lying and height1 < limit))
 
 
-def grasp_success(held: bool | None, damaged: bool | None) -> bool | None:
-    """Held and not damaged; None when holding is unknown (a ROS cell without the simulator's truth)."""
+def grasp_success(held: bool | None, damaged: bool | None, on_table: bool | None = None) -> bool | None:
+    """Held, not seen standing on the table and not damaged; None when holding is unknown (a ROS cell
+    without the simulator's truth)."""
     if held is None:
         return None
-    return bool(held) and not damaged
+    return bool(held) and not damaged and not on_table
 
 
-def inspect(cell) -> tuple[bool | None, bool | None]:
-    """(observed damage, ground-truth damage) from the cell's inspection after the hold; the truth is the
-    object's state at the end of the hold, before the put-down: the grasp's damage, not the measurement's
-    (putting a slipped object down where it was grasped can press it into the table and dent it by
-    half a percent, which no refit can see and no grasp did). (None, None) for
-    a cell that does not inspect (bare cells with object library v1; graph nodes with inspect_damage off)."""
+def failure_reason(held: bool, damaged: bool | None, on_table: bool | None) -> str:
+    """Why a failed grasp failed, as a GraspOutcome says it (both graph nodes)."""
+    if not held:
+        return "no contact after hold"
+    return ON_TABLE_SEEN if on_table else DAMAGE_SEEN
+
+
+def inspect(cell) -> Inspection:
+    """The cell's inspection after the hold (touch-down, put-down, refit). The truth of damage is the
+    object's state at the end of the hold, read before the touch-down: the grasp's damage, not the
+    measurement's (putting a slipped object down can press it into the table and dent it by half a
+    percent, which no refit can see and no grasp did). Inspection() (all None) for a cell that does not
+    inspect (bare cells with object library v1; graph nodes with inspect_damage off)."""
     step = getattr(cell, "inspect", None)
-    return step() if step is not None else (None, None)
+    return step() if step is not None else Inspection()

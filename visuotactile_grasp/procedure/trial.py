@@ -9,8 +9,8 @@ on bare simulated cells (collection/direct.py). The paper's self-supervised tria
    later, the gels free again (the paper's "gripper opened");
 4. the regrasp action a (open, move, close at a new force): the random one, or on-policy the one a
    learned model chooses from state s (collection/on_policy.py);
-5. lift, hold, label from the gels; cells that inspect put the object down and look for damage
-   (procedure/outcome.py): the label is held and not damaged.
+5. lift, hold, label from the gels; cells that inspect touch down, put the object down and look for
+   damage (procedure/outcome.py): the label is held, not on the table and not damaged.
 
 What a trial saw becomes three records (collection/trial.build_records); the caller writes them and
 puts the object down.
@@ -41,7 +41,7 @@ class TrialCell(Protocol):
     def regrasp(self, index: int, target: np.ndarray, force: float) -> None: ...  # open, move, close
     def lift_and_hold(self, height: float, seconds: float) -> None: ...
     def label_trial(self, background: Snapshot, after: Snapshot) -> tuple[bool, bool]: ...  # tactile, truth
-    # optional: put down, look again: (observed damage, ground truth); see procedure/outcome.inspect
+    # optional: touch down, put down, look again: an outcome.Inspection; see procedure/outcome.inspect
     # def inspect(self) -> tuple[bool | None, bool | None]: ...
 
 
@@ -68,11 +68,11 @@ def run_trial(cell: TrialCell, config: CollectConfig, rng: np.random.Generator, 
     cell.lift_and_hold(config.lift_height, config.hold_time)
     after = cell.observe(GELS, settle=False)  # the hold gave the frames time
     held, truth_held = cell.label_trial(background, after)
-    damaged, truth_damaged = inspect(cell)
+    damaged, truth_damaged, on_table = inspect(cell)
     stamps = {"background": background.stamp, "first_contact": first.stamp, "release": at_release.stamp,
               "second_contact": second.stamp, "after_hold": after.stamp}
     return TrialObservations(trial_id, object_id, plan, background, first, at_release, second, after,
-                             success=grasp_success(held, damaged),
+                             success=grasp_success(held, damaged, on_table),
                              ground_truth_success=grasp_success(truth_held, truth_damaged),
                              stamps=stamps, damaged=damaged, ground_truth_damaged=truth_damaged,
-                             ground_truth_held=truth_held, chosen_by=chosen_by)
+                             ground_truth_held=truth_held, chosen_by=chosen_by, on_table=on_table)

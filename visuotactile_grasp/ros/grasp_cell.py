@@ -11,6 +11,7 @@ import math
 import numpy as np
 from visuotactile_grasp_msgs.action import GripperCommand
 
+from ..procedure.outcome import Inspection
 from ..procedure.attempt import Choice, Fit
 from .clocks import node_now
 from .conversions import pose_to_xyzyaw
@@ -78,15 +79,15 @@ class RosGraspCell:
         success = all(c.in_contact for c in contacts)
         return success, (None if self.node.sim_held is None else bool(self.node.sim_held))
 
-    def inspect(self) -> tuple[bool | None, bool | None]:
-        """With inspect_damage: put down, look again (ros/robot_steps.inspect_after_hold); (seen damaged,
-        the simulator's truth). Without: (None, None), holding alone decides."""
+    def inspect(self) -> Inspection:
+        """With inspect_damage: touch down, put down, look again (ros/robot_steps.inspect_after_hold).
+        Without: Inspection() (nothing seen), holding alone decides."""
         node = self.node
         if not node.p.inspect_damage:
-            return None, None
+            return Inspection()
         self.phase("inspect")
         fitted = (float(self.fit_msg.radius), float(self.fit_msg.height))
-        seen = node.inspect_after_hold(self._grasp, fitted, lambda: node.fit)
+        seen = node.inspect_after_hold(self._grasp, fitted, lambda: node.fit, node.fresh_contacts)
         self.put_down = True
         return seen
 

@@ -19,7 +19,9 @@ from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
 from ..devices.wsg50.protocol import GraspingState
-from ..procedure.outcome import PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, observed_damage
+from ..perception.markers import on_table
+from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN_DEPTH, TOUCH_DOWN_SETTLE, Inspection,
+                                 observed_damage)
 from . import qos
 from .clocks import ClockProgress, node_now, wait_for, wait_for_clock
 from .conversions import pose_stamped
@@ -215,12 +217,22 @@ class RobotSteps:
         raise StepFailed(f"{what}: gripper failed: {result.message or 'no reason given'} "
                          f"(status {result.status_code})")
 
-    def inspect_after_hold(self, grasp, fitted: tuple[float, float], latest_fit) -> tuple[bool | None, bool | None]:
-        """procedure/outcome.inspect through the graph, for both trial cells: (seen damaged, the simulator's
-        truth). The truth is read first, at the end of the hold: the grasp's damage, not the put-down's.
-        fitted: the first fit's (radius, height); grasp, latest_fit: as put_down_and_refit takes them."""
+    def inspect_after_hold(self, grasp, fitted: tuple[float, float], latest_fit, fresh_contacts) -> Inspection:
+        """procedure/outcome.inspect through the graph, for both trial cells: the touch-down, then the
+        put-down and refit. The truth is read first, at the end of the hold: the grasp's damage, not the
+        put-down's. fitted: the first fit's (radius, height); grasp, latest_fit: as put_down_and_refit takes
+        them; fresh_contacts(after): both gels' TactileContact stamped at or after `after` (StepFailed
+        when the streams stopped)."""
         truth = self.sim_damaged
-        return observed_damage(fitted, self.put_down_and_refit(grasp, latest_fit)), truth
+        table = self.touch_down(fresh_contacts)
+        return Inspection(observed_damage(fitted, self.put_down_and_refit(grasp, latest_fit)), truth, table)
+
+    def touch_down(self, fresh_contacts) -> bool:
+        """The inspection's first leg: lower the hand TOUCH_DOWN_DEPTH, rest TOUCH_DOWN_SETTLE, and read
+        the GelSight nodes' marker motion (perception/markers.on_table): the table carries the object."""
+        self.move(np.array([0.0, 0.0, -TOUCH_DOWN_DEPTH, 0.0]), relative=True, what="touch down")
+        self.sleep_sim(TOUCH_DOWN_SETTLE)
+        return on_table([c.marker_motion_up for c in fresh_contacts(node_now(self))])
 
     def put_down_and_refit(self, grasp, latest_fit) -> tuple[float, float] | None:
         """procedure/outcome's inspection through the graph: put the object down where it was lifted from

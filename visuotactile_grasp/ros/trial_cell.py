@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..procedure.outcome import Inspection
 from ..collection.trial import Snapshot
 from ..procedure.attempt import Fit
 from .clocks import node_now
@@ -64,12 +65,13 @@ class RosTrialCell:
         success = self.node.tactile_label()
         return success, (success if self.node.sim_held is None else bool(self.node.sim_held))
 
-    def inspect(self) -> tuple[bool | None, bool | None]:
-        """With inspect_damage: put down, look again (ros/robot_steps.inspect_after_hold); (seen damaged,
-        the simulator's truth). Without: (None, None), holding alone decides."""
+    def inspect(self) -> Inspection:
+        """With inspect_damage: touch down, put down, look again (ros/robot_steps.inspect_after_hold).
+        Without: Inspection() (nothing seen), holding alone decides."""
         node = self.node
         if not node.p.inspect_damage:
-            return None, None
-        seen = node.inspect_after_hold(self._grasp, self._fitted, lambda: node.frames.latest("fit"))
+            return Inspection()
+        seen = node.inspect_after_hold(self._grasp, self._fitted, lambda: node.frames.latest("fit"),
+                                       node.fresh_contacts)
         self.put_down = True
         return seen

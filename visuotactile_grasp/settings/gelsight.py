@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..devices.gelsight.sources import GELSIGHT_FPS, GELSIGHT_HEIGHT, GELSIGHT_WIDTH
 from ..perception.tactile import CONTACT_MIN_AREA, CONTACT_THRESHOLD
+from ..perception.markers import UP_DIRECTIONS
 from . import Param
 
 PARAMS = [
@@ -18,5 +19,8 @@ PARAMS = [
     Param("background_frames", 3, "Frames averaged into the no-contact background.", (1, 100)),
     Param("contact_threshold", CONTACT_THRESHOLD, "Intensity change (0-255) that counts as contact.", (1.0, 255.0)),
     Param("contact_min_area", CONTACT_MIN_AREA, "Fraction of the pad that must change to report contact.", (0.0, 1.0)),
+    Param("up_in_image", "+u", "Which way is up the finger in this sensor's images (the mount): +u along the "
+          "columns, -u, +v down the rows, -v. The markers' upward motion (TactileContact.marker_motion_up) is "
+          "read along it.", choices=tuple(UP_DIRECTIONS), deployment=True),
     Param("stale_timeout", 1.0, "Report the stream stale after this long without a frame (steady s).", (0.05, 60.0)),
 ]
