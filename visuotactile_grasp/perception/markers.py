@@ -33,7 +33,7 @@ class MarkerFlow:
 
 
 def _grey(frame: np.ndarray, max_width: int) -> tuple[np.ndarray, float]:
-    if frame.ndim not in (2, 3) or frame.shape[0] < 8 or frame.shape[1] < 8:
+    if frame.ndim not in (2, 3) or 0 in frame.shape:
         raise ValueError(f"a gel frame must be an image, got shape {frame.shape}")
     if frame.dtype != np.uint8 and not np.all(np.isfinite(frame)):
         raise ValueError("gel frame has non-finite values")
