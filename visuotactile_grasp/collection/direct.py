@@ -17,8 +17,8 @@ from ..planning.approach import OBSERVE_POSE
 from ..sim.scripted_trial import run_for
 from ..procedure.attempt import Fit
 from ..perception.markers import on_table, vertical_motion
-from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN_DEPTH, TOUCH_DOWN_SETTLE, Inspection,
-                                 observed_damage)
+from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN_DEPTH, TOUCH_DOWN_SETTLE,
+                                 TOUCH_DOWN_SPEED, Inspection, observed_damage)
 from ..procedure.trial import run_trial as run_procedure
 from .trial import CollectConfig, Snapshot, TrialObservations
 
@@ -64,10 +64,10 @@ def place_and_fit(cell, object_id: str):
 
 def touch_down(cell, lifted, background: Snapshot) -> bool:
     """The inspection's first leg (procedure/outcome.py): lower the hand TOUCH_DOWN_DEPTH from the lifted
-    pose, rest TOUCH_DOWN_SETTLE, and read both gels' markers against their backgrounds: whether the table
-    carries the object (perception/markers.on_table)."""
-    cell.command_ee(np.asarray(lifted, float) - np.array([0.0, 0.0, TOUCH_DOWN_DEPTH, 0.0]))
-    run_for(cell, TOUCH_DOWN_SETTLE)
+    pose at TOUCH_DOWN_SPEED, rest TOUCH_DOWN_SETTLE, and read both gels' markers against their
+    backgrounds: whether the table carries the object (perception/markers.on_table)."""
+    cell.command_ee(np.asarray(lifted, float) - np.array([0.0, 0.0, TOUCH_DOWN_DEPTH, 0.0]), TOUCH_DOWN_SPEED)
+    run_for(cell, TOUCH_DOWN_DEPTH / TOUCH_DOWN_SPEED + TOUCH_DOWN_SETTLE)
     now = gel_snapshot(cell)
     return on_table([vertical_motion(getattr(background, f"gel_{s}"), getattr(now, f"gel_{s}"))
                      for s in ("left", "right")])

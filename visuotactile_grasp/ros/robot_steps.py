@@ -20,8 +20,8 @@ from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 from .. import topics
 from ..devices.wsg50.protocol import GraspingState
 from ..perception.markers import on_table
-from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN_DEPTH, TOUCH_DOWN_SETTLE, Inspection,
-                                 observed_damage)
+from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN_DEPTH, TOUCH_DOWN_SETTLE,
+                                 TOUCH_DOWN_SPEED, Inspection, observed_damage)
 from . import qos
 from .clocks import ClockProgress, node_now, wait_for, wait_for_clock
 from .conversions import pose_stamped
@@ -168,9 +168,10 @@ class RobotSteps:
             raise StepFailed(f"{what}: no result in time")
         return result_future.result().result, result_future.result().status
 
-    def move(self, pose, relative: bool = False, what: str = "move") -> None:
+    def move(self, pose, relative: bool = False, what: str = "move", max_speed: float = 0.0) -> None:
+        """max_speed: m/s, 0 for the arm's own limit."""
         goal = MoveToPose.Goal(target=pose_stamped(pose, self.get_clock().now().to_msg()), relative=relative,
-                               timeout=self.p.step_timeout)
+                               timeout=self.p.step_timeout, max_speed=float(max_speed))
         result, _ = self._call_action(self.arm, goal, what)
         if not result.success:
             raise StepFailed(f"{what}: {result.message}")
@@ -228,9 +229,11 @@ class RobotSteps:
         return Inspection(observed_damage(fitted, self.put_down_and_refit(grasp, latest_fit)), truth, table)
 
     def touch_down(self, fresh_contacts) -> bool:
-        """The inspection's first leg: lower the hand TOUCH_DOWN_DEPTH, rest TOUCH_DOWN_SETTLE, and read
-        the GelSight nodes' marker motion (perception/markers.on_table): the table carries the object."""
-        self.move(np.array([0.0, 0.0, -TOUCH_DOWN_DEPTH, 0.0]), relative=True, what="touch down")
+        """The inspection's first leg: lower the hand TOUCH_DOWN_DEPTH at TOUCH_DOWN_SPEED, rest
+        TOUCH_DOWN_SETTLE, and read the GelSight nodes' marker motion (perception/markers.on_table): the
+        table carries the object."""
+        self.move(np.array([0.0, 0.0, -TOUCH_DOWN_DEPTH, 0.0]), relative=True, what="touch down",
+                  max_speed=TOUCH_DOWN_SPEED)
         self.sleep_sim(TOUCH_DOWN_SETTLE)
         return on_table([c.marker_motion_up for c in fresh_contacts(node_now(self))])
 
