@@ -203,8 +203,9 @@ regrasp beats keeping the grasp by more than `lift_margin`; candidate regrasps s
 training data was collected in; at the
 regrasp cap the current grasp is lifted at its own force.
 
-Success is the tactile label (as on the robot), and not seen damaged where the cell inspects (object
-library v2: procedure/outcome.py); the ground-truth table below is the simulator's.
+Success is the tactile label (as on the robot), and neither read on the table by the touch-down nor seen
+damaged where the cell inspects (object library v2: procedure/outcome.py); the ground-truth table below
+is the simulator's.
 Per-object cells: Wilson 95% interval; set rows: bootstrap over objects (attempts on one object are
 correlated). """
 

@@ -17,7 +17,8 @@ NOTE = """Baseline: the paper's cylinder-fit baseline (fitted centroid, 10 N). B
 centroid policy of the sweep that held most often on the set, chosen on the set itself. Oracle
 (evaluation/bare_cell.OraclePolicy, an evaluation-only reference): closes at the fitted centroid with
 the highest force in 5-40 N that stays 30% below the object's true crush force. Success: held (tactile
-label) and not seen damaged (procedure/outcome.py). Set rates: bootstrap 95% interval over objects."""
+label), not read on the table by the touch-down, and not seen damaged (procedure/outcome.py). Set rates:
+bootstrap 95% interval over objects."""
 
 
 def run_object_calibration(args) -> int:
