@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from visuotactile_grasp.perception.markers import find_dots, marker_flow, table_support, vertical_motion
+from visuotactile_grasp.perception.markers import (find_dots, marker_flow, on_table, summed_motion, table_support,
+                                                   vertical_motion)
 from visuotactile_grasp.sim.gel_mechanics import indentation
 from visuotactile_grasp.sim.gel_optics import GelLook, GelOptics
 
@@ -64,3 +65,10 @@ def test_unusable_frames_are_refused():
     with pytest.raises(ValueError, match="must be an image"):
         find_dots(np.zeros(16, np.uint8))
     assert len(find_dots(np.full((6, 8, 3), 100, np.uint8))) == 0  # a tiny frame: no dots, no error
+
+
+def test_a_gel_without_visible_markers_measures_nothing():
+    blank = np.full((240, 320, 3), 120, np.uint8)
+    assert np.isnan(vertical_motion(blank, blank))  # no dot matched: not a motion of zero
+    assert not on_table([float("nan"), float("nan")]) and summed_motion([float("nan"), float("nan")]) is None
+    assert on_table([float("nan"), 2.0]) and summed_motion([float("nan"), 2.0]) == 2.0

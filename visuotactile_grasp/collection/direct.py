@@ -16,8 +16,8 @@ from ..perception.tactile import CONTACT_THRESHOLD, detect_contact
 from ..planning.approach import OBSERVE_POSE
 from ..sim.scripted_trial import run_for
 from ..procedure.attempt import Fit
-from ..perception.markers import on_table, vertical_motion
-from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN_DEPTH, TOUCH_DOWN_SETTLE,
+from ..perception.markers import on_table, summed_motion, vertical_motion
+from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN_DEPTH, TOUCH_DOWN_READ,
                                  TOUCH_DOWN_SPEED, Inspection, observed_damage)
 from ..procedure.trial import run_trial as run_procedure
 from .trial import CollectConfig, Snapshot, TrialObservations
@@ -62,15 +62,16 @@ def place_and_fit(cell, object_id: str):
     return fit
 
 
-def touch_down(cell, lifted, background: Snapshot) -> bool:
+def touch_down(cell, lifted, background: Snapshot) -> tuple[bool, float | None]:
     """The inspection's first leg (procedure/outcome.py): lower the hand TOUCH_DOWN_DEPTH from the lifted
-    pose at TOUCH_DOWN_SPEED, rest TOUCH_DOWN_SETTLE, and read both gels' markers against their
-    backgrounds: whether the table carries the object (perception/markers.on_table)."""
+    pose at TOUCH_DOWN_SPEED, and TOUCH_DOWN_READ into the motion read both gels' markers against their
+    backgrounds: (whether the table carries the object, perception/markers.on_table; what was measured)."""
     cell.command_ee(np.asarray(lifted, float) - np.array([0.0, 0.0, TOUCH_DOWN_DEPTH, 0.0]), TOUCH_DOWN_SPEED)
-    run_for(cell, TOUCH_DOWN_DEPTH / TOUCH_DOWN_SPEED + TOUCH_DOWN_SETTLE)
+    run_for(cell, TOUCH_DOWN_READ)
     now = gel_snapshot(cell)
-    return on_table([vertical_motion(getattr(background, f"gel_{s}"), getattr(now, f"gel_{s}"))
-                     for s in ("left", "right")])
+    run_for(cell, TOUCH_DOWN_DEPTH / TOUCH_DOWN_SPEED - TOUCH_DOWN_READ)  # the rest of the way down
+    motions = [vertical_motion(getattr(background, f"gel_{s}"), getattr(now, f"gel_{s}")) for s in ("left", "right")]
+    return on_table(motions), summed_motion(motions)
 
 
 def refit_after_put_down(cell, grasp) -> tuple[float, float] | None:
@@ -167,8 +168,9 @@ class BareTrialCell:
         if getattr(self.cell.config, "objects", "v1") == "v1":
             return Inspection()
         truth = self.cell.ground_truth_damaged()  # what the grasp did (procedure/outcome.inspect)
-        table = touch_down(self.cell, self._lifted, self.background)
-        return Inspection(observed_damage(self._fitted, refit_after_put_down(self.cell, self._grasp)), truth, table)
+        table, motion = touch_down(self.cell, self._lifted, self.background)
+        return Inspection(observed_damage(self._fitted, refit_after_put_down(self.cell, self._grasp)), truth, table,
+                          motion)
 
 
 def run_trial(cell, object_id: str, trial_id: int, rng: np.random.Generator,

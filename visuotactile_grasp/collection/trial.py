@@ -134,6 +134,7 @@ class TrialObservations:
     ground_truth_held: bool | None = None  # the simulator's (None: a cell without one)
     chosen_by: str = "random"  # who chose the regrasp (data/records.CHOOSERS)
     on_table: bool | None = None  # the touch-down read it standing on the table (None: not inspected)
+    held: bool | None = None  # the contact label alone (both gels in contact after the hold)
 
 
 def plan_trial(center_xy, table_z: float, height: float, rng: np.random.Generator,

@@ -133,9 +133,7 @@ class DataCollectorNode(RobotSteps, DeclaredNode):
             if self.p.dataset_dir:
                 self._dataset().append_trial(build_records(obs))
             if not outcome.success:
-                # a failed trial that the inspection saw nothing wrong with had no contact after the hold
-                seen = bool(obs.damaged or obs.on_table)
-                outcome.failure_reason = failure_reason(seen, obs.damaged, obs.on_table)
+                outcome.failure_reason = failure_reason(bool(obs.held), obs.damaged, obs.on_table)
         except AttemptStopped as exc:  # nothing of this trial was written: a resume runs it again
             stopped = True
             self.stopped(exc, outcome)

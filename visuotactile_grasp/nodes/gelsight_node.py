@@ -136,9 +136,8 @@ class GelSightNode(DeclaredNode):
             return
         self.diff_pub.publish(numpy_to_image(difference_image(frame, background), "rgb8", header))
         c = detect_contact(frame, background, self.p.contact_threshold, self.p.contact_min_area)
-        # measured in contact only (the touch-down reads it there; it costs a few ms a frame)
-        up = (vertical_motion(background, frame, UP_DIRECTIONS[self.p.up_in_image], reference_dots=background_dots)
-              if c.in_contact else float("nan"))
+        # every frame, in contact or not, as bare cells measure it (3 ms at 320 px, 15 ms at 1280 x 960)
+        up = vertical_motion(background, frame, UP_DIRECTIONS[self.p.up_in_image], reference_dots=background_dots)
         msg = TactileContact(header=header, sensor=self.p.side, in_contact=c.in_contact, contact_area=c.area,
                              centroid_u=c.centroid_u, centroid_v=c.centroid_v, intensity=c.intensity,
                              marker_motion_up=up)

@@ -103,27 +103,35 @@ SUPPORT_SHIFT_PX = 1.0
 def vertical_motion(reference: np.ndarray, frame: np.ndarray, up=UP_IN_IMAGE, max_width: int = 320,
                     reference_dots: np.ndarray | None = None) -> float:
     """One pad: the 95th plus the 5th percentile of the dots' motion along `up` (columns, rows) from the
-    reference (the gel's background) to the frame, in pixels at max_width (0 when no dot was matched:
-    nothing seen moving). reference_dots: find_dots(reference), when the caller keeps them."""
+    reference (the gel's background) to the frame, in pixels of the frame scaled to max_width wide (the
+    dots are found at max_width or at the frame's own size when narrower). NaN when no dot was matched
+    (a gel without markers, or a frame that hides them): nothing measured. reference_dots:
+    find_dots(reference), when the caller keeps them."""
     if reference.shape != frame.shape:
         raise ValueError(f"frames differ in shape: {reference.shape} and {frame.shape}")
     ref = find_dots(reference, max_width) if reference_dots is None else reference_dots
     flow = match_dots(ref, find_dots(frame, max_width))
     if not len(flow.shift):
-        return 0.0
+        return float("nan")
     d = np.asarray(up, np.float64)
-    along = flow.shift @ (d / np.linalg.norm(d)) * (max_width / max(reference.shape[1], max_width))
+    along = flow.shift @ (d / np.linalg.norm(d)) * (max_width / reference.shape[1])
     return float(np.percentile(along, 95) + np.percentile(along, 5))
 
 
 def on_table(motions, threshold: float = SUPPORT_SHIFT_PX) -> bool:
     """The touch-down's verdict from both pads' vertical_motion: the table carries the object. A NaN
-    (a GelSight node measures only in contact) counts as no motion."""
+    (nothing measured on that pad) counts as no motion: without it the contact label stands alone."""
     return bool(sum(0.0 if np.isnan(m) else float(m) for m in motions) > threshold)
+
+
+def summed_motion(motions) -> float | None:
+    """Both pads' motions added, as on_table adds them; None when neither pad measured anything."""
+    seen = [float(m) for m in motions if not np.isnan(m)]
+    return float(sum(seen)) if seen else None
 
 
 def table_support(references, frames, up=UP_IN_IMAGE, threshold: float = SUPPORT_SHIFT_PX) -> tuple[bool, float]:
     """(whether the table carries the object, the summed motion in pixels at 320 wide) from each pad's
     rest frame (its background) and its frame after the touch-down."""
     motions = [vertical_motion(r, f, up) for r, f in zip(references, frames, strict=True)]
-    return on_table(motions, threshold), float(sum(motions))
+    return on_table(motions, threshold), summed_motion(motions)

@@ -92,6 +92,7 @@ class AttemptResult:
     held: bool = False  # the tactile label alone
     damaged: bool | None = None  # seen after the attempt (None: the cell does not inspect)
     on_table: bool | None = None  # the touch-down read the object standing on the table (None: not inspected)
+    touch_down_motion: float | None = None  # what the touch-down measured (px; perception/markers.on_table)
     ground_truth_damaged: bool | None = None
     force: float = math.nan  # N at lift
     regrasps: int = 0
@@ -154,7 +155,7 @@ def run_attempt(cell: GraspCell, config: AttemptConfig, rng: np.random.Generator
     cell.lift_and_hold(config.lift_height, config.hold_time)
     result.held, truth_held = cell.label()
     seen = inspect(cell)
-    result.damaged, result.ground_truth_damaged, result.on_table = seen
+    result.damaged, result.ground_truth_damaged, result.on_table, result.touch_down_motion = seen
     result.success = grasp_success(result.held, result.damaged, result.on_table)
     result.ground_truth = grasp_success(truth_held, result.ground_truth_damaged)
     return result

@@ -2,7 +2,7 @@
 
 A grasp succeeds when the object is held after the hold, not standing on the table and not damaged.
 The touch-down (INSPECTION_RULE, since 2026-12-03) is the inspection's first leg: the hand is lowered
-TOUCH_DOWN_DEPTH and the gels' markers read (perception/markers.on_table); an object that slid down
+TOUCH_DOWN_DEPTH and the gels' markers read during the motion (perception/markers.on_table); an object that slid down
 through the fingers onto the table is carried by it, the pads slide down along it and its markers move
 up, while a held one hangs from the pads (docs/results/label_touch_down/). Damage is what the robot
 observes after the trial: the object put down and fitted again from the front camera, narrower than
@@ -40,17 +40,20 @@ DAMAGE_SEEN = "crushed or not found (seen after the put-down)"  # a GraspOutcome
 ON_TABLE_SEEN = "standing on the table (the touch-down)"  # a GraspOutcome's failure_reason
 TOUCH_DOWN_DEPTH = 0.01  # m the hand is lowered after the hold: less than the truth's 1 cm off the table
 # m/s: slowly. The wrist stops dead at the end of a move, and at full speed (0.5 m/s) that jolt made a
-# glued-on-the-edge object held at 5 N slip 2 cm further and land (hard_04, 12 attempts); at 2 cm/s it
-# rides down with the hand
-TOUCH_DOWN_SPEED = 0.02
-TOUCH_DOWN_SETTLE = 0.3  # s the hand rests there before the gels are read
-
+# grasp held at 5 N on the edge of slipping land (hard_04)
+TOUCH_DOWN_SPEED = 0.01
+# s into the touch-down's motion when the gels are read: while the hand still moves down (the motion takes
+# TOUCH_DOWN_DEPTH / TOUCH_DOWN_SPEED = 1 s), because a simulated contact keeps no stretch once the pads stop:
+# with the table also carrying the object, MuJoCo's static friction is indeterminate and fades, and the
+# markers with it (read 0.3 s after the stop, the graph saw a tenth of what the bare cells saw)
+TOUCH_DOWN_READ = 0.6
 
 class Inspection(NamedTuple):
     """What the inspection after the hold saw, and the simulator's truth of damage (None: not known)."""
     damaged: bool | None = None  # crushed or not found after the put-down
     ground_truth_damaged: bool | None = None
     on_table: bool | None = None  # the touch-down read the table carrying the object
+    touch_down_motion: float | None = None  # what it measured: both pads' upward marker motion (px), summed
 
 
 def observed_damage(before: tuple[float, float], after: tuple[float, float] | None) -> bool:
@@ -81,10 +84,14 @@ def grasp_success(held: bool | None, damaged: bool | None, on_table: bool | None
     return bool(held) and not damaged and not on_table
 
 
+NO_CONTACT = "no contact after hold"  # a GraspOutcome's failure_reason
+GRASP_FAILURES = (NO_CONTACT, ON_TABLE_SEEN, DAMAGE_SEEN)  # a grasp's outcome; any other reason is a step's error
+
+
 def failure_reason(held: bool, damaged: bool | None, on_table: bool | None) -> str:
     """Why a failed grasp failed, as a GraspOutcome says it (both graph nodes)."""
     if not held:
-        return "no contact after hold"
+        return NO_CONTACT
     return ON_TABLE_SEEN if on_table else DAMAGE_SEEN
 
 

@@ -68,11 +68,11 @@ def run_trial(cell: TrialCell, config: CollectConfig, rng: np.random.Generator, 
     cell.lift_and_hold(config.lift_height, config.hold_time)
     after = cell.observe(GELS, settle=False)  # the hold gave the frames time
     held, truth_held = cell.label_trial(background, after)
-    damaged, truth_damaged, on_table = inspect(cell)
+    damaged, truth_damaged, on_table, _ = inspect(cell)
     stamps = {"background": background.stamp, "first_contact": first.stamp, "release": at_release.stamp,
               "second_contact": second.stamp, "after_hold": after.stamp}
     return TrialObservations(trial_id, object_id, plan, background, first, at_release, second, after,
                              success=grasp_success(held, damaged, on_table),
                              ground_truth_success=grasp_success(truth_held, truth_damaged),
                              stamps=stamps, damaged=damaged, ground_truth_damaged=truth_damaged,
-                             ground_truth_held=truth_held, chosen_by=chosen_by, on_table=on_table)
+                             ground_truth_held=truth_held, chosen_by=chosen_by, on_table=on_table, held=held)

@@ -19,8 +19,8 @@ from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 
 from .. import topics
 from ..devices.wsg50.protocol import GraspingState
-from ..perception.markers import on_table
-from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN_DEPTH, TOUCH_DOWN_SETTLE,
+from ..perception.markers import on_table, summed_motion
+from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN_DEPTH, TOUCH_DOWN_READ,
                                  TOUCH_DOWN_SPEED, Inspection, observed_damage)
 from . import qos
 from .clocks import ClockProgress, node_now, wait_for, wait_for_clock
@@ -148,6 +148,10 @@ class RobotSteps:
             raise StepFailed(f"{what}: gripper failed: {problem}")
 
     def _call_action(self, client, goal, what: str, stoppable: bool = True):
+        return self._finish_action(*self._start_action(client, goal, what, stoppable), what, stoppable)
+
+    def _start_action(self, client, goal, what: str, stoppable: bool = True):
+        """Send a goal; (its handle, its result future) once accepted."""
         if stoppable and self.stop_check():
             raise AttemptStopped(f"stopped before {what}")
         if not client.wait_for_server(timeout_sec=self.p.step_timeout):
@@ -158,7 +162,10 @@ class RobotSteps:
         handle = send.result()
         if not handle.accepted:
             raise StepFailed(f"{what}: goal rejected")
-        result_future = handle.get_result_async()
+        return handle, handle.get_result_async()
+
+    def _finish_action(self, handle, result_future, what: str, stoppable: bool = True):
+        """Wait for a started goal's result on the robot's clock."""
         stop = self.stop_check if stoppable else (lambda: False)
         if not wait_for_clock(self, lambda: result_future.done() or stop(), self.p.step_timeout + 5.0) \
                 or not result_future.done():
@@ -168,13 +175,17 @@ class RobotSteps:
             raise StepFailed(f"{what}: no result in time")
         return result_future.result().result, result_future.result().status
 
-    def move(self, pose, relative: bool = False, what: str = "move", max_speed: float = 0.0) -> None:
-        """max_speed: m/s, 0 for the arm's own limit."""
+    def move(self, pose, relative: bool = False, what: str = "move", max_speed: float = 0.0, during=None):
+        """max_speed: m/s, 0 for the arm's own limit. during(): called once the goal is accepted, while the
+        arm moves; its value is returned."""
         goal = MoveToPose.Goal(target=pose_stamped(pose, self.get_clock().now().to_msg()), relative=relative,
                                timeout=self.p.step_timeout, max_speed=float(max_speed))
-        result, _ = self._call_action(self.arm, goal, what)
+        handle, result_future = self._start_action(self.arm, goal, what)
+        seen = during() if during is not None else None
+        result, _ = self._finish_action(handle, result_future, what)
         if not result.success:
             raise StepFailed(f"{what}: {result.message}")
+        return seen
 
     def grip(self, command: int, width: float = 0.0, force: float = 0.0, what: str = "gripper",
              stoppable: bool = True):
@@ -225,17 +236,25 @@ class RobotSteps:
         them; fresh_contacts(after): both gels' TactileContact stamped at or after `after` (StepFailed
         when the streams stopped)."""
         truth = self.sim_damaged
-        table = self.touch_down(fresh_contacts)
-        return Inspection(observed_damage(fitted, self.put_down_and_refit(grasp, latest_fit)), truth, table)
+        table, motion = self.touch_down(fresh_contacts)
+        return Inspection(observed_damage(fitted, self.put_down_and_refit(grasp, latest_fit)), truth, table, motion)
 
-    def touch_down(self, fresh_contacts) -> bool:
-        """The inspection's first leg: lower the hand TOUCH_DOWN_DEPTH at TOUCH_DOWN_SPEED, rest
-        TOUCH_DOWN_SETTLE, and read the GelSight nodes' marker motion (perception/markers.on_table): the
-        table carries the object."""
-        self.move(np.array([0.0, 0.0, -TOUCH_DOWN_DEPTH, 0.0]), relative=True, what="touch down",
-                  max_speed=TOUCH_DOWN_SPEED)
-        self.sleep_sim(TOUCH_DOWN_SETTLE)
-        return on_table([c.marker_motion_up for c in fresh_contacts(node_now(self))])
+    def touch_down(self, fresh_contacts) -> tuple[bool, float | None]:
+        """The inspection's first leg: lower the hand TOUCH_DOWN_DEPTH at TOUCH_DOWN_SPEED and read the
+        GelSight nodes' marker motion TOUCH_DOWN_READ into the motion, while the hand still moves:
+        (whether the table carries the object, perception/markers.on_table; what was measured)."""
+        def read():
+            start = node_now(self)
+            self.sleep_sim(TOUCH_DOWN_READ)
+            return fresh_contacts(start + TOUCH_DOWN_READ)
+        contacts = self.move(np.array([0.0, 0.0, -TOUCH_DOWN_DEPTH, 0.0]), relative=True, what="touch down",
+                             max_speed=TOUCH_DOWN_SPEED, during=read)
+        motions = [c.marker_motion_up for c in contacts]
+        table = on_table(motions)
+        self.get_logger().info(f"touch-down: markers moved up {', '.join(f'{m:.2f}' for m in motions)} px "
+                               f"(stamped {', '.join(f'{stamp_seconds(c.header.stamp):.2f}' for c in contacts)} s): "
+                               f"{'on the table' if table else 'hanging from the pads'}")
+        return table, summed_motion(motions)
 
     def put_down_and_refit(self, grasp, latest_fit) -> tuple[float, float] | None:
         """procedure/outcome's inspection through the graph: put the object down where it was lifted from

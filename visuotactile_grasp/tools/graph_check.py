@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ..procedure.outcome import DAMAGE_SEEN
+from ..procedure.outcome import GRASP_FAILURES
 from ..sim.cell import DEFAULT_GEL_MODEL
 from ..sim.objects import DEFAULT_LIBRARY, LIBRARIES
 from .graph_session import GraphSession
@@ -50,7 +50,7 @@ def graph_rows(policy: str, checkpoint: str, objects: list[str], attempts: list[
                     row = {"policy": policy + GRAPH, "object_id": object_id, "trial": k,
                            "force": float(o.grip_force), "regrasps": int(o.num_regrasps),
                            "first_grasp": [float(v) for v in o.first_grasp], "wall_s": time.monotonic() - t0}
-                    if o.failure_reason and o.failure_reason not in ("no contact after hold", DAMAGE_SEEN):
+                    if o.failure_reason and o.failure_reason not in GRASP_FAILURES:
                         row["error"] = o.failure_reason  # a step failed: not a grasp outcome (as on bare cells)
                     else:
                         row.update(success=bool(o.success), ground_truth=bool(o.ground_truth_success))
