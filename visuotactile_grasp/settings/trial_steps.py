@@ -21,9 +21,11 @@ TRIAL_PARAMS = [
     Param("settle_time", 0.2, "Contact settling after the fingers close (sim s): the collector snapshots the "
           "frames and the executive's planner plans from inputs this long after, so both see the settled contact.",
           (0.0, 5.0)),
-    Param("inspect_damage", False, "After the hold, put the object down, open, look again and fit the cylinder: "
-          "narrower than before is a crushed object and a failed grasp (procedure/outcome.py). On for fragile "
-          "objects (the simulator's object library v2; a real cell's cups and fruit); off, holding alone decides."),
+    Param("inspect_damage", False, "After the hold, touch down (lower 1 cm: markers moving up the finger mean the "
+          "table carries the object, a failed grasp), then put the object down, open, look again and fit the "
+          "cylinder: narrower than before is a crushed object and a failed grasp (procedure/outcome.py). On for "
+          "fragile objects (the simulator's object library v2; a real cell's cups and fruit); off, holding alone "
+          "decides."),
     Param("step_timeout", 20.0, "Time limit for each arm or gripper step (s of the robot's clock; a clock stalled "
           "for 10 steady s also ends it).", (0.5, 120.0)),
 ]
