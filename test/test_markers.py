@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from visuotactile_grasp.perception.markers import (find_dots, marker_flow, on_table, summed_motion, table_support,
-                                                   vertical_motion)
+from visuotactile_grasp.perception.markers import (SUPPORT_SHIFT_PX, find_dots, marker_flow, on_table, summed_motion,
+                                                   table_support, vertical_motion)
 from visuotactile_grasp.sim.gel_mechanics import indentation
 from visuotactile_grasp.sim.gel_optics import GelLook, GelOptics
 
@@ -71,4 +71,6 @@ def test_a_gel_without_visible_markers_measures_nothing():
     blank = np.full((240, 320, 3), 120, np.uint8)
     assert np.isnan(vertical_motion(blank, blank))  # no dot matched: not a motion of zero
     assert not on_table([float("nan"), float("nan")]) and summed_motion([float("nan"), float("nan")]) is None
-    assert on_table([float("nan"), 2.0]) and summed_motion([float("nan"), 2.0]) == 2.0
+    one_pad = SUPPORT_SHIFT_PX + 1.0  # the other pad saw no marker: one pad's motion alone decides
+    assert on_table([float("nan"), one_pad]) and summed_motion([float("nan"), one_pad]) == one_pad
+    assert not on_table([float("nan"), SUPPORT_SHIFT_PX - 1.0])

@@ -194,6 +194,21 @@ def test_the_touch_down_reads_a_glass_that_slid_onto_the_table():
         cell.close()
 
 
+def test_the_graphs_touch_down_reads_at_the_bare_cells_instant(v2_cell):
+    """The graph reads the gels once the arm's measured hand is TOUCH_DOWN_READ_DEPTH down (a clock can lag
+    there); a bare cell reads TOUCH_DOWN_READ into the motion. The same instant: the measured hand follows
+    the set-point within a tenth of a millimetre (7.5 ms at 1 cm/s, a quarter of a gel frame)."""
+    from visuotactile_grasp.procedure.outcome import (TOUCH_DOWN_DEPTH, TOUCH_DOWN_READ, TOUCH_DOWN_READ_DEPTH,
+                                                      TOUCH_DOWN_SPEED)
+    from visuotactile_grasp.sim.scripted_trial import run_for
+
+    run_for(v2_cell, 0.5)  # settled
+    start = v2_cell.ee.copy()
+    v2_cell.command_ee(start - np.array([0.0, 0.0, TOUCH_DOWN_DEPTH, 0.0]), TOUCH_DOWN_SPEED)
+    run_for(v2_cell, TOUCH_DOWN_READ)
+    assert abs((start[2] - v2_cell.ee[2]) - TOUCH_DOWN_READ_DEPTH) < 1e-4, start[2] - v2_cell.ee[2]
+
+
 def test_the_damage_truth_is_the_grasps_not_the_put_downs(v2_cell):
     """hard_04 in v2 (cardboard, crushing at 16 N) held at 15 N comes through the hold intact; putting it
     down where it was grasped, after it slipped in the fingers, presses it into the table and dents it

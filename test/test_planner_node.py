@@ -32,7 +32,7 @@ def planner(ros_env, tmp_path):
     answers = {}
     node.create_subscription(GraspGoal, topics.GRASP_GOAL, lambda g: answers.setdefault(header_key(g.header), [])
                              .append(g), qos.ANSWERS)
-    requests = node.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE)
+    requests = node.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.REQUESTS)
     poses = node.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE)
     try:
         # a handshake, not a pause: the planner subscribes to both topics we publish, and we to its answers
@@ -108,7 +108,7 @@ def _planner_client(name: str):
     node.create_subscription(GraspGoal, topics.GRASP_GOAL, lambda g: answers.__setitem__(header_key(g.header), g),
                              qos.ANSWERS)
     pubs = {"pose": node.create_publisher(PoseStamped, topics.ARM_EE_POSE, qos.RELIABLE),
-            "request": node.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE),
+            "request": node.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.REQUESTS),
             "rgb": node.create_publisher(Image, topics.KINECT_RGB, qos.IMAGE),
             **{s: node.create_publisher(Image, topics.gelsight(s, "image_diff"), qos.IMAGE) for s in topics.SIDES}}
     return node, answers, pubs

@@ -145,7 +145,8 @@ def regrasp_planner_node() -> Interface:
 
 
 # what ros/robot_steps.RobotSteps commands and reads, in the nodes that run trials
-ROBOT_STEPS = Interface(subscribes=((t.GRIPPER_STATUS, MSG + "GripperStatus"), (t.SIM_OBJECT_HELD, BOOL),
+ROBOT_STEPS = Interface(subscribes=((t.GRIPPER_STATUS, MSG + "GripperStatus"), (t.ARM_EE_POSE, POSE),
+                                    (t.SIM_OBJECT_HELD, BOOL),
                                     (t.SIM_OBJECT_DAMAGED, BOOL)),
                         clients=tuple((t.gelsight(s, "capture_background"), SRV + "CaptureBackground")
                                       for s in t.SIDES) + ((t.SIM_RESET_OBJECT, SRV + "ResetObject"),),

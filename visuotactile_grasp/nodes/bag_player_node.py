@@ -105,7 +105,9 @@ class BagPlayerNode(DeclaredNode):
                     if cls is None:
                         self.get_logger().warning(f"skipping {c.topic}: type {c.msgtype} unknown here")
                         continue
-                    pubs[c.topic] = self.create_publisher(cls, c.topic, qos.PLAYBACK)  # nothing overwritten
+                    # requests as the executive sends them (the planner wants them kept); the rest: nothing overwritten
+                    profile = qos.REQUESTS if c.topic == topics.PLAN_REQUEST else qos.PLAYBACK
+                    pubs[c.topic] = self.create_publisher(cls, c.topic, profile)
                 if not pubs:
                     raise BagError("nothing to play: no readable topic of a known type")
                 time.sleep(self.p.start_delay)

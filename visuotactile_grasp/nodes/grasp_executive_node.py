@@ -59,7 +59,7 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
                                      lambda m, s=side: self._on_contact(s, m), qos.RELIABLE,
                                      callback_group=group)
         self.create_subscription(GraspGoal, topics.GRASP_GOAL, self._on_goal, qos.ANSWERS, callback_group=group)
-        self.request_pub = self.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.RELIABLE)
+        self.request_pub = self.create_publisher(PlanRequest, topics.PLAN_REQUEST, qos.REQUESTS)
         self.outcome_pub = self.create_publisher(GraspOutcome, topics.GRASP_OUTCOME, qos.RELIABLE)
         self.connect_robot_clients(group)
         self.serve_trials(topics.EXECUTE_GRASP_ACTION, self.run_attempt, group)

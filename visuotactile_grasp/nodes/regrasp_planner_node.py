@@ -69,7 +69,7 @@ class RegraspPlannerNode(DeclaredNode):
             self.create_subscription(Image, topics.gelsight(side, "image_diff"),
                                      lambda m, s=side: self._keep(f"gel_{s}", m), qos.DECISION_IMAGE)
         self.create_subscription(GripperStatus, topics.GRIPPER_STATUS, self.on_gripper, qos.RELIABLE)
-        self.create_subscription(PlanRequest, topics.PLAN_REQUEST, self.on_request, qos.RELIABLE)
+        self.create_subscription(PlanRequest, topics.PLAN_REQUEST, self.on_request, qos.REQUESTS)
         self.goal_pub = self.create_publisher(GraspGoal, topics.GRASP_GOAL, qos.ANSWERS)
         self.diag = Diagnostics(self, "regrasp_planner")
         self.current_force = self.p.baseline_force

@@ -25,6 +25,14 @@ PLAYBACK = QoSProfile(depth=300, reliability=ReliabilityPolicy.RELIABLE, history
 ANSWERS = QoSProfile(depth=16, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                      history=HistoryPolicy.KEEP_LAST)
 
+# Plan requests: a writer may match the planner's reader before that reader has matched the writer
+# (discovery is not symmetric; seen under load), and a volatile reader drops what comes from a writer
+# it does not know yet: a request sent once was then never answered. Kept in the writer's history, it
+# reaches the reader when its match completes. Shallow: one request is outstanding at a time, and a
+# planner that restarts answers the few kept ones, which nobody claims (answers are keyed by request).
+REQUESTS = QoSProfile(depth=4, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL,
+                      history=HistoryPolicy.KEEP_LAST)
+
 # Slow-changing state a late joiner needs (the cylinder fit, camera_info, backgrounds).
 LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                      durability=DurabilityPolicy.TRANSIENT_LOCAL, history=HistoryPolicy.KEEP_LAST)

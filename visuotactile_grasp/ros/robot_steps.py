@@ -13,6 +13,7 @@ import threading
 import numpy as np
 from rclpy.action import CancelResponse, GoalResponse
 from visuotactile_grasp_msgs.action import ExecuteGrasp, GripperCommand, MoveToPose
+from geometry_msgs.msg import PoseStamped
 from std_msgs.msg import Bool
 from visuotactile_grasp_msgs.msg import GripperStatus
 from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
@@ -20,7 +21,7 @@ from visuotactile_grasp_msgs.srv import CaptureBackground, ResetObject
 from .. import topics
 from ..devices.wsg50.protocol import GraspingState
 from ..perception.markers import on_table, summed_motion
-from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN_DEPTH, TOUCH_DOWN_READ,
+from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN_DEPTH, TOUCH_DOWN_READ_DEPTH,
                                  TOUCH_DOWN_SPEED, Inspection, observed_damage)
 from . import qos
 from .clocks import ClockProgress, node_now, wait_for, wait_for_clock
@@ -104,6 +105,9 @@ class RobotSteps:
         self.gripper_status_count = 0
         self.create_subscription(GripperStatus, topics.GRIPPER_STATUS, self._on_gripper_status, qos.RELIABLE,
                                  callback_group=group)
+        # the arm's measured height and its state's stamp (the touch-down reads the gels by it)
+        self.arm_height: tuple[float, float] | None = None
+        self.create_subscription(PoseStamped, topics.ARM_EE_POSE, self._on_arm_pose, qos.RELIABLE, callback_group=group)
         # the simulator's truth, kept apart from what the robot senses (None on a robot: nobody publishes it)
         self.sim_held: bool | None = None
         self.sim_damaged: bool | None = None
@@ -111,6 +115,9 @@ class RobotSteps:
                                  qos.RELIABLE, callback_group=group)
         self.create_subscription(Bool, topics.SIM_OBJECT_DAMAGED, lambda m: setattr(self, "sim_damaged", m.data),
                                  qos.RELIABLE, callback_group=group)
+
+    def _on_arm_pose(self, msg: PoseStamped) -> None:
+        self.arm_height = (msg.pose.position.z, stamp_seconds(msg.header.stamp))  # the arm node checked it
 
     def _on_gripper_status(self, msg: GripperStatus) -> None:
         # the planner's checks (a far-future stamp would count as read after every check)
@@ -240,19 +247,34 @@ class RobotSteps:
         return Inspection(observed_damage(fitted, self.put_down_and_refit(grasp, latest_fit)), truth, table, motion)
 
     def touch_down(self, fresh_contacts) -> tuple[bool, float | None]:
-        """The inspection's first leg: lower the hand TOUCH_DOWN_DEPTH at TOUCH_DOWN_SPEED and read the
-        GelSight nodes' marker motion TOUCH_DOWN_READ into the motion, while the hand still moves:
+        """The inspection's first leg: lower the hand TOUCH_DOWN_DEPTH at TOUCH_DOWN_SPEED and, while it still
+        moves, read the GelSight nodes' marker motion in the first frames stamped at or after the arm's state
+        that is TOUCH_DOWN_READ_DEPTH below where it started (the bare cells' TOUCH_DOWN_READ into the motion):
         (whether the table carries the object, perception/markers.on_table; what was measured)."""
+        if self.arm_height is None:
+            raise StepFailed(f"touch down: no arm pose on {topics.ARM_EE_POSE} (arm node down?)")
+        start_z = self.arm_height[0]  # the arm stands still after the hold
+        reached: list[float] = []  # the stamp of the first state that deep: a newer one may follow at once
+
+        def deep_enough() -> bool:
+            z, stamp = self.arm_height
+            if not reached and z <= start_z - TOUCH_DOWN_READ_DEPTH + 1e-6:
+                reached.append(stamp)
+            return bool(reached)
+
         def read():
-            start = node_now(self)
-            self.sleep_sim(TOUCH_DOWN_READ)
-            return fresh_contacts(start + TOUCH_DOWN_READ)
+            if not self.wait_or_stop(deep_enough, self.p.step_timeout):
+                moved_mm = (start_z - self.arm_height[0]) * 1e3
+                raise StepFailed(f"touch down: the hand did not reach {TOUCH_DOWN_READ_DEPTH * 1e3:.0f} mm down "
+                                 f"within {self.p.step_timeout:.0f} s ({moved_mm:.1f} mm)")
+            return fresh_contacts(reached[0])
         contacts = self.move(np.array([0.0, 0.0, -TOUCH_DOWN_DEPTH, 0.0]), relative=True, what="touch down",
                              max_speed=TOUCH_DOWN_SPEED, during=read)
         motions = [c.marker_motion_up for c in contacts]
         table = on_table(motions)
         self.get_logger().info(f"touch-down: markers moved up {', '.join(f'{m:.2f}' for m in motions)} px "
-                               f"(stamped {', '.join(f'{stamp_seconds(c.header.stamp):.2f}' for c in contacts)} s): "
+                               f"(stamped {', '.join(f'{stamp_seconds(c.header.stamp):.2f}' for c in contacts)} s; "
+                               f"the hand {TOUCH_DOWN_READ_DEPTH * 1e3:.0f} mm down at {reached[0]:.2f} s): "
                                f"{'on the table' if table else 'hanging from the pads'}")
         return table, summed_motion(motions)
 

@@ -140,7 +140,7 @@ class GraphSession:
                                          qos.ANSWERS)
         self.monitor.create_subscription(PlanRequest, topics.PLAN_REQUEST,
                                          lambda r: requests.setdefault(header_key(r.header), time.monotonic()),
-                                         qos.RELIABLE)
+                                         qos.REQUESTS)
         return requests, goals
 
     def __exit__(self, *exc) -> None:
