@@ -26,7 +26,7 @@ from ..procedure.outcome import (PUT_DOWN_CLEARANCE, PUT_DOWN_MARGIN, TOUCH_DOWN
 from . import qos
 from .clocks import ClockProgress, node_now, wait_for, wait_for_clock
 from .conversions import pose_stamped
-from .input_checks import GRIPPER_FORCE_RANGE, force_problem, stamp_ahead
+from .input_checks import GRIPPER_FORCE_RANGE, force_problem, pose_problem, stamp_ahead
 from ..stamps import stamp_seconds
 
 def gripper_status_problem(status) -> str:
@@ -117,7 +117,12 @@ class RobotSteps:
                                  qos.RELIABLE, callback_group=group)
 
     def _on_arm_pose(self, msg: PoseStamped) -> None:
-        self.arm_height = (msg.pose.position.z, stamp_seconds(msg.header.stamp))  # the arm node checked it
+        # a far-future stamp would let the touch-down read frames from before the hand got there
+        problem = pose_problem(msg.pose) or stamp_ahead(msg.header.stamp, node_now(self))
+        if problem is not None:
+            self.bad_input.problem(problem, "arm pose ignored")
+            return
+        self.arm_height = (msg.pose.position.z, stamp_seconds(msg.header.stamp))
 
     def _on_gripper_status(self, msg: GripperStatus) -> None:
         # the planner's checks (a far-future stamp would count as read after every check)
