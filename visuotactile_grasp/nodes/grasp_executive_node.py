@@ -163,7 +163,7 @@ class GraspExecutiveNode(RobotSteps, DeclaredNode):
 
     def _planner_listening(self) -> bool:
         """A handshake, not a hope: a planner node in the graph may still be loading its model, and a request
-        published before its subscription exists is lost (volatile). Ready when some node both subscribes to
+        published before its subscription exists has nobody to reach. Ready when some node both subscribes to
         requests and publishes answers (the planner creates its answer publisher last), and our request
         writer has matched every subscriber the graph lists that it can match (a monitor subscribing alone is not
         a planner; a reader whose QoS our writer cannot serve never matches)."""

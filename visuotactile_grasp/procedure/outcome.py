@@ -47,10 +47,10 @@ TOUCH_DOWN_SPEED = 0.01
 # with the table also carrying the object, MuJoCo's static friction is indeterminate and fades, and the
 # markers with it (read 0.3 s after the stop, the graph saw a tenth of what the bare cells saw)
 TOUCH_DOWN_READ = 0.6
-# m below the lifted pose at that moment. A bare cell's hand follows its set-point exactly, so this is the
-# same instant; the graph reads when the arm's stamped state shows it (ros/robot_steps.touch_down): its
-# executive's clock can lag the cell's under load, and a read timed from that clock came before the hand
-# had moved, when the markers still showed the slide's downward drag
+# m below the lifted pose at that moment. A bare cell's measured hand trails its set-point by 0.075 mm, so
+# this is the same instant to 7.5 ms; the graph reads when the arm's stamped state shows it
+# (ros/robot_steps.touch_down): its executive's clock can lag the cell's under load, and a read timed from
+# that clock came before the hand had moved, when the markers still showed the slide's downward drag
 TOUCH_DOWN_READ_DEPTH = TOUCH_DOWN_SPEED * TOUCH_DOWN_READ
 
 class Inspection(NamedTuple):

@@ -28,8 +28,11 @@ ANSWERS = QoSProfile(depth=16, reliability=ReliabilityPolicy.RELIABLE, durabilit
 # Plan requests: a writer may match the planner's reader before that reader has matched the writer
 # (discovery is not symmetric; seen under load), and a volatile reader drops what comes from a writer
 # it does not know yet: a request sent once was then never answered. Kept in the writer's history, it
-# reaches the reader when its match completes. Shallow: one request is outstanding at a time, and a
-# planner that restarts answers the few kept ones, which nobody claims (answers are keyed by request).
+# reaches the reader when its match completes. Shallow: one request is outstanding at a time. A planner
+# that restarts gets the last few requests again and answers each (a second answer to an old request, which
+# nobody claims: answers are keyed by request), delaying the live one by as many plans. Readers that are
+# volatile (the bag recorder, outside tools) still match but can miss a request sent before they matched;
+# a volatile writer (an outside tool) does not match the planner's reader at all.
 REQUESTS = QoSProfile(depth=4, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL,
                       history=HistoryPolicy.KEEP_LAST)
 

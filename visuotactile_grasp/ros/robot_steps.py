@@ -107,6 +107,8 @@ class RobotSteps:
                                  callback_group=group)
         # the arm's measured height and its state's stamp (the touch-down reads the gels by it)
         self.arm_height: tuple[float, float] | None = None
+        self.arm_pose_count = 0
+        self.touch_down_watch: tuple[float, float | None] | None = None  # (read height, stamp it was reached)
         self.create_subscription(PoseStamped, topics.ARM_EE_POSE, self._on_arm_pose, qos.RELIABLE, callback_group=group)
         # the simulator's truth, kept apart from what the robot senses (None on a robot: nobody publishes it)
         self.sim_held: bool | None = None
@@ -117,12 +119,17 @@ class RobotSteps:
                                  qos.RELIABLE, callback_group=group)
 
     def _on_arm_pose(self, msg: PoseStamped) -> None:
-        # a far-future stamp would let the touch-down read frames from before the hand got there
+        # checked like every input: an old or far-future stamp would misplace the touch-down's read in time
         problem = pose_problem(msg.pose) or stamp_ahead(msg.header.stamp, node_now(self))
         if problem is not None:
             self.bad_input.problem(problem, "arm pose ignored")
             return
-        self.arm_height = (msg.pose.position.z, stamp_seconds(msg.header.stamp))
+        z, stamp = msg.pose.position.z, stamp_seconds(msg.header.stamp)
+        self.arm_height = (z, stamp)
+        self.arm_pose_count += 1
+        watch = self.touch_down_watch  # seen here, in order, for every pose: not at a waiting thread's next poll
+        if watch is not None and watch[1] is None and z <= watch[0] + 1e-6:
+            self.touch_down_watch = (watch[0], stamp)
 
     def _on_gripper_status(self, msg: GripperStatus) -> None:
         # the planner's checks (a far-future stamp would count as read after every check)
@@ -253,33 +260,34 @@ class RobotSteps:
 
     def touch_down(self, fresh_contacts) -> tuple[bool, float | None]:
         """The inspection's first leg: lower the hand TOUCH_DOWN_DEPTH at TOUCH_DOWN_SPEED and, while it still
-        moves, read the GelSight nodes' marker motion in the first frames stamped at or after the arm's state
-        that is TOUCH_DOWN_READ_DEPTH below where it started (the bare cells' TOUCH_DOWN_READ into the motion):
+        moves, read the GelSight nodes' marker motion once both are stamped at or after the arm's first state
+        TOUCH_DOWN_READ_DEPTH below where it started (the bare cells' TOUCH_DOWN_READ into the motion):
         (whether the table carries the object, perception/markers.on_table; what was measured)."""
-        if self.arm_height is None:
-            raise StepFailed(f"touch down: no arm pose on {topics.ARM_EE_POSE} (arm node down?)")
+        since, count = node_now(self), self.arm_pose_count
+        if not self.wait_or_stop(lambda: self.arm_pose_count > count and self.arm_height[1] >= since,
+                                 self.p.step_timeout):  # where the hand stands now, not a stale pose
+            raise StepFailed(f"touch down: no arm pose on {topics.ARM_EE_POSE} within {self.p.step_timeout:.0f} s "
+                             "(arm node down?)")
         start_z = self.arm_height[0]  # the arm stands still after the hold
-        reached: list[float] = []  # the stamp of the first state that deep: a newer one may follow at once
-
-        def deep_enough() -> bool:
-            z, stamp = self.arm_height
-            if not reached and z <= start_z - TOUCH_DOWN_READ_DEPTH + 1e-6:
-                reached.append(stamp)
-            return bool(reached)
+        self.touch_down_watch = (start_z - TOUCH_DOWN_READ_DEPTH, None)
 
         def read():
-            if not self.wait_or_stop(deep_enough, self.p.step_timeout):
+            if not self.wait_or_stop(lambda: self.touch_down_watch[1] is not None, self.p.step_timeout):
                 moved_mm = (start_z - self.arm_height[0]) * 1e3
                 raise StepFailed(f"touch down: the hand did not reach {TOUCH_DOWN_READ_DEPTH * 1e3:.0f} mm down "
                                  f"within {self.p.step_timeout:.0f} s ({moved_mm:.1f} mm)")
-            return fresh_contacts(reached[0])
-        contacts = self.move(np.array([0.0, 0.0, -TOUCH_DOWN_DEPTH, 0.0]), relative=True, what="touch down",
-                             max_speed=TOUCH_DOWN_SPEED, during=read)
+            return fresh_contacts(self.touch_down_watch[1])
+        try:
+            contacts = self.move(np.array([0.0, 0.0, -TOUCH_DOWN_DEPTH, 0.0]), relative=True, what="touch down",
+                                 max_speed=TOUCH_DOWN_SPEED, during=read)
+            reached = self.touch_down_watch[1]
+        finally:
+            self.touch_down_watch = None
         motions = [c.marker_motion_up for c in contacts]
         table = on_table(motions)
         self.get_logger().info(f"touch-down: markers moved up {', '.join(f'{m:.2f}' for m in motions)} px "
                                f"(stamped {', '.join(f'{stamp_seconds(c.header.stamp):.2f}' for c in contacts)} s; "
-                               f"the hand {TOUCH_DOWN_READ_DEPTH * 1e3:.0f} mm down at {reached[0]:.2f} s): "
+                               f"the hand {TOUCH_DOWN_READ_DEPTH * 1e3:.0f} mm down at {reached:.2f} s): "
                                f"{'on the table' if table else 'hanging from the pads'}")
         return table, summed_motion(motions)
 
