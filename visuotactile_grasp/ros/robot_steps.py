@@ -107,7 +107,6 @@ class RobotSteps:
                                  callback_group=group)
         # the arm's measured height and its state's stamp (the touch-down reads the gels by it)
         self.arm_height: tuple[float, float] | None = None
-        self.arm_pose_count = 0
         self.touch_down_watch: tuple[float, float | None] | None = None  # (read height, stamp it was reached)
         self.create_subscription(PoseStamped, topics.ARM_EE_POSE, self._on_arm_pose, qos.RELIABLE, callback_group=group)
         # the simulator's truth, kept apart from what the robot senses (None on a robot: nobody publishes it)
@@ -119,14 +118,13 @@ class RobotSteps:
                                  qos.RELIABLE, callback_group=group)
 
     def _on_arm_pose(self, msg: PoseStamped) -> None:
-        # checked like every input: an old or far-future stamp would misplace the touch-down's read in time
+        # checked like every input: a far-future stamp would put the touch-down's read after every gel frame
         problem = pose_problem(msg.pose) or stamp_ahead(msg.header.stamp, node_now(self))
         if problem is not None:
             self.bad_input.problem(problem, "arm pose ignored")
             return
         z, stamp = msg.pose.position.z, stamp_seconds(msg.header.stamp)
         self.arm_height = (z, stamp)
-        self.arm_pose_count += 1
         watch = self.touch_down_watch  # seen here, in order, for every pose: not at a waiting thread's next poll
         if watch is not None and watch[1] is None and z <= watch[0] + 1e-6:
             self.touch_down_watch = (watch[0], stamp)
@@ -263,8 +261,8 @@ class RobotSteps:
         moves, read the GelSight nodes' marker motion once both are stamped at or after the arm's first state
         TOUCH_DOWN_READ_DEPTH below where it started (the bare cells' TOUCH_DOWN_READ into the motion):
         (whether the table carries the object, perception/markers.on_table; what was measured)."""
-        since, count = node_now(self), self.arm_pose_count
-        if not self.wait_or_stop(lambda: self.arm_pose_count > count and self.arm_height[1] >= since,
+        since = node_now(self)
+        if not self.wait_or_stop(lambda: self.arm_height is not None and self.arm_height[1] >= since,
                                  self.p.step_timeout):  # where the hand stands now, not a stale pose
             raise StepFailed(f"touch down: no arm pose on {topics.ARM_EE_POSE} within {self.p.step_timeout:.0f} s "
                              "(arm node down?)")
